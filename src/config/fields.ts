@@ -1,0 +1,331 @@
+/**
+ * The one list of configuration fields. The CLI flags, the env var names, the `config` command's
+ * JSON, connector.yaml and the zod schema in schema.ts are all derived from it.
+ *
+ * Names follow baton-jira (flag `jira-url` <-> env `BATON_JIRA_URL`) so its users can switch.
+ */
+
+export type FieldType = 'string' | 'boolean' | 'string-list' | 'number';
+export type FieldGroup = 'jira' | 'oauth' | 'organization' | 'behaviour' | 'server';
+
+export interface FieldSpec {
+  /** flag name without the leading dashes, kebab-case */
+  name: string;
+  /** environment variable */
+  env: string;
+  displayName: string;
+  description: string;
+  type: FieldType;
+  group: FieldGroup;
+  secret?: boolean;
+  /** required on its own; conditional requirements are listed in CONSTRAINTS */
+  required?: boolean;
+  default?: string | boolean | number | string[];
+  placeholder?: string;
+  /** accepted values, for enum-like strings */
+  choices?: string[];
+  /** extra flag spellings accepted for compatibility (e.g. baton-jira's camelCase) */
+  aliases?: string[];
+}
+
+export const AUTH_MODES = [
+  'auto',
+  'basic',
+  'scoped-basic',
+  'scoped-bearer',
+  'oauth-client-credentials',
+  'oauth-refresh-token',
+] as const;
+export type AuthModeSetting = (typeof AUTH_MODES)[number];
+
+export const FIELDS: FieldSpec[] = [
+  {
+    name: 'jira-url',
+    env: 'BATON_JIRA_URL',
+    displayName: 'Jira site URL',
+    description:
+      'Your Jira Cloud site, e.g. https://example.atlassian.net (or the gateway form https://api.atlassian.com/ex/jira/<cloudId>). Plain http:// is accepted only for loopback hosts.',
+    type: 'string',
+    group: 'jira',
+    required: true,
+    placeholder: 'https://example.atlassian.net',
+  },
+  {
+    name: 'jira-email',
+    env: 'BATON_JIRA_EMAIL',
+    displayName: 'Account email',
+    description:
+      'Email of the account the API token belongs to (a service account email ends in @serviceaccount.atlassian.com). Leave empty with a scoped service-account token sent as Bearer or with OAuth.',
+    type: 'string',
+    group: 'jira',
+    placeholder: 'governance-bot@example.com',
+  },
+  {
+    name: 'jira-api-token',
+    env: 'BATON_JIRA_API_TOKEN',
+    displayName: 'API token',
+    description: 'Classic or scoped Atlassian API token of that account.',
+    type: 'string',
+    group: 'jira',
+    secret: true,
+  },
+  {
+    name: 'jira-cloud-id',
+    env: 'BATON_JIRA_CLOUD_ID',
+    displayName: 'Cloud ID',
+    description:
+      'Cloud ID of the site (from https://<site>.atlassian.net/_edge/tenant_info). Discovered automatically when a scoped token or OAuth needs it and only the site URL is given.',
+    type: 'string',
+    group: 'jira',
+  },
+  {
+    name: 'jira-auth-mode',
+    env: 'BATON_JIRA_AUTH_MODE',
+    displayName: 'Authentication mode',
+    description:
+      'auto (default: detected from the other settings), basic (email + classic token on the site URL), scoped-basic (email + scoped token through the gateway), scoped-bearer (service-account scoped token as Bearer through the gateway), oauth-client-credentials (service-account OAuth 2.0 client), oauth-refresh-token (OAuth 2.0 3LO with a rotating refresh token).',
+    type: 'string',
+    group: 'jira',
+    default: 'auto',
+    choices: [...AUTH_MODES],
+  },
+  {
+    name: 'jira-oauth-client-id',
+    env: 'BATON_JIRA_OAUTH_CLIENT_ID',
+    displayName: 'OAuth client ID',
+    description: 'Client ID of a service-account OAuth 2.0 credential or of a 3LO app.',
+    type: 'string',
+    group: 'oauth',
+  },
+  {
+    name: 'jira-oauth-client-secret',
+    env: 'BATON_JIRA_OAUTH_CLIENT_SECRET',
+    displayName: 'OAuth client secret',
+    description: 'Client secret that goes with the OAuth client ID.',
+    type: 'string',
+    group: 'oauth',
+    secret: true,
+  },
+  {
+    name: 'jira-oauth-refresh-token',
+    env: 'BATON_JIRA_OAUTH_REFRESH_TOKEN',
+    displayName: 'OAuth refresh token',
+    description:
+      'Refresh token of a 3LO authorization (scope offline_access). Atlassian rotates it on every use; see jira-oauth-refresh-token-file.',
+    type: 'string',
+    group: 'oauth',
+    secret: true,
+  },
+  {
+    name: 'jira-oauth-refresh-token-file',
+    env: 'BATON_JIRA_OAUTH_REFRESH_TOKEN_FILE',
+    displayName: 'Refresh token file',
+    description:
+      'File that holds the current 3LO refresh token. Read at start (when jira-oauth-refresh-token is empty) and rewritten atomically after each rotation, so a restart does not need a new consent.',
+    type: 'string',
+    group: 'oauth',
+  },
+  {
+    name: 'atlassian-orgid',
+    env: 'BATON_ATLASSIAN_ORGID',
+    displayName: 'Organization ID',
+    description:
+      'Atlassian organization ID (admin.atlassian.com/o/<orgId>/...). Set together with atlassian-api-token to sync managed accounts and directory groups.',
+    type: 'string',
+    group: 'organization',
+    aliases: ['atlassian-orgId'],
+  },
+  {
+    name: 'atlassian-api-token',
+    env: 'BATON_ATLASSIAN_API_TOKEN',
+    displayName: 'Organization API key',
+    description: 'Organization admin API key (admin.atlassian.com > Settings > API keys), sent as Bearer to the admin API only.',
+    type: 'string',
+    group: 'organization',
+    secret: true,
+  },
+  {
+    name: 'atlassian-api-url',
+    env: 'BATON_ATLASSIAN_API_URL',
+    displayName: 'Atlassian API URL',
+    description: 'Base of the Atlassian platform API (gateway for scoped tokens, admin API, OAuth resources). Change only for testing.',
+    type: 'string',
+    group: 'organization',
+    default: 'https://api.atlassian.com',
+  },
+  {
+    name: 'atlassian-auth-url',
+    env: 'BATON_ATLASSIAN_AUTH_URL',
+    displayName: 'OAuth token endpoint',
+    description: 'OAuth 2.0 token endpoint. Change only for testing.',
+    type: 'string',
+    group: 'oauth',
+    default: 'https://auth.atlassian.com/oauth/token',
+  },
+  {
+    name: 'jira-project-keys',
+    env: 'BATON_JIRA_PROJECT_KEYS',
+    displayName: 'Project keys',
+    description: 'Comma-separated project keys to sync. Empty: every project the account can administer.',
+    type: 'string-list',
+    group: 'behaviour',
+    default: [],
+  },
+  {
+    name: 'skip-project-participants',
+    env: 'BATON_SKIP_PROJECT_PARTICIPANTS',
+    displayName: 'Skip project participants',
+    description: 'Do not emit the project "participate" entitlement and its grants.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
+    name: 'skip-customer-user',
+    env: 'BATON_SKIP_CUSTOMER_USER',
+    displayName: 'Skip customer accounts',
+    description: 'Leave Jira Service Management portal customers (accountType customer) out of the sync.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
+    name: 'provisioning',
+    env: 'BATON_PROVISIONING',
+    displayName: 'Enable provisioning',
+    description: 'Allow Grant, Revoke, CreateAccount and account actions to change Jira and the organization.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
+    name: 'ticketing',
+    env: 'BATON_TICKETING',
+    displayName: 'Enable ticketing',
+    description: 'Accepted for compatibility with baton-jira. This connector does not offer ticketing; setting it logs a warning.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
+    name: 'http-timeout-seconds',
+    env: 'BATON_HTTP_TIMEOUT_SECONDS',
+    displayName: 'HTTP timeout',
+    description: 'Timeout of one upstream HTTP request, in seconds (1..1800).',
+    type: 'number',
+    group: 'behaviour',
+    default: 60,
+  },
+  {
+    name: 'max-concurrency',
+    env: 'BATON_MAX_CONCURRENCY',
+    displayName: 'Upstream concurrency',
+    description: 'Most upstream requests in flight at once (1..64).',
+    type: 'number',
+    group: 'behaviour',
+    default: 8,
+  },
+  {
+    name: 'host',
+    env: 'BATON_HOST',
+    displayName: 'Listen host',
+    description: 'Address the gRPC server listens on (0.0.0.0 in a container).',
+    type: 'string',
+    group: 'server',
+    default: '127.0.0.1',
+  },
+  {
+    name: 'port',
+    env: 'BATON_PORT',
+    displayName: 'Listen port',
+    description: 'Port of the gRPC server (0 picks a free one).',
+    type: 'number',
+    group: 'server',
+    default: 50051,
+  },
+  {
+    name: 'tls-cert',
+    env: 'BATON_TLS_CERT',
+    displayName: 'TLS certificate',
+    description: 'PEM certificate (chain) file; with tls-key the server speaks TLS.',
+    type: 'string',
+    group: 'server',
+  },
+  {
+    name: 'tls-key',
+    env: 'BATON_TLS_KEY',
+    displayName: 'TLS private key',
+    description: 'PEM private key file of the TLS certificate.',
+    type: 'string',
+    group: 'server',
+  },
+  {
+    name: 'tls-client-ca',
+    env: 'BATON_TLS_CLIENT_CA',
+    displayName: 'TLS client CA',
+    description: 'PEM CA bundle; when set the server requires client certificates signed by it (mTLS).',
+    type: 'string',
+    group: 'server',
+  },
+  {
+    name: 'log-level',
+    env: 'BATON_LOG_LEVEL',
+    displayName: 'Log level',
+    description: 'debug, info, warn or error.',
+    type: 'string',
+    group: 'server',
+    default: 'info',
+    choices: ['debug', 'info', 'warn', 'error'],
+  },
+  {
+    name: 'log-format',
+    env: 'BATON_LOG_FORMAT',
+    displayName: 'Log format',
+    description: 'json (one object per line) or console.',
+    type: 'string',
+    group: 'server',
+    default: 'json',
+    choices: ['json', 'console'],
+  },
+];
+
+/** Relations between fields, in the shape of Baton's configuration constraints. */
+export interface FieldConstraint {
+  kind: 'REQUIRED_TOGETHER' | 'MUTUALLY_EXCLUSIVE' | 'AT_LEAST_ONE' | 'DEPENDENT_ON';
+  fieldNames: string[];
+  secondaryFieldNames?: string[];
+  explanation: string;
+}
+
+export const CONSTRAINTS: FieldConstraint[] = [
+  {
+    kind: 'REQUIRED_TOGETHER',
+    fieldNames: ['atlassian-orgid', 'atlassian-api-token'],
+    explanation: 'The organization ID and the organization API key work only together.',
+  },
+  {
+    kind: 'AT_LEAST_ONE',
+    fieldNames: ['jira-api-token', 'jira-oauth-client-id'],
+    explanation: 'Jira needs an API token or an OAuth client.',
+  },
+  {
+    kind: 'REQUIRED_TOGETHER',
+    fieldNames: ['jira-oauth-client-id', 'jira-oauth-client-secret'],
+    explanation: 'An OAuth client needs both its ID and its secret.',
+  },
+  {
+    kind: 'REQUIRED_TOGETHER',
+    fieldNames: ['tls-cert', 'tls-key'],
+    explanation: 'TLS needs both the certificate and its key.',
+  },
+  {
+    kind: 'DEPENDENT_ON',
+    fieldNames: ['tls-client-ca'],
+    secondaryFieldNames: ['tls-cert', 'tls-key'],
+    explanation: 'Client-certificate checking (mTLS) needs the server certificate too.',
+  },
+];
+
+export function fieldByName(name: string): FieldSpec | undefined {
+  return FIELDS.find((f) => f.name === name || f.aliases?.includes(name));
+}

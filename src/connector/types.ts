@@ -1,0 +1,75 @@
+/**
+ * What a resource type, an account manager and the connector as a whole provide. The gRPC layer
+ * (server/services.ts) validates requests, routes them here and encodes the answers; code behind
+ * these interfaces never sees a gRPC call or an HTTP detail.
+ */
+import type { Any } from '../gen/google/protobuf/any';
+import type { Resource, ResourceId, ResourceType, CreateAccountRequest, CreateAccountResponse } from '../gen/c1/connector/v2/resource';
+import type { Entitlement } from '../gen/c1/connector/v2/entitlement';
+import type { Grant } from '../gen/c1/connector/v2/grant';
+
+export interface Page<T> {
+  items: T[];
+  /** empty or undefined ends the sequence */
+  nextPageToken?: string;
+  annotations?: Any[];
+}
+
+export interface CallContext {
+  /** the gRPC deadline, if the caller set one */
+  deadline?: Date;
+  /** aborted when the caller cancels */
+  signal: AbortSignal;
+  activeSyncId?: string;
+}
+
+export interface GrantResult {
+  grants: Grant[];
+  annotations: Any[];
+}
+
+export interface Provisioner {
+  /** principal: who gets access; entitlement: what (its resource decides where the change is made) */
+  grant(principal: Resource, entitlement: Entitlement, ctx: CallContext): Promise<GrantResult>;
+  revoke(grant: Grant, ctx: CallContext): Promise<Any[]>;
+}
+
+export interface ResourceSyncer {
+  readonly type: ResourceType;
+  /** Lists one page. parent undefined = top-level listing (child-only types return no items). */
+  list(parent: ResourceId | undefined, pageToken: string | undefined, ctx: CallContext): Promise<Page<Resource>>;
+  entitlements(resource: Resource, pageToken: string | undefined, ctx: CallContext): Promise<Page<Entitlement>>;
+  grants(resource: Resource, pageToken: string | undefined, ctx: CallContext): Promise<Page<Grant>>;
+  /** targeted sync; absent means GetResource answers UNIMPLEMENTED for this type */
+  get?(id: ResourceId, parent: ResourceId | undefined, ctx: CallContext): Promise<Resource>;
+  /** Grant/Revoke for entitlements of this type; absent means the type is read-only */
+  provisioner?: Provisioner;
+}
+
+export type CredentialOption = 'NO_PASSWORD' | 'RANDOM_PASSWORD' | 'SSO' | 'ENCRYPTED_PASSWORD';
+
+export interface AccountManager {
+  resourceTypeId: string;
+  supportedCredentialOptions: CredentialOption[];
+  preferredCredentialOption: CredentialOption;
+  /** field name -> description, for ConnectorAccountCreationSchema */
+  schemaFields: { name: string; displayName: string; description: string; required: boolean; type: 'string' | 'string-list' | 'bool'; placeholder?: string; order: number }[];
+  create(req: CreateAccountRequest, ctx: CallContext): Promise<CreateAccountResponse>;
+}
+
+export interface ConnectorInfo {
+  displayName: string;
+  description: string;
+  helpUrl?: string;
+}
+
+export interface Connector {
+  readonly info: ConnectorInfo;
+  readonly syncers: ResourceSyncer[];
+  readonly accountManager?: AccountManager;
+  /** Checks configuration and upstream credentials; throws ConnectorError on failure. */
+  validate(ctx: CallContext): Promise<Any[]>;
+  /** Called at the end of a sync (Cleanup); must be idempotent. */
+  cleanup?(activeSyncId: string | undefined): Promise<void>;
+  close?(): Promise<void>;
+}

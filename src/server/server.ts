@@ -1,0 +1,184 @@
+/**
+ * The gRPC server: c1.connector.v2 services, grpc.health.v1 and server reflection, plain or TLS.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Server, ServerCredentials, ServiceDefinition, status as Code, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import * as protoLoader from '@grpc/proto-loader';
+import { Connector } from '../connector/types';
+import { ConnectorServices } from './services';
+import { log } from '../log';
+import * as connectorPb from '../gen/c1/connector/v2/connector';
+import * as resourcePb from '../gen/c1/connector/v2/resource';
+import * as entitlementPb from '../gen/c1/connector/v2/entitlement';
+import * as grantPb from '../gen/c1/connector/v2/grant';
+import * as assetPb from '../gen/c1/connector/v2/asset';
+import * as actionPb from '../gen/c1/connector/v2/action';
+import { ConfigError } from '../config/schema';
+
+/** Requests up to this size are read and then checked field by field (a 10 MB id gets INVALID_ARGUMENT). */
+export const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  provisioning: boolean;
+  tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** extra service registrations (e.g. ActionService), by service definition */
+  extraServices?: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[];
+}
+
+export interface RunningServer {
+  server: Server;
+  port: number;
+  address: string;
+  health: HealthImplementation;
+  stop(): Promise<void>;
+}
+
+/** The repository's proto/ folder (next to dist/ or src/). */
+export function protoRoot(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const p = join(dir, 'proto');
+    if (existsSync(join(p, 'c1', 'connector', 'v2'))) return p;
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'proto');
+}
+
+function isServiceDefinition(v: unknown): v is ServiceDefinition {
+  if (!v || typeof v !== 'object') return false;
+  const first = Object.values(v as Record<string, unknown>)[0] as { path?: unknown } | undefined;
+  return !!first && typeof first.path === 'string' && first.path.startsWith('/');
+}
+
+/** Every service definition ts-proto generated for c1.connector.v2 (used to answer UNIMPLEMENTED clearly). */
+function allServiceDefinitions(): Map<string, ServiceDefinition> {
+  const out = new Map<string, ServiceDefinition>();
+  for (const mod of [connectorPb, resourcePb, entitlementPb, grantPb, assetPb, actionPb] as Record<string, unknown>[]) {
+    for (const v of Object.values(mod)) {
+      if (isServiceDefinition(v)) {
+        const path = (Object.values(v)[0] as { path: string }).path;
+        out.set(path.split('/')[1], v);
+      }
+    }
+  }
+  return out;
+}
+
+function unimplementedService(serviceName: string, def: ServiceDefinition): UntypedServiceImplementation {
+  const impl: UntypedServiceImplementation = {};
+  for (const [name, m] of Object.entries(def)) {
+    const method = m.path.split('/')[2];
+    const err = { code: Code.UNIMPLEMENTED, details: `${serviceName}/${method} is not supported by the Jira connector` };
+    if (m.requestStream) {
+      impl[name] = (call: any, callback?: any) => {
+        if (typeof callback === 'function') callback(err);
+        else call.emit('error', err);
+      };
+    } else if (m.responseStream) {
+      impl[name] = (call: any) => call.emit('error', err);
+    } else {
+      impl[name] = (_call: any, callback: any) => callback(err);
+    }
+  }
+  return impl;
+}
+
+function readPem(field: string, file: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch {
+    throw new ConfigError(field, `cannot read ${file}; give the path of a PEM file`);
+  }
+}
+
+function credentials(opts: ServerOptions): ServerCredentials {
+  if (!opts.tls) return ServerCredentials.createInsecure();
+  const cert = readPem('tls-cert', opts.tls.certFile);
+  const key = readPem('tls-key', opts.tls.keyFile);
+  const ca = opts.tls.clientCaFile ? readPem('tls-client-ca', opts.tls.clientCaFile) : null;
+  try {
+    return ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], !!ca);
+  } catch (e) {
+    throw new ConfigError('tls-cert', `the certificate or key is not usable PEM (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning' | 'extraServices'>): { server: Server; health: HealthImplementation } {
+  const server = new Server({
+    'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
+    'grpc.max_send_message_length': 64 * 1024 * 1024,
+  });
+  const svc = new ConnectorServices(connector, { provisioning: opts.provisioning });
+  const registered = new Map<string, UntypedServiceImplementation>([
+    ['c1.connector.v2.ConnectorService', svc.connectorService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.ResourceTypesService', svc.resourceTypesService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.ResourcesService', svc.resourcesService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.ResourceGetterService', svc.resourceGetterService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.EntitlementsService', svc.entitlementsService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.GrantsService', svc.grantsService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.GrantManagerService', svc.grantManagerService() as unknown as UntypedServiceImplementation],
+    ['c1.connector.v2.AccountManagerService', svc.accountManagerService() as unknown as UntypedServiceImplementation],
+  ]);
+  const defs = allServiceDefinitions();
+  for (const extra of opts.extraServices ?? []) {
+    const name = (Object.values(extra.definition)[0] as { path: string }).path.split('/')[1];
+    registered.set(name, extra.implementation);
+  }
+  for (const [name, def] of defs) {
+    server.addService(def, registered.get(name) ?? unimplementedService(name, def));
+  }
+
+  const health = new HealthImplementation({ '': 'SERVING' });
+  for (const name of registered.keys()) health.setStatus(name, 'SERVING');
+  health.addToServer(server);
+
+  try {
+    const root = protoRoot();
+    const files = ['connector', 'resource', 'entitlement', 'grant', 'asset', 'action'].map((f) => `c1/connector/v2/${f}.proto`);
+    const pkg = protoLoader.loadSync(files, { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+    new ReflectionService(pkg).addToServer(server);
+  } catch (e) {
+    log().warn({ err: e }, 'server reflection is off: the proto files were not found next to the program');
+  }
+  return { server, health };
+}
+
+export async function startServer(connector: Connector, opts: ServerOptions): Promise<RunningServer> {
+  const { server, health } = buildServer(connector, opts);
+  const creds = credentials(opts);
+  const hostPort = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(hostPort, creds, (err, p) => (err ? reject(err) : resolve(p)));
+  }).catch((e: Error) => {
+    throw new ConfigError('port', `cannot listen on ${hostPort}: ${e.message}`);
+  });
+  const address = hostPort.replace(/:\d+$/, `:${port}`);
+  let stopped = false;
+  return {
+    server,
+    port,
+    address,
+    health,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      health.setStatus('', 'NOT_SERVING');
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 5000);
+        server.tryShutdown(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      await connector.close?.();
+    },
+  };
+}

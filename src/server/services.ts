@@ -1,0 +1,246 @@
+/**
+ * gRPC handlers for c1.connector.v2: decode and check the request, route it to the resource type
+ * (or account manager), encode the answer. Every failure leaves through status.ts.
+ */
+import { handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall, status as Code, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Connector, CallContext, ResourceSyncer } from '../connector/types';
+import { computeMetadata } from '../connector/metadata';
+import { ConnectorError, invalidInput } from '../errors';
+import { toServiceError } from './status';
+import { log } from '../log';
+import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
+import {
+  ConnectorServiceServer,
+  ConnectorServiceValidateResponse,
+} from '../gen/c1/connector/v2/connector';
+import {
+  ResourceTypesServiceServer,
+  ResourcesServiceServer,
+  ResourceGetterServiceServer,
+  AccountManagerServiceServer,
+} from '../gen/c1/connector/v2/resource';
+import { EntitlementsServiceServer } from '../gen/c1/connector/v2/entitlement';
+import { GrantsServiceServer, GrantManagerServiceServer } from '../gen/c1/connector/v2/grant';
+
+/** Reported in Validate; the syncer needs semver >= 0.4.3 to send active_sync_id. */
+export const SDK_VERSION = 'v0.25.0';
+
+const MAX_ID = 1024;
+const MAX_PAGE_SIZE = 250;
+
+export interface ServiceOptions {
+  provisioning: boolean;
+}
+
+function checkString(field: string, v: string | undefined, required: boolean): string {
+  if (v === undefined || v === '') {
+    if (required) throw invalidInput(`${field} is required`);
+    return '';
+  }
+  if (Buffer.byteLength(v, 'utf8') > MAX_ID) throw invalidInput(`${field} is longer than ${MAX_ID} bytes`);
+  return v;
+}
+
+function checkResourceId(field: string, id: ResourceId | undefined, required: boolean): ResourceId | undefined {
+  if (!id) {
+    if (required) throw invalidInput(`${field} is required`);
+    return undefined;
+  }
+  checkString(`${field}.resource_type`, id.resourceType, true);
+  checkString(`${field}.resource`, id.resource, true);
+  return id;
+}
+
+function checkPageSize(n: number | undefined): void {
+  if (n !== undefined && n > MAX_PAGE_SIZE) throw invalidInput(`page_size ${n} is above the limit of ${MAX_PAGE_SIZE}; send 0 to let the connector choose`);
+}
+
+function checkResource(field: string, r: Resource | undefined): Resource {
+  if (!r) throw invalidInput(`${field} is required`);
+  checkResourceId(`${field}.id`, r.id, true);
+  return r;
+}
+
+/** Wraps an async handler: deadline and cancellation into a CallContext, errors through status.ts. */
+export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
+    const started = Date.now();
+    const ac = new AbortController();
+    call.on('cancelled', () => ac.abort());
+    const dl = call.getDeadline();
+    const deadline = dl === Infinity ? undefined : dl instanceof Date ? dl : new Date(Number(dl));
+    const req = call.request as Req & { activeSyncId?: string };
+    const ctx: CallContext = { signal: ac.signal, deadline, activeSyncId: req?.activeSyncId || undefined };
+    let p: Promise<Res>;
+    try {
+      p = fn(call.request, ctx);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      (res) => {
+        log().debug({ method, ms: Date.now() - started }, 'rpc ok');
+        callback(null, res);
+      },
+      (err: unknown) => {
+        const se = toServiceError(err);
+        if (se.code === Code.INTERNAL) log().error({ method, err, stack: err instanceof Error ? err.stack : undefined }, 'rpc failed with an internal error');
+        else log().warn({ method, code: Code[se.code], message: se.details, ms: Date.now() - started }, 'rpc failed');
+        callback(se as Parameters<sendUnaryData<Res>>[0]);
+      },
+    );
+  };
+}
+
+export class ConnectorServices {
+  private readonly byType = new Map<string, ResourceSyncer>();
+
+  constructor(
+    private readonly connector: Connector,
+    private readonly opts: ServiceOptions,
+  ) {
+    for (const s of connector.syncers) this.byType.set(s.type.id, s);
+  }
+
+  private syncer(typeId: string, field = 'resource_type_id'): ResourceSyncer {
+    checkString(field, typeId, true);
+    const s = this.byType.get(typeId);
+    if (!s) throw new ConnectorError('not-found', `unknown resource type "${typeId.slice(0, 64)}"; ListResourceTypes names the ${this.byType.size} types this connector serves`);
+    return s;
+  }
+
+  private requireProvisioning(what: string): void {
+    if (!this.opts.provisioning)
+      throw new ConnectorError('precondition', `provisioning is not enabled, so ${what} is refused; start the connector with --provisioning (BATON_PROVISIONING=true) to allow changes`);
+  }
+
+  connectorService(): ConnectorServiceServer {
+    return {
+      getMetadata: unary('GetMetadata', async () => ({ metadata: computeMetadata(this.connector) })),
+      validate: unary('Validate', async (_req, ctx) => {
+        const annotations = await this.connector.validate(ctx);
+        return ConnectorServiceValidateResponse.fromPartial({ annotations, sdkVersion: SDK_VERSION });
+      }),
+      cleanup: unary('Cleanup', async (req) => {
+        await this.connector.cleanup?.(req.activeSyncId || undefined);
+        return { annotations: [] };
+      }),
+    } as ConnectorServiceServer;
+  }
+
+  resourceTypesService(): ResourceTypesServiceServer {
+    return {
+      listResourceTypes: unary('ListResourceTypes', async (req) => {
+        checkPageSize(req.pageSize);
+        if (req.pageToken) throw invalidInput('page_token was not issued by this connector: ListResourceTypes answers in one page');
+        return { list: this.connector.syncers.map((s) => s.type), nextPageToken: '', annotations: [] };
+      }),
+    } as ResourceTypesServiceServer;
+  }
+
+  resourcesService(): ResourcesServiceServer {
+    return {
+      listResources: unary('ListResources', async (req, ctx) => {
+        checkPageSize(req.pageSize);
+        const s = this.syncer(req.resourceTypeId);
+        const parent = checkResourceId('parent_resource_id', req.parentResourceId, false);
+        const page = await s.list(parent, req.pageToken || undefined, ctx);
+        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+      }),
+    } as ResourcesServiceServer;
+  }
+
+  resourceGetterService(): ResourceGetterServiceServer {
+    return {
+      getResource: unary('GetResource', async (req, ctx) => {
+        const id = checkResourceId('resource_id', req.resourceId, true)!;
+        const parent = checkResourceId('parent_resource_id', req.parentResourceId, false);
+        const s = this.syncer(id.resourceType, 'resource_id.resource_type');
+        if (!s.get) throw new ConnectorError('unimplemented', `GetResource is not supported for ${s.type.id} resources`);
+        return { resource: await s.get(id, parent, ctx), annotations: [] };
+      }),
+    } as ResourceGetterServiceServer;
+  }
+
+  entitlementsService(): EntitlementsServiceServer {
+    return {
+      listEntitlements: unary('ListEntitlements', async (req, ctx) => {
+        checkPageSize(req.pageSize);
+        const r = checkResource('resource', req.resource);
+        const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
+        const page = await s.entitlements(r, req.pageToken || undefined, ctx);
+        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+      }),
+      listStaticEntitlements: unary('ListStaticEntitlements', async (req) => {
+        checkPageSize(req.pageSize);
+        this.syncer(req.resourceTypeId);
+        // entitlements here are per resource; there are no static templates
+        return { list: [], nextPageToken: '', annotations: [] };
+      }),
+    } as EntitlementsServiceServer;
+  }
+
+  grantsService(): GrantsServiceServer {
+    return {
+      listGrants: unary('ListGrants', async (req, ctx) => {
+        checkPageSize(req.pageSize);
+        const r = checkResource('resource', req.resource);
+        const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
+        const page = await s.grants(r, req.pageToken || undefined, ctx);
+        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+      }),
+    } as GrantsServiceServer;
+  }
+
+  grantManagerService(): GrantManagerServiceServer {
+    return {
+      grant: unary('Grant', async (req, ctx) => {
+        const ent = req.entitlement;
+        if (!ent) throw invalidInput('entitlement is required');
+        checkString('entitlement.id', ent.id, false);
+        const entRes = checkResource('entitlement.resource', ent.resource);
+        const principal = checkResource('principal', req.principal);
+        const s = this.syncer(entRes.id!.resourceType, 'entitlement.resource.id.resource_type');
+        if (!s.provisioner) throw new ConnectorError('unimplemented', `entitlements of ${s.type.id} resources are read-only in Jira; they change with the access they are derived from`);
+        this.requireProvisioning('Grant');
+        const r = await s.provisioner.grant(principal, ent, ctx);
+        return { grants: r.grants, annotations: r.annotations };
+      }),
+      revoke: unary('Revoke', async (req, ctx) => {
+        const g = req.grant;
+        if (!g) throw invalidInput('grant is required');
+        if (!g.entitlement) throw invalidInput('grant.entitlement is required');
+        const entRes = checkResource('grant.entitlement.resource', g.entitlement.resource);
+        checkResource('grant.principal', g.principal);
+        const s = this.syncer(entRes.id!.resourceType, 'grant.entitlement.resource.id.resource_type');
+        if (!s.provisioner) throw new ConnectorError('unimplemented', `entitlements of ${s.type.id} resources are read-only in Jira; they change with the access they are derived from`);
+        this.requireProvisioning('Revoke');
+        return { annotations: await s.provisioner.revoke(g, ctx) };
+      }),
+    } as GrantManagerServiceServer;
+  }
+
+  accountManagerService(): AccountManagerServiceServer {
+    return {
+      createAccount: unary('CreateAccount', async (req, ctx) => {
+        const am = this.connector.accountManager;
+        if (!am) throw new ConnectorError('unimplemented', 'CreateAccount is not supported by this connector');
+        if (req.resourceTypeId && req.resourceTypeId !== am.resourceTypeId) {
+          checkString('resource_type_id', req.resourceTypeId, false);
+          throw new ConnectorError('not-found', `accounts of type "${req.resourceTypeId.slice(0, 64)}" cannot be created; use ${am.resourceTypeId}`);
+        }
+        this.requireProvisioning('CreateAccount');
+        return am.create(req, ctx);
+      }),
+    } as AccountManagerServiceServer;
+  }
+
+  /** A next token equal to the request's would loop the syncer forever: refuse it loudly. */
+  private next(requestToken: string | undefined, next: string | undefined): string {
+    if (next && next === requestToken) throw new ConnectorError('internal', 'next page token unchanged; refusing to loop');
+    return next ?? '';
+  }
+}
+
+export type AnyServer = UntypedServiceImplementation;
+export type { Metadata };
