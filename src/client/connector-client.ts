@@ -13,11 +13,14 @@ import { ActionServiceClient } from '../gen/c1/connector/v2/action';
 type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 type UnaryMethod<Req, Res> = (req: Req, metadata: Metadata, options: Partial<CallOptions>, cb: Callback<Res>) => unknown;
 
-/** Promisifies every unary method of a generated client. */
+/** Promisifies every unary method of a generated client (inferred from its last overload). */
 export type Promised<C> = {
-  [K in keyof C as C[K] extends (req: any, cb: Callback<any>) => any ? K : never]: C[K] extends {
-    (req: infer Req, cb: Callback<infer Res>): any;
-  }
+  [K in keyof C as C[K] extends (req: any, md: Metadata, opts: Partial<CallOptions>, cb: Callback<any>) => any ? K : never]: C[K] extends (
+    req: infer Req,
+    md: Metadata,
+    opts: Partial<CallOptions>,
+    cb: Callback<infer Res>,
+  ) => any
     ? (req: Req, options?: { deadlineMs?: number }) => Promise<Res>
     : never;
 };

@@ -9,10 +9,10 @@
 import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
 import type { ConnectorClient } from './connector-client';
-import type { Resource, ResourceType } from '../gen/c1/connector/v2/resource';
-import { ResourceType_Trait } from '../gen/c1/connector/v2/resource';
-import type { Entitlement } from '../gen/c1/connector/v2/entitlement';
-import type { Grant } from '../gen/c1/connector/v2/grant';
+import { Resource, ResourceType, ResourceType_Trait, ResourceTypesServiceListResourceTypesRequest, ResourcesServiceListResourcesRequest } from '../gen/c1/connector/v2/resource';
+import { Entitlement, EntitlementsServiceListEntitlementsRequest, EntitlementsServiceListStaticEntitlementsRequest } from '../gen/c1/connector/v2/entitlement';
+import { Grant, GrantsServiceListGrantsRequest } from '../gen/c1/connector/v2/grant';
+import { ConnectorServiceCleanupRequest } from '../gen/c1/connector/v2/connector';
 import { ChildResourceType } from '../gen/c1/connector/v2/annotation_resource_tree';
 import { GrantExpandable } from '../gen/c1/connector/v2/annotation_grant';
 import { RateLimitDescription } from '../gen/c1/connector/v2/annotation_ratelimit';
@@ -138,13 +138,13 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
   // 1. Validate (any error aborts)
   progress('validate');
   stats.calls++;
-  const v = await client.connector.validate({ annotations: [] }).catch((e: ServiceError) => {
+  const v = await client.connector.validate({}).catch((e: ServiceError) => {
     throw new SyncError(`Validate failed: ${Code[e.code] ?? e.code} ${e.details ?? e.message}`);
   });
 
   // 2. resource types
   progress('resource-types');
-  const types = await pages('ListResourceTypes', (pageToken) => client.resourceTypes.listResourceTypes({ pageToken, pageSize: 0, annotations: [], activeSyncId: syncId }));
+  const types = await pages('ListResourceTypes', (pageToken) => client.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken, activeSyncId: syncId })));
   if (types.length === 0) throw new SyncError('the connector lists no resource types');
   const typeById = new Map(types.map((t) => [t.id, t]));
 
@@ -174,7 +174,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     }
   };
   for (const t of types) {
-    store(await pages(`ListResources(${t.id})`, (pageToken) => client.resources.listResources({ resourceTypeId: t.id, pageToken, pageSize: 0, annotations: [], activeSyncId: syncId })));
+    store(await pages(`ListResources(${t.id})`, (pageToken) => client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId }))));
   }
   while (childQueue.length) {
     const batch = childQueue.splice(0, childQueue.length);
@@ -182,7 +182,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     await pool(batch, async ({ type, parent }) => {
       found.push(
         await pages(`ListResources(${type}, parent ${parent.id!.resource})`, (pageToken) =>
-          client.resources.listResources({ resourceTypeId: type, parentResourceId: parent.id, pageToken, pageSize: 0, annotations: [], activeSyncId: syncId }),
+          client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: type, parentResourceId: parent.id, pageToken, activeSyncId: syncId })),
         ),
       );
     });
@@ -191,7 +191,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
 
   // 4. static entitlements (expected empty for Jira, but the syncer asks)
   for (const t of types) {
-    const st = await pages(`ListStaticEntitlements(${t.id})`, (pageToken) => client.entitlements.listStaticEntitlements({ resourceTypeId: t.id, pageToken, pageSize: 0, annotations: [], activeSyncId: syncId }));
+    const st = await pages(`ListStaticEntitlements(${t.id})`, (pageToken) => client.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId })));
     if (st.length) warnings.push(`${t.id}: ${st.length} static entitlements ignored by this client`);
   }
 
@@ -212,7 +212,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     all.filter((r) => !skip(r, 'entitlements')),
     async (r) => {
       const list = await pages(`ListEntitlements(${r.id!.resourceType}:${r.id!.resource})`, (pageToken) =>
-        client.entitlements.listEntitlements({ resource: r, pageToken, pageSize: 0, annotations: [], activeSyncId: syncId }),
+        client.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource: r, pageToken, activeSyncId: syncId })),
       );
       for (const e of list) entitlements.set(e.id, e);
       stats.entitlements = entitlements.size;
@@ -227,7 +227,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     all.filter((r) => !skip(r, 'grants')),
     async (r) => {
       const list = await pages(`ListGrants(${r.id!.resourceType}:${r.id!.resource})`, (pageToken) =>
-        client.grants.listGrants({ resource: r, pageToken, pageSize: 0, annotations: [], activeSyncId: syncId }),
+        client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: r, pageToken, activeSyncId: syncId })),
       );
       for (const g of list) grants.set(g.id, g);
       stats.grants = grants.size;
@@ -242,7 +242,7 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     expanded = expandGrants([...grants.values()], entitlements);
   }
 
-  await call('Cleanup', () => client.connector.cleanup({ annotations: [], activeSyncId: syncId }));
+  await call('Cleanup', () => client.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId: syncId })));
   progress('done');
   return {
     syncId,

@@ -13,7 +13,7 @@ interface Codec<T> {
 }
 
 export function packAny<T>(codec: Codec<T>, fullName: string, value: Partial<T> | object): Any {
-  return { typeUrl: PREFIX + fullName, value: codec.encode(codec.fromPartial(value)).finish() };
+  return { typeUrl: PREFIX + fullName, value: Buffer.from(codec.encode(codec.fromPartial(value)).finish()) };
 }
 
 export function typeName(a: Any): string {

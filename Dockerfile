@@ -1,0 +1,31 @@
+# syntax=docker/dockerfile:1
+# Build: compile TypeScript and generate protobuf code with the toolchain from package-lock.json.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY scripts ./scripts
+COPY proto ./proto
+COPY buf.yaml buf.gen.yaml tsconfig.json ./
+COPY src ./src
+COPY test ./test
+COPY bench ./bench
+RUN npm ci --no-audit --no-fund \
+ && npm prune --omit=dev --no-audit --no-fund
+
+# Runtime: production dependencies, compiled code and the .proto files (for server reflection).
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production \
+    BATON_HOST=0.0.0.0 \
+    BATON_PORT=50051 \
+    BATON_LOG_FORMAT=json
+WORKDIR /app
+COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=build --chown=node:node /app/dist/src ./dist/src
+COPY --from=build --chown=node:node /app/proto ./proto
+COPY --chown=node:node package.json ./
+USER node
+EXPOSE 50051
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["node", "dist/src/cli/main.js", "health", "--timeout", "3000"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
+CMD ["serve", "--host", "0.0.0.0"]

@@ -1,0 +1,552 @@
+/**
+ * One Upstream = one axios instance for one Atlassian host (the Jira site or gateway, the admin
+ * API, the OAuth token endpoint) with:
+ *  - keep-alive agents and a per-attempt timeout (never past the caller's deadline);
+ *  - bounded concurrency: at most cfg.maxConcurrency requests in flight, enforced in the adapter,
+ *    so a request waiting out a Retry-After does not hold a slot;
+ *  - retries through axios-retry with our own policy (see decideRetry): 429 always (the request
+ *    was refused before it ran); 502/503/504, network resets, timeouts and truncated/invalid JSON
+ *    bodies only for idempotent calls; one immediate retry after a 401 when the credential is a
+ *    cached OAuth token that can be refreshed. Waits honour Retry-After (seconds or HTTP date) and
+ *    X-RateLimit-Reset, else exponential backoff with full jitter. When a wait would pass the
+ *    caller's deadline (or exceed maxWaitMs) the call fails with a typed rate-limited error that
+ *    carries the reset time;
+ *  - response bodies parsed here (JSON) and validated with zod by the caller's schema;
+ *  - every failure turned into a ConnectorError (an AxiosError, which carries request headers,
+ *    never leaves this module).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import axios, { AxiosError, AxiosInstance, AxiosResponse, InternalAxiosRequestConfig, AxiosAdapter } from 'axios';
+import axiosRetry from 'axios-retry';
+import { z } from 'zod';
+import { ConnectorError, ErrorKind, RateLimitInfo } from '../errors';
+import { log } from '../log';
+import { AbortedError, Semaphore, sleep } from './limiter';
+import { fromHttpFailure, MapContext, UpstreamError, UpstreamName } from './errors';
+import type { AuthMode } from '../config/schema';
+
+/** Matches the connector's CallContext structurally. */
+export interface RequestContext {
+  signal?: AbortSignal;
+  deadline?: Date;
+}
+
+export interface RetryPolicy {
+  /** retries of 5xx / network / timeout / bad-body faults per call (idempotent calls only) */
+  maxFaultRetries: number;
+  /** retries of 429 answers per call */
+  maxRateLimitRetries: number;
+  /** first backoff step; attempt n waits random(0, min(maxDelayMs, baseDelayMs * 2^n)) */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** longest single wait accepted inside one call; a longer Retry-After fails fast with rate-limited */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxFaultRetries: 4,
+  maxRateLimitRetries: 8,
+  baseDelayMs: 500,
+  maxDelayMs: 30_000,
+  maxWaitMs: 120_000,
+};
+
+export interface ClientStats {
+  /** HTTP attempts per endpoint ("GET /rest/api/3/users/search"), retries included */
+  requests: Record<string, number>;
+  /** retried attempts, in total and by reason (429, 503, ECONNRESET, timeout, bad-body, 401-refresh) */
+  retries: number;
+  retriesByReason: Record<string, number>;
+  /** time spent waiting because of 429 / Retry-After (retry delays and the shared pause) */
+  rateLimitWaitMs: number;
+  /** time spent in backoff for faults other than 429 */
+  faultWaitMs: number;
+  /** 429 answers seen */
+  rateLimited: number;
+  /** OAuth access tokens fetched */
+  tokenRefreshes: number;
+  /** calls that ended in an error */
+  errors: number;
+  /** the last rate-limit headers seen (X-RateLimit-Limit / Remaining / Reset) */
+  lastRateLimit?: RateLimitInfo;
+}
+
+export class StatsCollector {
+  readonly s: ClientStats = { requests: {}, retries: 0, retriesByReason: {}, rateLimitWaitMs: 0, faultWaitMs: 0, rateLimited: 0, tokenRefreshes: 0, errors: 0 };
+  request(endpoint: string): void {
+    this.s.requests[endpoint] = (this.s.requests[endpoint] ?? 0) + 1;
+  }
+  retry(reason: string, delayMs: number, rateLimit: boolean): void {
+    this.s.retries++;
+    this.s.retriesByReason[reason] = (this.s.retriesByReason[reason] ?? 0) + 1;
+    if (rateLimit) this.s.rateLimitWaitMs += delayMs;
+    else this.s.faultWaitMs += delayMs;
+  }
+  snapshot(): ClientStats {
+    return JSON.parse(JSON.stringify(this.s), (k, v) => (k === 'resetAt' && typeof v === 'string' ? new Date(v) : v)) as ClientStats;
+  }
+}
+
+/** The Authorization header source of an upstream. */
+export interface AuthProvider {
+  /** header value for the next attempt (may fetch or refresh a token) */
+  header(ctx?: RequestContext): Promise<string>;
+  /** after a 401 with `used`: drop a cached token; true when a retry may succeed */
+  invalidate(used: string): boolean;
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+type QueryValue = string | number | boolean | undefined | null | (string | number)[];
+
+export interface CallSpec<T> {
+  method: Method;
+  /** path template relative to the base, e.g. /rest/api/3/project/{projectIdOrKey}/role/{id} */
+  path: string;
+  pathParams?: Record<string, string | number>;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  /** send the body as application/x-www-form-urlencoded */
+  form?: boolean;
+  schema?: z.ZodType<T>;
+  /** defaults: GET/PUT/DELETE true, POST false */
+  idempotent?: boolean;
+  /** send no Authorization header */
+  noAuth?: boolean;
+  /** absolute URL to call instead of base + path (already checked by the caller) */
+  url?: string;
+  /** statuses to hand back instead of failing (e.g. 404 meaning "empty") */
+  acceptStatus?: number[];
+}
+
+export interface RawResponse<T> {
+  status: number;
+  data: T;
+}
+
+/** Per-call state, carried through axios-retry on the request config. A class, so axios does not clone it. */
+class CallState {
+  rateRetries = 0;
+  faultRetries = 0;
+  authRetried = false;
+  nextDelayMs = 0;
+  nextReason = '';
+  giveUp?: { kind: ErrorKind; message: string; status?: number; rateLimit?: RateLimitInfo; body?: unknown; headers?: Record<string, string | undefined> };
+  usedAuth?: string;
+  attemptTimeoutMs = 0;
+  lastRateLimit?: RateLimitInfo;
+  constructor(
+    readonly endpoint: string,
+    readonly idempotent: boolean,
+    readonly ctx: RequestContext,
+    readonly noAuth: boolean,
+    readonly absolute: boolean,
+    readonly form: boolean,
+  ) {}
+}
+
+declare module 'axios' {
+  interface AxiosRequestConfig {
+    jc?: unknown;
+  }
+}
+
+const BAD_BODY = 'ERR_BAD_JSON_BODY';
+const NETWORK_RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_BAD_RESPONSE', 'EPROTO', 'UND_ERR_SOCKET']);
+/** network failures where the request certainly did not reach Atlassian: safe to resend even a write */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
+
+export interface UpstreamOptions {
+  name: UpstreamName;
+  /** base URL, or a resolver (the Jira gateway may need the cloud ID discovered first) */
+  baseUrl?: string | (() => Promise<string>);
+  auth?: AuthProvider;
+  timeoutMs: number;
+  maxConcurrency: number;
+  retry: RetryPolicy;
+  stats: StatsCollector;
+  authMode: AuthMode;
+  mapContext?: Partial<Pick<MapContext, 'email' | 'siteUrl' | 'refreshTokenFile'>>;
+  userAgent?: string;
+}
+
+function headerValue(h: unknown, name: string): string | undefined {
+  if (!h || typeof h !== 'object') return undefined;
+  const v = (h as Record<string, unknown>)[name] ?? (h as Record<string, unknown>)[name.toLowerCase()];
+  if (v === undefined || v === null) return undefined;
+  return Array.isArray(v) ? String(v[0]) : String(v);
+}
+
+/** Retry-After: delta seconds or an HTTP date; returns ms from now. */
+export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
+  if (!v) return undefined;
+  const t = v.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.max(0, Math.round(Number(t) * 1000));
+  const d = Date.parse(t);
+  return Number.isNaN(d) ? undefined : Math.max(0, d - now);
+}
+
+/** X-RateLimit-Reset: ISO-8601 (2026-06-05T06:00Z, 2024-01-01T10:05+0000) or epoch (s/ms). */
+export function parseResetHeader(v: string | undefined): Date | undefined {
+  if (!v) return undefined;
+  const t = v.trim();
+  if (/^\d+(\.\d+)?$/.test(t)) {
+    const n = Number(t);
+    if (n > 1e12) return new Date(n);
+    if (n > 1e9) return new Date(n * 1000);
+    return new Date(Date.now() + n * 1000);
+  }
+  const norm = t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const d = Date.parse(norm);
+  return Number.isNaN(d) ? undefined : new Date(d);
+}
+
+export function rateLimitInfo(headers: unknown, now = Date.now()): RateLimitInfo | undefined {
+  const limit = Number(headerValue(headers, 'x-ratelimit-limit'));
+  const remaining = Number(headerValue(headers, 'x-ratelimit-remaining'));
+  let resetAt = parseResetHeader(headerValue(headers, 'x-ratelimit-reset'));
+  const ra = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+  if (ra !== undefined && (!resetAt || resetAt.getTime() < now)) resetAt = new Date(now + ra);
+  const info: RateLimitInfo = {};
+  if (Number.isFinite(limit) && headerValue(headers, 'x-ratelimit-limit') !== undefined) info.limit = limit;
+  if (Number.isFinite(remaining) && headerValue(headers, 'x-ratelimit-remaining') !== undefined) info.remaining = remaining;
+  if (resetAt) info.resetAt = resetAt;
+  return Object.keys(info).length ? info : undefined;
+}
+
+function plainHeaders(h: unknown): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (!h || typeof h !== 'object') return out;
+  const src = typeof (h as { toJSON?: () => unknown }).toJSON === 'function' ? ((h as { toJSON: () => unknown }).toJSON() as Record<string, unknown>) : (h as Record<string, unknown>);
+  for (const [k, v] of Object.entries(src)) {
+    const key = k.toLowerCase();
+    // response headers only; never keep anything that looks like a credential
+    if (key === 'set-cookie' || key === 'authorization' || key === 'www-authenticate') continue;
+    out[key] = v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(', ') : String(v);
+  }
+  return out;
+}
+
+function serializeQuery(params: Record<string, QueryValue> | undefined): string {
+  if (!params) return '';
+  const sp = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (v === undefined || v === null) continue;
+    if (Array.isArray(v)) for (const x of v) sp.append(k, String(x));
+    else sp.append(k, String(v));
+  }
+  return sp.toString();
+}
+
+export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
+    const v = params?.[name];
+    if (v === undefined || v === '') throw new ConnectorError('invalid-input', `missing path parameter ${name} for ${template}`);
+    return encodeURIComponent(String(v));
+  });
+}
+
+function deadlineLeft(ctx: RequestContext): number | undefined {
+  return ctx.deadline ? ctx.deadline.getTime() - Date.now() : undefined;
+}
+
+export class Upstream {
+  readonly name: UpstreamName;
+  private readonly ax: AxiosInstance;
+  private readonly sem: Semaphore;
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+  /** shared pause after a 429 that told us when to come back: no attempt starts before it */
+  private pausedUntil = 0;
+  private closed = false;
+
+  constructor(private readonly o: UpstreamOptions) {
+    this.name = o.name;
+    this.sem = new Semaphore(o.maxConcurrency);
+    this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: o.maxConcurrency, keepAliveMsecs: 10_000 });
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: o.maxConcurrency, keepAliveMsecs: 10_000 });
+    const baseAdapter = axios.getAdapter('http') as AxiosAdapter;
+    this.ax = axios.create({
+      timeout: o.timeoutMs,
+      httpAgent: this.httpAgent,
+      httpsAgent: this.httpsAgent,
+      responseType: 'text',
+      transformResponse: [(d: unknown) => d],
+      maxRedirects: 0,
+      // the gateway and the admin API send pages well under this; refuse absurd bodies
+      maxContentLength: 64 * 1024 * 1024,
+      headers: { Accept: 'application/json', 'User-Agent': o.userAgent ?? 'jira-identity-connector' },
+      paramsSerializer: { serialize: (p) => serializeQuery(p as Record<string, QueryValue>) },
+      transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
+      adapter: (config) => this.send(config, baseAdapter),
+    });
+
+    // request: base URL, credentials and a timeout that never passes the deadline (runs again on each retry)
+    this.ax.interceptors.request.use(async (config) => {
+      const st = config.jc as CallState;
+      const left = deadlineLeft(st.ctx);
+      if (left !== undefined && left <= 0) throw this.deadlineError(st);
+      config.timeout = left !== undefined ? Math.max(1, Math.min(o.timeoutMs, left)) : o.timeoutMs;
+      st.attemptTimeoutMs = config.timeout;
+      if (!st.absolute && o.baseUrl) config.baseURL = typeof o.baseUrl === 'string' ? o.baseUrl : await o.baseUrl();
+      if (!st.noAuth && o.auth) {
+        const h = await o.auth.header(st.ctx);
+        st.usedAuth = h;
+        config.headers.set('Authorization', h);
+      }
+      return config;
+    });
+
+    // response: parse JSON here so a truncated 200 becomes an error axios-retry can see
+    this.ax.interceptors.response.use((res) => {
+      const st = res.config.jc as CallState;
+      const rl = rateLimitInfo(res.headers);
+      if (rl) {
+        st.lastRateLimit = rl;
+        o.stats.s.lastRateLimit = rl;
+      }
+      const raw = res.data;
+      if (res.status === 204 || raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
+        res.data = undefined;
+        return res;
+      }
+      if (typeof raw === 'string') {
+        try {
+          res.data = JSON.parse(raw);
+        } catch {
+          const e = new AxiosError(`invalid JSON body (${raw.length} bytes)`, BAD_BODY, res.config, res.request, res);
+          throw e;
+        }
+      }
+      return res;
+    });
+
+    axiosRetry(this.ax, {
+      retries: Number.MAX_SAFE_INTEGER, // the real limits live in decideRetry
+      shouldResetTimeout: true,
+      retryCondition: (err) => this.decideRetry(err),
+      retryDelay: (_n, err) => (err.config?.jc as CallState | undefined)?.nextDelayMs ?? 0,
+      onRetry: (_n, err) => {
+        const st = err.config?.jc as CallState | undefined;
+        if (!st) return;
+        const rate = st.nextReason === '429' || st.nextReason === 'pause';
+        o.stats.retry(st.nextReason, st.nextDelayMs, rate);
+        log().warn({ upstream: this.name, endpoint: st.endpoint, reason: st.nextReason, delayMs: Math.round(st.nextDelayMs), attempt: st.rateRetries + st.faultRetries }, 'retrying Atlassian request');
+      },
+    });
+  }
+
+  /** The adapter: waits out a shared rate-limit pause, takes a concurrency slot, sends. */
+  private async send(config: InternalAxiosRequestConfig, base: AxiosAdapter): Promise<AxiosResponse> {
+    const st = config.jc as CallState;
+    const wait = this.pausedUntil - Date.now();
+    if (wait > 0) {
+      const left = deadlineLeft(st.ctx);
+      if (left !== undefined && wait >= left) {
+        throw new UpstreamError('rate-limited', `Atlassian rate limit: ${st.endpoint} may not be called again before the caller's deadline`, {
+          endpoint: st.endpoint,
+          rateLimit: { ...st.lastRateLimit, resetAt: new Date(this.pausedUntil) },
+          hint: 'Retry after the reset time.',
+        });
+      }
+      this.o.stats.s.rateLimitWaitMs += wait;
+      await sleep(wait, st.ctx.signal);
+    }
+    const release = await this.sem.acquire(st.ctx.signal);
+    const t0 = Date.now();
+    try {
+      this.o.stats.request(st.endpoint);
+      const res = await base(config);
+      log().debug({ upstream: this.name, endpoint: st.endpoint, status: res.status, ms: Date.now() - t0 }, 'atlassian request');
+      return res;
+    } catch (e) {
+      const ae = e as AxiosError;
+      log().debug({ upstream: this.name, endpoint: st.endpoint, status: ae.response?.status, code: ae.code, ms: Date.now() - t0 }, 'atlassian request failed');
+      throw e;
+    } finally {
+      release();
+    }
+  }
+
+  /** The retry policy. Sets st.nextDelayMs/nextReason when retrying, st.giveUp when it stops early. */
+  private decideRetry(err: AxiosError): boolean {
+    const st = err.config?.jc as CallState | undefined;
+    if (!st || !axios.isAxiosError(err) || this.closed) return false;
+    if (st.ctx.signal?.aborted || err.code === 'ERR_CANCELED') return false;
+    const p = this.o.retry;
+    const status = err.response?.status;
+    const now = Date.now();
+
+    // an expired OAuth access token: refresh once and resend at once (the request was refused, any method is safe)
+    if (status === 401 && !st.authRetried && st.usedAuth && this.o.auth?.invalidate(st.usedAuth)) {
+      st.authRetried = true;
+      st.nextDelayMs = 0;
+      st.nextReason = '401-refresh';
+      return true;
+    }
+
+    let reason: string;
+    let rate = false;
+    if (status === 429) {
+      reason = '429';
+      rate = true;
+      this.o.stats.s.rateLimited++;
+    } else if (status === 502 || status === 503 || status === 504) {
+      reason = String(status);
+      if (!st.idempotent) return false;
+    } else if (err.code === BAD_BODY) {
+      reason = 'bad-body';
+      if (!st.idempotent) return false;
+    } else if (!err.response && err.code && NETWORK_RETRY_CODES.has(err.code)) {
+      reason = err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED' ? 'timeout' : err.code;
+      if (!st.idempotent && !NOT_SENT_CODES.has(err.code)) return false;
+    } else {
+      return false;
+    }
+
+    if (rate ? st.rateRetries >= p.maxRateLimitRetries : st.faultRetries >= p.maxFaultRetries) return false;
+    const n = rate ? st.rateRetries : st.faultRetries;
+
+    // how long: what Atlassian told us, else exponential backoff with full jitter
+    const headers = err.response?.headers;
+    let hinted = parseRetryAfter(headerValue(headers, 'retry-after'), now);
+    if (hinted === undefined && rate) {
+      const reset = parseResetHeader(headerValue(headers, 'x-ratelimit-reset'));
+      if (reset && reset.getTime() > now) hinted = reset.getTime() - now;
+    }
+    const backoff = Math.random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** n);
+    // a small jitter on top of a server-given time spreads the herd without retrying early
+    const delay = hinted !== undefined ? hinted + Math.random() * Math.min(250, p.baseDelayMs) : backoff;
+    const rl = { ...rateLimitInfo(headers, now), resetAt: new Date(now + delay) };
+
+    const left = deadlineLeft(st.ctx);
+    // keep at least a short attempt's worth of time after the wait
+    const minAttempt = Math.min(1000, this.o.timeoutMs);
+    if (delay > p.maxWaitMs || (left !== undefined && delay + minAttempt > left)) {
+      const body = err.response?.data;
+      st.giveUp = {
+        kind: rate ? 'rate-limited' : 'unavailable',
+        message: rate
+          ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${rl.resetAt.toISOString()}, ${delay > p.maxWaitMs ? 'later than this connector waits inside one call' : "after the caller's deadline"}`
+          : `Atlassian is unavailable (${reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
+        status,
+        rateLimit: rl,
+        body,
+        headers: plainHeaders(headers),
+      };
+      return false;
+    }
+    if (rate) {
+      st.rateRetries++;
+      if (hinted !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + hinted);
+    } else st.faultRetries++;
+    st.nextDelayMs = delay;
+    st.nextReason = reason;
+    return true;
+  }
+
+  private deadlineError(st: CallState): UpstreamError {
+    return new UpstreamError('unavailable', `the caller's deadline passed before ${st.endpoint} could be sent`, { endpoint: st.endpoint, rateLimit: st.lastRateLimit }, false);
+  }
+
+  private mapContext(endpoint: string): MapContext {
+    return { upstream: this.name, endpoint, authMode: this.o.authMode, ...this.o.mapContext };
+  }
+
+  /** Makes one logical call (with retries) and returns the parsed body. */
+  async call<T>(spec: CallSpec<T>, ctx: RequestContext = {}): Promise<T> {
+    return (await this.callRaw(spec, ctx)).data;
+  }
+
+  async callRaw<T>(spec: CallSpec<T>, ctx: RequestContext = {}): Promise<RawResponse<T>> {
+    const endpoint = `${spec.method} ${spec.path}`;
+    const idempotent = spec.idempotent ?? spec.method !== 'POST';
+    const st = new CallState(endpoint, idempotent, ctx, !!spec.noAuth, !!spec.url, !!spec.form);
+    try {
+      if (this.closed) throw new ConnectorError('unavailable', `the Atlassian client is closed; ${endpoint} was not sent`, { endpoint });
+      if (ctx.signal?.aborted) throw new AbortedError();
+      const left = deadlineLeft(ctx);
+      if (left !== undefined && left <= 0) throw this.deadlineError(st);
+      const url = spec.url ?? fillPath(spec.path, spec.pathParams);
+      let data: unknown = spec.body;
+      const headers: Record<string, string> = {};
+      if (spec.body !== undefined) {
+        if (spec.form) {
+          data = serializeQuery(spec.body as Record<string, QueryValue>);
+          headers['Content-Type'] = 'application/x-www-form-urlencoded';
+        } else {
+          data = JSON.stringify(spec.body);
+          headers['Content-Type'] = 'application/json';
+        }
+      }
+      const res = await this.ax.request({
+        method: spec.method,
+        url,
+        params: spec.query,
+        data,
+        headers,
+        signal: ctx.signal,
+        jc: st,
+        validateStatus: (s) => (s >= 200 && s < 300) || !!spec.acceptStatus?.includes(s),
+      });
+      if (res.status < 200 || res.status >= 300) return { status: res.status, data: undefined as T };
+      if (!spec.schema) return { status: res.status, data: res.data as T };
+      const parsed = spec.schema.safeParse(res.data);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue?.path?.length ? issue.path.join('.') : '(body)';
+        throw new UpstreamError('bad-upstream', `Atlassian answered ${endpoint} with an unexpected shape: ${where}: ${issue?.message ?? 'invalid'}`, {
+          endpoint,
+          status: res.status,
+          hint: 'The Atlassian API may have changed; please report this with the connector version.',
+        }, !idempotent);
+      }
+      return { status: res.status, data: parsed.data };
+    } catch (e) {
+      this.o.stats.s.errors++;
+      throw this.toConnectorError(e, st);
+    }
+  }
+
+  private toConnectorError(e: unknown, st: CallState): ConnectorError {
+    const ep = st.endpoint;
+    if (e instanceof ConnectorError) return e;
+    if (e instanceof AbortedError || (axios.isAxiosError(e) && e.code === 'ERR_CANCELED') || axios.isCancel(e)) {
+      return new UpstreamError('unavailable', `${ep} was cancelled by the caller`, { endpoint: ep }, !st.idempotent);
+    }
+    if (st.giveUp) {
+      const g = st.giveUp;
+      const base = g.status ? fromHttpFailure({ status: g.status, body: g.body, headers: g.headers ?? {}, rateLimit: g.rateLimit }, this.mapContext(ep)) : undefined;
+      return new UpstreamError(g.kind, g.message, { endpoint: ep, status: g.status, upstreamMessage: base?.details.upstreamMessage, rateLimit: g.rateLimit, hint: g.kind === 'rate-limited' ? 'Retry after the reset time.' : undefined }, g.kind !== 'rate-limited' && !st.idempotent);
+    }
+    if (axios.isAxiosError(e)) {
+      const res = e.response;
+      if (e.code === BAD_BODY) {
+        return new UpstreamError('bad-upstream', `Atlassian answered ${ep} with a truncated or invalid JSON body`, { endpoint: ep, status: res?.status, hint: 'Usually transient (a proxy cut the response); retry later.' }, !st.idempotent);
+      }
+      if (res) {
+        const status = res.status;
+        const ambiguous = !st.idempotent && (status === 502 || status === 503 || status === 504);
+        return fromHttpFailure({ status, body: res.data, headers: plainHeaders(res.headers), rateLimit: rateLimitInfo(res.headers) }, this.mapContext(ep), ambiguous);
+      }
+      const code = e.code ?? 'network error';
+      const timeout = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
+      const host = this.name === 'jira' ? 'Jira' : this.name === 'admin' ? 'the Atlassian admin API' : 'the OAuth token endpoint';
+      const deadlineHit = st.ctx.deadline && Date.now() >= st.ctx.deadline.getTime() - 5;
+      const msg = timeout
+        ? deadlineHit
+          ? `the caller's deadline passed while waiting for ${host} to answer ${ep}`
+          : `${host} did not answer ${ep} within ${st.attemptTimeoutMs} ms`
+        : `could not reach ${host} for ${ep} (${code})`;
+      return new UpstreamError('unavailable', msg, { endpoint: ep, hint: timeout ? 'Atlassian is slow or unreachable; the http-timeout-seconds setting bounds each attempt.' : 'Check network access to Atlassian (proxy, DNS, firewall).' }, !st.idempotent && !NOT_SENT_CODES.has(code));
+    }
+    const m = e instanceof Error ? e.message : String(e);
+    return new UpstreamError('internal', `unexpected failure calling ${ep}: ${m}`, { endpoint: ep }, !st.idempotent);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+}

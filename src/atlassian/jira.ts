@@ -1,0 +1,268 @@
+/**
+ * Jira Cloud platform REST v3: one typed method per endpoint, one upstream page or one write per
+ * call. Paging is the caller's business (it keeps the state in its page token).
+ */
+import { z } from 'zod';
+import { ConnectorError } from '../errors';
+import type { RequestContext, Upstream } from './http';
+import {
+  ApplicationRoleSchema,
+  GroupDetailsSchema,
+  GroupNameSchema,
+  JiraApplicationRole,
+  JiraGroup,
+  JiraGroupName,
+  JiraPermissionScheme,
+  JiraProject,
+  JiraProjectRole,
+  JiraProjectRoleDetails,
+  JiraServerInfo,
+  JiraUser,
+  JiraUserDetails,
+  JiraUserDetailsSchema,
+  JiraUserSchema,
+  MyPermissionsSchema,
+  PageBean,
+  pageBean,
+  PermissionSchemesSchema,
+  ProjectRoleDetailsSchema,
+  ProjectRoleSchema,
+  ProjectSchema,
+  ServerInfoSchema,
+} from './schemas';
+import { messageMatches, safeWrite, WriteResult } from './writes';
+
+const API = '/rest/api/3';
+
+export interface SearchProjectsOptions {
+  startAt: number;
+  maxResults: number;
+  /** only these project keys (at most 50 per call) */
+  keys?: string[];
+  /** comma list or array; default "lead" */
+  expand?: string | string[];
+  orderBy?: string;
+}
+
+export type RoleActorRef = { accountId: string } | { groupId: string };
+
+export interface JiraClient {
+  /** where Jira requests go: the site URL or https://api.atlassian.com/ex/jira/<cloudId> (cloud ID discovered on first use) */
+  baseUrl(ctx?: RequestContext): Promise<string>;
+  /** the caller, with groups and application roles expanded */
+  myself(ctx?: RequestContext): Promise<JiraUser>;
+  serverInfo(ctx?: RequestContext): Promise<JiraServerInfo>;
+  /** GET /users/search: a bare array; an empty page is the end (Jira may return fewer than asked) */
+  searchUsers(startAt: number, maxResults: number, ctx?: RequestContext): Promise<JiraUser[]>;
+  /** GET /user/search?query= (prefix of display name or email; active users; first 1000 matches) */
+  findUsers(query: string, startAt: number, maxResults: number, ctx?: RequestContext): Promise<JiraUser[]>;
+  getUser(accountId: string, ctx?: RequestContext): Promise<JiraUser>;
+  userGroups(accountId: string, ctx?: RequestContext): Promise<JiraGroupName[]>;
+  listGroups(startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraGroup>>;
+  /** GET /group/member with includeInactiveUsers=true (page size at most 50) */
+  groupMembers(groupId: string, startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraUserDetails>>;
+  addGroupMember(groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
+  removeGroupMember(groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
+  /** GET /project/search; a 404 (nothing matches) is an empty last page */
+  searchProjects(opts: SearchProjectsOptions, ctx?: RequestContext): Promise<PageBean<JiraProject>>;
+  getProject(projectIdOrKey: string, ctx?: RequestContext): Promise<JiraProject>;
+  /** GET /role: every project role with its id (actors are the defaults for new projects) */
+  roles(ctx?: RequestContext): Promise<JiraProjectRole[]>;
+  projectRoleDetails(projectIdOrKey: string, ctx?: RequestContext): Promise<JiraProjectRoleDetails[]>;
+  /** the role in the project with all its actors (unpaged) */
+  projectRole(projectIdOrKey: string, roleId: number | string, ctx?: RequestContext): Promise<JiraProjectRole>;
+  addRoleActors(projectIdOrKey: string, roleId: number | string, actors: { users?: string[]; groupIds?: string[] }, ctx?: RequestContext): Promise<WriteResult>;
+  removeRoleActor(projectIdOrKey: string, roleId: number | string, actor: RoleActorRef, ctx?: RequestContext): Promise<WriteResult>;
+  applicationRoles(ctx?: RequestContext): Promise<JiraApplicationRole[]>;
+  /** POST /user (Administer Jira): creates the user or invites the email; products [] = no product access */
+  createUser(input: { emailAddress: string; products: string[] }, ctx?: RequestContext): Promise<JiraUser>;
+  permissionSchemes(ctx?: RequestContext): Promise<JiraPermissionScheme[]>;
+  /** GET /mypermissions: which of these permission keys the caller holds (e.g. ADMINISTER, USER_PICKER) */
+  myPermissions(keys: string[], ctx?: RequestContext): Promise<Record<string, boolean>>;
+}
+
+function actorsOf(role: JiraProjectRole): { users: Set<string>; groups: Set<string> } {
+  const users = new Set<string>();
+  const groups = new Set<string>();
+  for (const a of role.actors) {
+    if (a.actorUser?.accountId) users.add(a.actorUser.accountId);
+    if (a.actorGroup?.groupId) groups.add(a.actorGroup.groupId);
+  }
+  return { users, groups };
+}
+
+function expandList(e: string | string[] | undefined, dflt: string): string | undefined {
+  if (e === undefined) return dflt;
+  const s = Array.isArray(e) ? e.join(',') : e;
+  return s || undefined;
+}
+
+export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) => Promise<string>): JiraClient {
+  const get = <T>(path: string, schema: z.ZodType<T>, ctx: RequestContext | undefined, pathParams?: Record<string, string | number>, query?: Record<string, string | number | boolean | string[] | undefined>) =>
+    up.call({ method: 'GET', path: API + path, pathParams, query, schema }, ctx);
+
+  const client: JiraClient = {
+    baseUrl: (ctx) => baseUrl(ctx),
+
+    myself: (ctx) => get('/myself', JiraUserSchema, ctx, undefined, { expand: 'groups,applicationRoles' }),
+
+    serverInfo: (ctx) => get('/serverInfo', ServerInfoSchema, ctx),
+
+    searchUsers: (startAt, maxResults, ctx) => get('/users/search', z.array(JiraUserSchema), ctx, undefined, { startAt, maxResults }),
+
+    findUsers: (query, startAt, maxResults, ctx) => get('/user/search', z.array(JiraUserSchema), ctx, undefined, { query, startAt, maxResults }),
+
+    getUser: (accountId, ctx) => get('/user', JiraUserSchema, ctx, undefined, { accountId }),
+
+    userGroups: (accountId, ctx) => get('/user/groups', z.array(GroupNameSchema), ctx, undefined, { accountId }),
+
+    listGroups: (startAt, maxResults, ctx) => get('/group/bulk', pageBean(GroupDetailsSchema), ctx, undefined, { startAt, maxResults }),
+
+    groupMembers: (groupId, startAt, maxResults, ctx) =>
+      get('/group/member', pageBean(JiraUserDetailsSchema), ctx, undefined, { groupId, includeInactiveUsers: true, startAt, maxResults: Math.min(Math.max(1, maxResults), 50) }),
+
+    async addGroupMember(groupId, accountId, ctx) {
+      return safeWrite({
+        endpoint: 'POST /rest/api/3/group/user',
+        send: async () => {
+          await up.call({ method: 'POST', path: API + '/group/user', query: { groupId }, body: { accountId } }, ctx);
+        },
+        isAlready: (e) => e.kind === 'invalid-input' && messageMatches(e, 'already a member'),
+        verify: async () => (await client.userGroups(accountId, ctx)).some((g) => g.groupId === groupId),
+      });
+    },
+
+    async removeGroupMember(groupId, accountId, ctx) {
+      return safeWrite({
+        endpoint: 'DELETE /rest/api/3/group/user',
+        send: async () => {
+          await up.call({ method: 'DELETE', path: API + '/group/user', query: { groupId, accountId } }, ctx);
+        },
+        isAlready: (e) => (e.kind === 'invalid-input' || e.kind === 'not-found') && messageMatches(e, 'not a member', 'is not a member'),
+        verify: async () => !(await client.userGroups(accountId, ctx)).some((g) => g.groupId === groupId),
+      });
+    },
+
+    async searchProjects(opts, ctx) {
+      const keys = opts.keys?.length ? opts.keys : undefined;
+      if (keys && keys.length > 50) throw new ConnectorError('invalid-input', 'GET /rest/api/3/project/search accepts at most 50 project keys per call');
+      const res = await up.callRaw(
+        {
+          method: 'GET',
+          path: API + '/project/search',
+          query: { startAt: opts.startAt, maxResults: opts.maxResults, keys, expand: expandList(opts.expand, 'lead'), orderBy: opts.orderBy },
+          schema: pageBean(ProjectSchema),
+          acceptStatus: [404],
+        },
+        ctx,
+      );
+      // Jira answers 404 when nothing matches the criteria (e.g. unknown keys)
+      if (res.status === 404) return { startAt: opts.startAt, maxResults: opts.maxResults, total: 0, isLast: true, values: [] };
+      return res.data;
+    },
+
+    getProject: (projectIdOrKey, ctx) => get('/project/{projectIdOrKey}', ProjectSchema, ctx, { projectIdOrKey }, { expand: 'lead' }),
+
+    roles: (ctx) => get('/role', z.array(ProjectRoleSchema), ctx),
+
+    projectRoleDetails: (projectIdOrKey, ctx) => get('/project/{projectIdOrKey}/roledetails', z.array(ProjectRoleDetailsSchema), ctx, { projectIdOrKey }),
+
+    projectRole: (projectIdOrKey, roleId, ctx) => get('/project/{projectIdOrKey}/role/{id}', ProjectRoleSchema, ctx, { projectIdOrKey, id: roleId }),
+
+    async addRoleActors(projectIdOrKey, roleId, actors, ctx) {
+      const users = [...new Set(actors.users ?? [])];
+      const groupIds = [...new Set(actors.groupIds ?? [])];
+      if (!users.length && !groupIds.length) return { changed: false };
+      const missing = async () => {
+        const present = actorsOf(await client.projectRole(projectIdOrKey, roleId, ctx));
+        return { users: users.filter((u) => !present.users.has(u)), groupIds: groupIds.filter((g) => !present.groups.has(g)) };
+      };
+      const post = (u: string[], g: string[]) =>
+        safeWrite({
+          endpoint: 'POST /rest/api/3/project/{projectIdOrKey}/role/{id}',
+          send: async () => {
+            const body: Record<string, string[]> = {};
+            if (u.length) body.user = u;
+            if (g.length) body.groupId = g;
+            await up.call({ method: 'POST', path: API + '/project/{projectIdOrKey}/role/{id}', pathParams: { projectIdOrKey, id: roleId }, body, schema: ProjectRoleSchema }, ctx);
+          },
+          // one of several actors already there fails the whole request: handled below
+          isAlready: (e) => e.kind === 'invalid-input' && messageMatches(e, 'already a member') && u.length + g.length === 1,
+          verify: async () => {
+            const m = await missing();
+            return m.users.length === 0 && m.groupIds.length === 0;
+          },
+        });
+      try {
+        return await post(users, groupIds);
+      } catch (e) {
+        if (!(e instanceof ConnectorError && e.kind === 'invalid-input' && messageMatches(e, 'already a member'))) throw e;
+        const m = await missing();
+        if (!m.users.length && !m.groupIds.length) return { changed: false };
+        return post(m.users, m.groupIds);
+      }
+    },
+
+    async removeRoleActor(projectIdOrKey, roleId, actor, ctx) {
+      const isUser = 'accountId' in actor;
+      const absent = async () => {
+        const present = actorsOf(await client.projectRole(projectIdOrKey, roleId, ctx));
+        return isUser ? !present.users.has(actor.accountId) : !present.groups.has((actor as { groupId: string }).groupId);
+      };
+      return safeWrite({
+        endpoint: 'DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}',
+        send: async () => {
+          await up.call(
+            {
+              method: 'DELETE',
+              path: API + '/project/{projectIdOrKey}/role/{id}',
+              pathParams: { projectIdOrKey, id: roleId },
+              query: isUser ? { user: actor.accountId } : { groupId: (actor as { groupId: string }).groupId },
+            },
+            ctx,
+          );
+        },
+        // Jira answers 404 (or 400) when the actor is not in the role; tell that apart from a missing project or role
+        isAlready: async (e) => {
+          if (e.kind !== 'not-found' && e.kind !== 'invalid-input') return false;
+          try {
+            return await absent();
+          } catch {
+            return false;
+          }
+        },
+        verify: absent,
+      });
+    },
+
+    applicationRoles: (ctx) => get('/applicationrole', z.array(ApplicationRoleSchema), ctx),
+
+    async createUser(input, ctx) {
+      const lookup = async (): Promise<JiraUser | undefined> => {
+        const found = await client.findUsers(input.emailAddress, 0, 10, ctx);
+        return found.find((u) => (u.emailAddress ?? '').toLowerCase() === input.emailAddress.toLowerCase());
+      };
+      for (let sent = 1; ; sent++) {
+        try {
+          return await up.call({ method: 'POST', path: API + '/user', body: { emailAddress: input.emailAddress, products: input.products }, schema: JiraUserSchema }, ctx);
+        } catch (e) {
+          if (!(e instanceof ConnectorError) || !('ambiguous' in e) || !(e as { ambiguous: boolean }).ambiguous || sent >= 2) throw e;
+          const u = await lookup().catch(() => undefined);
+          if (u) return u;
+        }
+      }
+    },
+
+    async permissionSchemes(ctx) {
+      return (await get('/permissionscheme', PermissionSchemesSchema, ctx, undefined, { expand: 'permissions' })).permissionSchemes;
+    },
+
+    async myPermissions(keys, ctx) {
+      const r = await get('/mypermissions', MyPermissionsSchema, ctx, undefined, { permissions: keys.join(',') });
+      const out: Record<string, boolean> = {};
+      for (const k of keys) out[k] = !!r.permissions[k]?.havePermission;
+      return out;
+    },
+  };
+  return client;
+}

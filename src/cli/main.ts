@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * jira-connector: serve | validate | capabilities | config | health | demo
+ */
+import { Command } from 'commander';
+import { addConfigOptions, configJson, guarded, rawFrom } from './options';
+import { parseConnectorConfig, parseServerConfig } from '../config/schema';
+import { createLogger, LogLevel, setRootLogger, log } from '../log';
+import { describeConnector, buildConnector } from '../connector/wire';
+import { computeCapabilities } from '../connector/metadata';
+import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
+import { startServer } from '../server/server';
+
+const program = new Command();
+program
+  .name('jira-connector')
+  .description('Jira Cloud connector for identity governance (Baton c1.connector.v2 over gRPC)')
+  .showHelpAfterError('(run with --help for the list of options)')
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): void {
+  const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'warn' : 'info');
+  const format = (raw['log-format'] as 'json' | 'console' | undefined) ?? 'json';
+  setRootLogger(createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', format === 'console' ? 'console' : 'json'));
+}
+
+addConfigOptions(program.command('serve').description('run the gRPC server (default 127.0.0.1:50051)'), ['jira', 'oauth', 'organization', 'behaviour', 'server']).action(
+  async (_opts, cmd: Command) =>
+    guarded(async () => {
+      const raw = rawFrom(cmd);
+      const server = parseServerConfig(raw);
+      setupLogging(raw);
+      const cfg = parseConnectorConfig(raw);
+      if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
+      const { connector } = await buildConnector(cfg);
+      const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls });
+      log().info(
+        { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
+        'jira connector listening',
+      );
+      const stop = (signal: string) => {
+        log().info({ signal }, 'shutting down');
+        running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    }),
+);
+
+addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), [
+  'jira',
+  'oauth',
+  'organization',
+  'behaviour',
+]).action(async (_opts, cmd: Command) =>
+  guarded(async () => {
+    const raw = rawFrom(cmd);
+    setupLogging(raw, true);
+    const cfg = parseConnectorConfig(raw);
+    const { runValidateCommand } = await import('./validate');
+    process.exitCode = await runValidateCommand(cfg);
+  }),
+);
+
+program
+  .command('capabilities')
+  .description('print the connector capabilities as c1.connector.v2.ConnectorCapabilities JSON')
+  .action(() =>
+    guarded(async () => {
+      const caps = computeCapabilities(describeConnector());
+      process.stdout.write(JSON.stringify(ConnectorCapabilities.toJSON(caps), null, 2) + '\n');
+    }),
+  );
+
+program
+  .command('config')
+  .description('print the configuration fields (names, env vars, required and secret flags, defaults) as JSON')
+  .action(() =>
+    guarded(async () => {
+      process.stdout.write(JSON.stringify(configJson(), null, 2) + '\n');
+    }),
+  );
+
+program
+  .command('manifest')
+  .description('print connector.yaml (the hosting manifest) from the live capabilities and configuration fields')
+  .action(() =>
+    guarded(async () => {
+      const { manifestYaml } = await import('./manifest');
+      process.stdout.write(manifestYaml());
+    }),
+  );
+
+program
+  .command('health')
+  .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK')
+  .option('--address <host:port>', 'server address', `127.0.0.1:${process.env.BATON_PORT || 50051}`)
+  .option('--tls-ca <file>', 'PEM CA to verify the server (when it runs with TLS)', process.env.BATON_HEALTH_TLS_CA)
+  .option('--timeout <ms>', 'deadline', '3000')
+  .action((opts: { address: string; tlsCa?: string; timeout: string }) =>
+    guarded(async () => {
+      const { checkHealth } = await import('./health');
+      const st = await checkHealth(opts.address, Number(opts.timeout), opts.tlsCa);
+      process.stdout.write(st + '\n');
+      process.exitCode = st === 'SERVING' ? 0 : 1;
+    }),
+  );
+
+program
+  .command('demo')
+  .description('start the fake Atlassian tenant and the server, run a full sync through gRPC and print a summary')
+  .option('--tier <tier>', 'size of the demo tenant: S, M or L', 'S')
+  .option('--seed <n>', 'tenant seed', '1')
+  .action((opts: { tier: string; seed: string }) =>
+    guarded(async () => {
+      setRootLogger(createLogger((process.env.BATON_LOG_LEVEL as LogLevel) || 'warn', 'console'));
+      const { runDemo } = await import('./demo');
+      await runDemo({ tier: opts.tier.toUpperCase(), seed: Number(opts.seed) });
+    }),
+  );
+
+program.parseAsync(process.argv).catch((e: unknown) => {
+  process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 2;
+});

@@ -1,0 +1,28 @@
+/** `validate`: what works, what is missing, and which permission or scope would fix it. */
+import type { ConnectorConfig } from '../config/schema';
+import { createAtlassianClients } from '../atlassian';
+import { probeCapabilities } from '../atlassian/probe';
+
+export async function runValidateCommand(cfg: ConnectorConfig): Promise<number> {
+  const clients = createAtlassianClients(cfg);
+  const out = process.stdout;
+  try {
+    out.write(`Jira: ${cfg.jira.siteUrl ?? cfg.jira.gatewayUrl}\n`);
+    out.write(`Authentication: ${cfg.jira.authMode} (${cfg.jira.authModeReason})\n`);
+    out.write(`Organization: ${cfg.org ? cfg.org.orgId : 'not configured (managed accounts and directory groups are not synced)'}\n`);
+    out.write(`Provisioning: ${cfg.provisioning ? 'enabled' : 'disabled'}\n\n`);
+    const results = await probeCapabilities(clients, cfg, { signal: new AbortController().signal });
+    let failed = 0;
+    for (const r of results) {
+      out.write(`${r.ok ? 'ok  ' : 'FAIL'}  ${r.capability}: ${r.check}${r.detail ? ` — ${r.detail}` : ''}\n`);
+      if (!r.ok) {
+        failed++;
+        if (r.fix) out.write(`      fix: ${r.fix}\n`);
+      }
+    }
+    out.write(failed ? `\n${failed} check(s) failed.\n` : '\nAll checks passed.\n');
+    return failed ? 1 : 0;
+  } finally {
+    await clients.close();
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * The Jira connector: resource types wired to the Atlassian client.
+ */
+import type { Connector, CallContext, ResourceSyncer } from './types';
+import type { ConnectorConfig } from '../config/schema';
+import type { JiraApi } from './jira-api';
+import { userSyncer } from './resources/user';
+import { groupSyncer } from './resources/group';
+import { projectSyncer } from './resources/project';
+import { projectRoleSyncer, ProjectRef } from './resources/project-role';
+import { applicationRoleSyncer } from './resources/application-role';
+import { projectRoles } from './resources/roles';
+import { PromiseCache } from './cache';
+
+export const CONNECTOR_INFO = {
+  displayName: 'Jira Cloud',
+  description:
+    'Jira Cloud and Atlassian organization access: users, groups, projects, project roles and product access, with group and project-role provisioning.',
+  helpUrl: 'https://github.com/jira-identity-connector/jira-identity-connector#readme',
+};
+
+export interface JiraConnectorDeps {
+  api: JiraApi;
+  /** runs the upstream checks of Validate */
+  validate: (ctx: CallContext) => Promise<void>;
+  close?: () => Promise<void>;
+}
+
+/** https site URL for deep links, or undefined (links must be https). */
+function linkBase(cfg?: ConnectorConfig): string | undefined {
+  const s = cfg?.jira.siteUrl;
+  return s && s.startsWith('https://') ? s : undefined;
+}
+
+export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: JiraConnectorDeps): Connector {
+  const api = deps.api;
+  const roles = projectRoles(api);
+  const projectRefs = new PromiseCache<ProjectRef>(20000, 30 * 60 * 1000);
+  const base = linkBase(cfg);
+
+  const project = projectSyncer(api, roles, {
+    projectKeys: cfg?.projectKeys ?? [],
+    skipParticipants: cfg?.skipProjectParticipants ?? false,
+    linkBase: base,
+  });
+  // remember names and order of listed projects (for project-role names and prefetching)
+  const listProjects = project.list.bind(project);
+  project.list = async (parent, token, ctx) => {
+    const page = await listProjects(parent, token, ctx);
+    for (const r of page.items) {
+      const ref: ProjectRef = { id: r.id!.resource, name: r.displayName, key: (r.profile as Record<string, string> | undefined)?.key };
+      projectRefs.get(ref.id, async () => ref);
+    }
+    roles.noteProjects(
+      page.items.map((r) => ({ id: r.id!.resource, style: (r.profile as Record<string, string> | undefined)?.style || undefined })),
+      ctx,
+    );
+    return page;
+  };
+  const projectOf = (projectId: string, ctx: CallContext) =>
+    projectRefs.get(projectId, async () => {
+      const p = await api.getProject(projectId, ctx);
+      return { id: p.id, name: p.name, key: p.key };
+    });
+
+  const syncers: ResourceSyncer[] = [
+    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base }),
+    groupSyncer(api),
+    project,
+    projectRoleSyncer(roles, projectOf),
+    applicationRoleSyncer(api),
+  ];
+
+  return {
+    info: CONNECTOR_INFO,
+    syncers,
+    async validate(ctx) {
+      await deps.validate(ctx);
+      return [];
+    },
+    async cleanup() {
+      // per-sync caches expire on their own; nothing to release
+    },
+    close: deps.close,
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The built CLI as a user runs it (npm test builds dist/ first): capabilities, config, manifest,
+ * bad configuration (exit 2, one line, no stack trace, no secret), serve + health, validate.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { checkHealth } from '../../src/cli/health';
+
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
+
+function run(args: string[], env: Record<string, string> = {}, timeout = 30000) {
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
+  return spawnSync(process.execPath, [MAIN, ...args], { env: { ...clean, ...env }, encoding: 'utf8', timeout });
+}
+
+test('capabilities prints ConnectorCapabilities JSON', () => {
+  const r = run(['capabilities']);
+  expect(r.status).toBe(0);
+  const caps = JSON.parse(r.stdout);
+  expect(caps.connectorCapabilities).toContain('CAPABILITY_SYNC');
+  expect(caps.resourceTypeCapabilities.map((c: { resourceType: { id: string } }) => c.resourceType.id)).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+});
+
+test('config prints every field with env var, required and secret flags', () => {
+  const r = run(['config']);
+  expect(r.status).toBe(0);
+  const cfg = JSON.parse(r.stdout);
+  const byName = new Map(cfg.fields.map((f: { name: string }) => [f.name, f]));
+  expect(byName.get('jira-url')).toMatchObject({ envVar: 'BATON_JIRA_URL', isRequired: true, isSecret: false });
+  expect(byName.get('jira-api-token')).toMatchObject({ envVar: 'BATON_JIRA_API_TOKEN', isSecret: true });
+  expect(byName.get('atlassian-orgid')).toMatchObject({ envVar: 'BATON_ATLASSIAN_ORGID' });
+  expect(byName.get('provisioning')).toMatchObject({ envVar: 'BATON_PROVISIONING', defaultValue: false });
+  for (const f of cfg.fields) expect(f.envVar).toMatch(/^BATON_[A-Z0-9_]+$/);
+});
+
+test('connector.yaml agrees with what capabilities and config print', () => {
+  const committed = YAML.parse(readFileSync(join(ROOT, 'connector.yaml'), 'utf8'));
+  expect(committed.capabilities).toEqual(JSON.parse(run(['capabilities']).stdout));
+  expect(committed.config).toEqual(JSON.parse(run(['config']).stdout));
+  expect(readFileSync(join(ROOT, 'connector.yaml'), 'utf8')).toBe(run(['manifest']).stdout);
+});
+
+describe('bad configuration', () => {
+  const secret = 'tok-very-secret-0123456789';
+  const cases: [string, Record<string, string>, RegExp][] = [
+    ['missing URL', { BATON_JIRA_API_TOKEN: secret, BATON_JIRA_EMAIL: 'a@b.example' }, /--jira-url \(BATON_JIRA_URL\): required/],
+    ['http on a public host', { BATON_JIRA_URL: 'http://example.atlassian.net', BATON_JIRA_EMAIL: 'a@b.example', BATON_JIRA_API_TOKEN: secret }, /loopback/],
+    ['half the org settings', { BATON_JIRA_URL: 'https://x.atlassian.net', BATON_JIRA_EMAIL: 'a@b.example', BATON_JIRA_API_TOKEN: secret, BATON_ATLASSIAN_API_TOKEN: secret }, /BATON_ATLASSIAN_ORGID/],
+    ['bad boolean', { BATON_JIRA_URL: 'https://x.atlassian.net', BATON_JIRA_EMAIL: 'a@b.example', BATON_JIRA_API_TOKEN: secret, BATON_PROVISIONING: 'sure' }, /BATON_PROVISIONING/],
+    ['bad port', { BATON_JIRA_URL: 'https://x.atlassian.net', BATON_JIRA_EMAIL: 'a@b.example', BATON_JIRA_API_TOKEN: secret, BATON_PORT: 'eighty' }, /BATON_PORT/],
+  ];
+  test.each(cases)('%s: exit 2, one line naming the field, no stack, no secret', (_name, env, expected) => {
+    const r = run(['serve'], env);
+    expect(r.status).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^configuration error: /);
+    expect(lines[0]).toMatch(expected);
+    expect(r.stderr + r.stdout).not.toContain(secret);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('against the fake tenant', () => {
+  let fake: FakeAtlassian;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
+  });
+  afterAll(async () => fake?.stop());
+
+  const env = () => ({
+    BATON_JIRA_URL: fake.siteUrl,
+    BATON_JIRA_EMAIL: fake.credentials.adminEmail,
+    BATON_JIRA_API_TOKEN: fake.credentials.classicToken,
+    BATON_ATLASSIAN_API_URL: fake.apiUrl,
+    BATON_ATLASSIAN_AUTH_URL: fake.authUrl,
+  });
+
+  test('validate says what works', () => {
+    const r = run(['validate'], env());
+    expect(r.stdout).toMatch(/Authentication: basic/);
+    expect(r.stdout).toMatch(/All checks passed/);
+    expect(r.status).toBe(0);
+    expect(r.stdout + r.stderr).not.toContain(fake.credentials.classicToken);
+  });
+
+  test('validate with a wrong token says what is wrong and exits 1', () => {
+    const r = run(['validate'], { ...env(), BATON_JIRA_API_TOKEN: 'wrong-token-0000000' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/FAIL/);
+    expect(r.stdout + r.stderr).not.toContain('wrong-token-0000000');
+  });
+
+  test('serve listens, answers health checks and stops on SIGTERM', async () => {
+    const port = 40000 + Math.floor(Math.random() * 20000);
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--log-format', 'json'], { env: { ...clean, ...env() } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    try {
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        if (stderr.includes('listening')) break;
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(await checkHealth(`127.0.0.1:${port}`)).toBe('SERVING');
+      const h = run(['health', '--address', `127.0.0.1:${port}`]);
+      expect(h.status).toBe(0);
+      expect(h.stdout.trim()).toBe('SERVING');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
+    expect(stderr).not.toContain(fake.credentials.classicToken);
+  });
+});
