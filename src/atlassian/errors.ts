@@ -208,7 +208,7 @@ function jiraHint(status: number, mc: MapContext, message: string | undefined, h
         );
       case 'scoped-basic':
         return scopeMismatch && scopeText
-          ? `The scoped API token lacks a scope this call needs: ${scopeText}. Create a token with those scopes at id.atlassian.com > Security > API tokens.${roleNote}`
+          ? `Either the token is a classic (unscoped) API token, which works only on the site URL (use jira-auth-mode basic with https://<site>.atlassian.net), or the scoped token lacks a scope this call needs: ${scopeText}. Create a token with those scopes at id.atlassian.com > Security > API tokens.${roleNote}`
           : `The gateway did not accept the email and scoped API token. Check that the token belongs to ${mc.email ?? 'the configured email'}, has not expired or been revoked, and has the scopes this call needs${scopeText ? ` (${scopeText})` : ''}. A classic (unscoped) token works only on the site URL: use jira-auth-mode basic with the site URL for it.${roleNote}`;
       case 'scoped-bearer':
         return scopeMismatch && scopeText

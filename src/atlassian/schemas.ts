@@ -202,12 +202,12 @@ export type TokenResponse = z.infer<typeof TokenResponseSchema>;
 const linksSchema = z
   .object({ self: optStr, prev: optStr, next: optStr })
   .nullish()
-  .transform((v) => v ?? {});
+  .transform((v) => ({ self: v?.self, prev: v?.prev, next: v?.next }));
 
 export const OrgSchema = z.object({
   id: str.min(1),
   type: optStr,
-  attributes: z.object({ name: optStr }).nullish().transform((v) => v ?? {}),
+  attributes: z.object({ name: optStr }).nullish().transform((v) => ({ name: v?.name })),
 });
 export type AdminOrg = z.infer<typeof OrgSchema>;
 export const OrgPageSchema = z.object({ data: z.array(OrgSchema), links: linksSchema });
@@ -232,7 +232,7 @@ export const OrgUserSchema = z.object({
 export type AdminOrgUser = z.infer<typeof OrgUserSchema>;
 export const OrgUserPageSchema = z.object({
   data: z.array(OrgUserSchema),
-  meta: z.object({ total: optNum }).nullish().transform((v) => v ?? {}),
+  meta: z.object({ total: optNum }).nullish().transform((v) => ({ total: v?.total })),
   links: linksSchema,
 });
 
@@ -303,13 +303,13 @@ export const WorkspaceSchema = z.object({
   attributes: z
     .object({ name: optStr, typeKey: optStr, type: optStr, status: optStr, hostUrl: optStr, realm: optStr })
     .nullish()
-    .transform((v) => v ?? {}),
+    .transform((v) => ({ name: v?.name, typeKey: v?.typeKey, type: v?.type, status: v?.status, hostUrl: v?.hostUrl, realm: v?.realm })),
 });
 export type AdminWorkspace = z.infer<typeof WorkspaceSchema>;
 export const WorkspacePageSchema = z.object({
   data: z.array(WorkspaceSchema),
   links: linksSchema,
-  meta: z.object({ pageSize: optNum, total: optNum }).nullish().transform((v) => v ?? {}),
+  meta: z.object({ pageSize: optNum, total: optNum }).nullish().transform((v) => ({ pageSize: v?.pageSize, total: v?.total })),
 });
 
 export const MessageSchema = z.object({ message: optStr }).nullish();

@@ -6,15 +6,23 @@ import type { Connector } from './types';
 import type { JiraApi } from './jira-api';
 import { createJiraConnector } from './jira';
 import { createAtlassianClients, AtlassianClients } from '../atlassian';
-import { probeCapabilities, probeError } from '../atlassian/probe';
+import { probeCapabilities, probeFailure } from '../atlassian/probe';
+
+/** The client satisfies the resource types' JiraApi; getGroup is group/bulk filtered by id. */
+function jiraApi(clients: AtlassianClients): JiraApi {
+  const j = clients.jira;
+  return Object.assign(Object.create(j) as typeof j, {
+    getGroup: async (groupId: string, ctx?: Parameters<JiraApi['getGroup']>[1]) => j.getGroup(groupId, ctx),
+  });
+}
 
 export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector: Connector; clients: AtlassianClients }> {
   const clients = createAtlassianClients(cfg);
   const connector = createJiraConnector(cfg, {
-    api: clients.jira as unknown as JiraApi,
+    api: jiraApi(clients),
     validate: async (ctx) => {
       const results = await probeCapabilities(clients, cfg, ctx);
-      const err = probeError(results);
+      const err = probeFailure(results);
       if (err) throw err;
     },
     close: () => clients.close(),

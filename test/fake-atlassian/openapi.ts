@@ -99,8 +99,8 @@ function rebase(node: unknown, docId: string): unknown {
     const src = node as Json;
     const out: Json = {};
     for (const [k, v] of Object.entries(src)) {
+      // Annotations (description, example, xml, ...) are kept: they may also be property names.
       if (k === '$ref' && typeof v === 'string' && v.startsWith('#/')) out[k] = `${docId}${v}`;
-      else if (k === 'example' || k === 'examples' || k === 'description' || k === 'xml') continue;
       else out[k] = rebase(v, docId);
     }
     if (out.nullable === true && out.type === undefined) {
@@ -358,7 +358,12 @@ export function checkRequest(reg: OpenApiRegistry, op: OperationSpec, input: Req
   } else {
     const ct = (input.contentType ?? '').split(';')[0].trim().toLowerCase();
     if (!op.body.mediaTypes.includes(ct)) problems.push(`request content-type '${ct || '(none)'}' is not one of ${op.body.mediaTypes.join(', ')}`);
-    else if (ct === 'application/json') {
+    else if (ct === 'application/x-www-form-urlencoded') {
+      body = Object.fromEntries(new URLSearchParams(input.rawBody));
+      bodyParsed = true;
+      const v = reg.bodyValidator(op);
+      if (v && !v(body)) problems.push(...formatAjvErrors(v.errors, 'body'));
+    } else if (ct === 'application/json') {
       try {
         body = JSON.parse(input.rawBody);
         bodyParsed = true;

@@ -21,7 +21,7 @@ import {
 import { EntitlementsServiceListEntitlementsRequest, EntitlementsServiceListStaticEntitlementsRequest } from '../../src/gen/c1/connector/v2/entitlement';
 import { GrantsServiceListGrantsRequest, GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../../src/gen/c1/connector/v2/grant';
 import { AssetServiceClient, AssetServiceGetAssetRequest } from '../../src/gen/c1/connector/v2/asset';
-import { ActionServiceListActionSchemasRequest } from '../../src/gen/c1/connector/v2/action';
+import { ListActionSchemasRequest } from '../../src/gen/c1/connector/v2/action';
 import { checkHealth } from '../../src/cli/health';
 import { EMITTED_ANNOTATIONS } from '../../src/connector/anno';
 import { typeName } from '../../src/connector/annotations';
@@ -136,7 +136,7 @@ describe('unsupported RPCs answer UNIMPLEMENTED with a sentence', () => {
   });
 
   test('ActionService and streaming AssetService', async () => {
-    await expectCode(h.client.actions.listActionSchemas(ActionServiceListActionSchemasRequest.fromPartial({})), Code.UNIMPLEMENTED, /not supported/);
+    await expectCode(h.client.actions.listActionSchemas(ListActionSchemasRequest.fromPartial({})), Code.UNIMPLEMENTED, /not supported/);
     const asset = new AssetServiceClient(h.server.address, credentials.createInsecure());
     const err = await new Promise<ServiceError>((resolve) => {
       const s = asset.getAsset(AssetServiceGetAssetRequest.fromPartial({ asset: { id: 'x' } }));

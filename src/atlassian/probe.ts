@@ -1,0 +1,157 @@
+/**
+ * Capability probe for the Validate RPC and the `validate` command: one cheap read (page size 1)
+ * per thing each configured capability needs, reported in words a Jira or org admin can act on.
+ * Nothing here changes Atlassian state.
+ */
+import type { ConnectorConfig } from '../config/schema';
+import { ConnectorError, ErrorKind } from '../errors';
+import { describeAuthMode } from './errors';
+import type { RequestContext } from './http';
+import type { AtlassianClients } from './index';
+
+export interface ProbeResult {
+  /** what the connector wants to do: "credentials", "read users", "browse groups", ... */
+  capability: string;
+  /** what was tried, e.g. "GET /rest/api/3/users/search" */
+  check: string;
+  ok: boolean;
+  /** Validate fails when a required check fails; optional ones are warnings */
+  required: boolean;
+  /** what happened, in plain words */
+  detail: string;
+  /** what an admin can do about a failure */
+  fix?: string;
+  /** the error kind when the check failed (auth, permission, ...) */
+  kind?: ErrorKind;
+  status?: number;
+}
+
+function who(cfg: ConnectorConfig): string {
+  const j = cfg.jira;
+  if (j.authMode === 'basic' || j.authMode === 'scoped-basic') return j.email ?? 'the account';
+  if (j.authMode === 'oauth-refresh-token') return 'the user who authorized the OAuth app';
+  return 'the service account';
+}
+
+function scopeAdvice(cfg: ConnectorConfig, scopes: string): string {
+  return cfg.jira.authMode === 'basic' ? '' : ` The ${cfg.jira.authMode.startsWith('oauth') ? 'OAuth credential' : 'token'} must also carry ${scopes}.`;
+}
+
+export async function probeCapabilities(clients: AtlassianClients, cfg: ConnectorConfig, ctx?: RequestContext): Promise<ProbeResult[]> {
+  const out: ProbeResult[] = [];
+  const jira = clients.jira;
+  const account = who(cfg);
+
+  async function run<T>(capability: string, check: string, required: boolean, fn: () => Promise<T>, ok: (v: T) => { ok: boolean; detail: string; fix?: string; kind?: ErrorKind }): Promise<T | undefined> {
+    try {
+      const v = await fn();
+      const r = ok(v);
+      out.push({ capability, check, required, ...r, kind: r.ok ? undefined : (r.kind ?? 'permission') });
+      return r.ok ? v : undefined;
+    } catch (e) {
+      const ce = e instanceof ConnectorError ? e : new ConnectorError('internal', `unexpected failure: ${e instanceof Error ? e.message : String(e)}`);
+      const said = ce.details.upstreamMessage ? ` Atlassian said: ${ce.details.upstreamMessage}` : '';
+      out.push({ capability, check, required, ok: false, detail: `${ce.message}.${said}`, fix: ce.details.hint, kind: ce.kind, status: ce.details.status });
+      return undefined;
+    }
+  }
+
+  // 1. credentials: who are we, and does Jira accept the credential at all
+  let base = '';
+  try {
+    base = await jira.baseUrl(ctx);
+  } catch (e) {
+    const ce = e instanceof ConnectorError ? e : undefined;
+    out.push({ capability: 'credentials', check: 'GET /_edge/tenant_info', required: true, ok: false, detail: ce?.message ?? 'could not find where to send Jira requests', fix: ce?.details.hint, kind: ce?.kind ?? 'invalid-input', status: ce?.details.status });
+    return out;
+  }
+  const me = await run('credentials', 'GET /rest/api/3/myself', true, () => jira.myself(ctx), (u) => ({
+    ok: true,
+    detail: `authenticated as ${u.displayName ?? u.accountId} (${u.accountType ?? 'atlassian'}${u.appType ? `/${u.appType}` : ''} account ${u.accountId}) with ${describeAuthMode(cfg.jira.authMode)} at ${base}`,
+  }));
+  if (!me) return out; // nothing else can work; the credential problem is the one to fix
+
+  // 2. read users: users/search answers an empty list (not 403) without "Browse users and groups"
+  await run('read users', 'GET /rest/api/3/users/search', true, () => jira.searchUsers(0, 1, ctx), (users) =>
+    users.length > 0
+      ? { ok: true, detail: 'can list the users of the site' }
+      : {
+          ok: false,
+          kind: 'permission',
+          detail: 'Jira returned no users at all, which is what it does when the account lacks the global permission "Browse users and groups"',
+          fix: `Grant ${account} the global permission "Browse users and groups" (Jira settings > System > Global permissions, e.g. through a group it belongs to).${scopeAdvice(cfg, 'read:jira-user (classic) or read:user:jira, read:group:jira, read:application-role:jira, read:avatar:jira')}`,
+        },
+  );
+
+  // 3. browse groups and their members
+  const groups = await run('browse groups', 'GET /rest/api/3/group/bulk', true, () => jira.listGroups(0, 1, ctx), (p) => ({ ok: true, detail: p.values.length ? 'can list groups' : 'can list groups (the site has none)' }));
+  if (groups?.values[0]) {
+    const g = groups.values[0];
+    await run('browse groups', 'GET /rest/api/3/group/member', true, () => jira.groupMembers(g.groupId, 0, 1, ctx), () => ({ ok: true, detail: 'can list group members (inactive users included)' }));
+  }
+
+  // 4. projects and project roles
+  const projects = await run('read projects and roles', 'GET /rest/api/3/project/search', true, () => jira.searchProjects({ startAt: 0, maxResults: 1, keys: cfg.projectKeys.slice(0, 1) }, ctx), (p) =>
+    p.values.length
+      ? { ok: true, detail: 'can list projects' }
+      : {
+          ok: true,
+          detail: `no project is visible to ${account}; project and project-role grants will be empty`,
+          fix: `If the site has projects, give ${account} the global permission "Administer Jira" (or "Administer projects" on each project to sync).`,
+        },
+  );
+  await run('read projects and roles', 'GET /rest/api/3/role', false, () => jira.roles(ctx), (r) => ({ ok: true, detail: `can list the ${r.length} project roles` }));
+  const project = projects?.values[0];
+  if (project) {
+    const details = await run('read projects and roles', 'GET /rest/api/3/project/{projectIdOrKey}/roledetails', true, () => jira.projectRoleDetails(project.id, ctx), (r) => ({ ok: true, detail: `can read the roles of project ${project.key} (${r.length})` }));
+    const role = details?.[0];
+    if (role)
+      await run('read projects and roles', 'GET /rest/api/3/project/{projectIdOrKey}/role/{id}', true, () => jira.projectRole(project.id, role.id, ctx), () => ({ ok: true, detail: `can read who holds role "${role.name}" in ${project.key}` }));
+  }
+
+  // 5. application roles (product access): Administer Jira
+  await run('application roles', 'GET /rest/api/3/applicationrole', false, () => jira.applicationRoles(ctx), (r) => ({ ok: true, detail: `can read product access (${r.map((a) => a.key).join(', ') || 'none'})` }));
+
+  // 6. provisioning: writes need permissions we can check without changing anything
+  if (cfg.provisioning) {
+    await run('provisioning', 'GET /rest/api/3/mypermissions', true, () => jira.myPermissions(['ADMINISTER', 'USER_PICKER'], ctx), (p) =>
+      p.ADMINISTER
+        ? { ok: true, detail: `${account} has "Administer Jira": can change project roles and create users; group membership changes also need site administration` }
+        : {
+            ok: false,
+            kind: 'permission',
+            detail: `${account} lacks the global permission "Administer Jira", which provisioning needs (project-role changes, account creation)`,
+            fix: `Add ${account} to a group holding "Administer Jira" (Jira settings > System > Global permissions); to change group memberships it must also be a site admin (admin.atlassian.com > Products > the site > admins).${scopeAdvice(cfg, 'manage:jira-configuration and manage:jira-project (classic) or write:group:jira, write:project-role:jira, delete:project-role:jira, write:user:jira')}`,
+          },
+    );
+  }
+
+  // 7. organization admin API
+  if (clients.admin && cfg.org) {
+    const admin = clients.admin;
+    const orgId = cfg.org.orgId;
+    const orgs = await run('organization admin API', 'GET /admin/v1/orgs', true, () => admin.orgs(undefined, ctx), (p) =>
+      p.data.some((o) => o.id === orgId) || p.nextCursor
+        ? { ok: true, detail: 'the organization API key is accepted' }
+        : {
+            ok: false,
+            kind: 'permission',
+            detail: `the organization API key does not give access to organization ${orgId} (it sees ${p.data.map((o) => o.id).join(', ') || 'no organization'})`,
+            fix: 'Check atlassian-orgid (admin.atlassian.com/o/<orgId>/...) and that the key was created in that organization.',
+          },
+    );
+    if (orgs) {
+      await run('organization admin API', 'GET /admin/v1/orgs/{orgId}/users', true, () => admin.orgUsers(orgId, undefined, ctx), () => ({ ok: true, detail: 'can list managed accounts' }));
+      await run('organization admin API', 'GET /admin/v2/orgs/{orgId}/directories', false, () => admin.directories(orgId, undefined, ctx), (p) => ({ ok: true, detail: `can list directories (${p.data.length})` }));
+    }
+  }
+  return out;
+}
+
+/** The error Validate should throw for the first failed required check (undefined: all required checks passed). */
+export function probeFailure(results: ProbeResult[]): ConnectorError | undefined {
+  const f = results.find((r) => r.required && !r.ok);
+  if (!f) return undefined;
+  const kind: ErrorKind = f.kind ?? 'permission';
+  return new ConnectorError(kind, `${f.capability}: ${f.detail}`, { endpoint: f.check, status: f.status, hint: f.fix });
+}
