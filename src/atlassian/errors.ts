@@ -70,6 +70,11 @@ export const ENDPOINT_NEEDS: Record<string, EndpointNeeds> = {
   'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search': { permission: 'an organization admin API key', classicScopes: ['read:groups:admin'] },
   'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships': { permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)', classicScopes: ['write:groups:admin'] },
   'DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}': { permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)', classicScopes: ['write:groups:admin'] },
+  'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/suspend-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
+  'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/restore-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
+  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend': { permission: 'an organization admin API key', classicScopes: ['write:directories:admin'] },
+  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/restore': { permission: 'an organization admin API key', classicScopes: ['write:directories:admin'] },
+  'POST /admin/v2/orgs/{orgId}/workspaces': { permission: 'an organization admin API key', classicScopes: ['read:workspaces:admin'] },
   'GET /users/{accountId}/manage/api-tokens': { permission: 'an organization admin API key of an org that manages the account (verified domain)', classicScopes: ['read:tokens:admin'] },
 };
 
@@ -93,6 +98,8 @@ export interface MapContext {
   email?: string;
   siteUrl?: string;
   refreshTokenFile?: string;
+  /** the same credential already got a successful answer from this upstream (so a 401 is about scope, not identity) */
+  credentialWorked?: boolean;
 }
 
 /** A ConnectorError from this layer, with what a write wrapper needs to know. */
@@ -207,6 +214,8 @@ function jiraHint(status: number, mc: MapContext, message: string | undefined, h
           roleNote
         );
       case 'scoped-basic':
+        if (scopeMismatch && scopeText && mc.credentialWorked)
+          return `The scoped API token lacks a scope this call needs: ${scopeText}. Create a token with those scopes at id.atlassian.com > Security > API tokens.${roleNote}`;
         return scopeMismatch && scopeText
           ? `Either the token is a classic (unscoped) API token, which works only on the site URL (use jira-auth-mode basic with https://<site>.atlassian.net), or the scoped token lacks a scope this call needs: ${scopeText}. Create a token with those scopes at id.atlassian.com > Security > API tokens.${roleNote}`
           : `The gateway did not accept the email and scoped API token. Check that the token belongs to ${mc.email ?? 'the configured email'}, has not expired or been revoked, and has the scopes this call needs${scopeText ? ` (${scopeText})` : ''}. A classic (unscoped) token works only on the site URL: use jira-auth-mode basic with the site URL for it.${roleNote}`;
@@ -244,6 +253,8 @@ function describeScopes(n: EndpointNeeds): string {
 function adminHint(status: number, mc: MapContext, body: unknown): string | undefined {
   const codes = adminErrorCodes(body);
   const needs = ENDPOINT_NEEDS[mc.endpoint];
+  if (status === 401 && /scope/i.test(upstreamMessage(body) ?? '') && needs?.classicScopes?.length)
+    return `The organization API key lacks the scope this call needs (${needs.classicScopes.join(', ')}). Create a key with that scope (or without scopes) in admin.atlassian.com > Settings > API keys.`;
   if (status === 401)
     return 'The organization API key was refused: it may have expired (keys last at most a year) or been revoked. Only an organization API key works on the admin API (a Jira API token or OAuth token does not); create one in admin.atlassian.com > Settings > API keys and set atlassian-api-token.';
   if (status === 403) {

@@ -156,6 +156,13 @@ const NETWORK_RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 
 /** network failures where the request certainly did not reach Atlassian: safe to resend even a write */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 
+/** A 2xx answer whose body could not be read: invalid JSON, or the stream broke off midway. */
+function isBodyFault(err: AxiosError): boolean {
+  if (err.code === BAD_BODY) return true;
+  const st = err.response?.status;
+  return st !== undefined && st >= 200 && st < 300;
+}
+
 export interface UpstreamOptions {
   name: UpstreamName;
   /** base URL, or a resolver (the Jira gateway may need the cloud ID discovered first) */
@@ -259,6 +266,8 @@ export class Upstream {
   /** shared pause after a 429 that told us when to come back: no attempt starts before it */
   private pausedUntil = 0;
   private closed = false;
+  /** an authenticated request has succeeded: later 401s are about scope or permission, not identity */
+  private credentialWorked = false;
 
   constructor(private readonly o: UpstreamOptions) {
     this.name = o.name;
@@ -300,6 +309,7 @@ export class Upstream {
     // response: parse JSON here so a truncated 200 becomes an error axios-retry can see
     this.ax.interceptors.response.use((res) => {
       const st = res.config.jc as CallState;
+      if (!st.noAuth && res.status >= 200 && res.status < 300) this.credentialWorked = true;
       const rl = rateLimitInfo(res.headers);
       if (rl) {
         st.lastRateLimit = rl;
@@ -394,7 +404,7 @@ export class Upstream {
     } else if (status === 502 || status === 503 || status === 504) {
       reason = String(status);
       if (!st.idempotent) return false;
-    } else if (err.code === BAD_BODY) {
+    } else if (isBodyFault(err)) {
       reason = 'bad-body';
       if (!st.idempotent) return false;
     } else if (!err.response && err.code && NETWORK_RETRY_CODES.has(err.code)) {
@@ -422,12 +432,13 @@ export class Upstream {
     const left = deadlineLeft(st.ctx);
     // keep at least a short attempt's worth of time after the wait
     const minAttempt = Math.min(1000, this.o.timeoutMs);
-    if (delay > p.maxWaitMs || (left !== undefined && delay + minAttempt > left)) {
+    const pastDeadline = left !== undefined && delay + minAttempt > left;
+    if (delay > p.maxWaitMs || pastDeadline) {
       const body = err.response?.data;
       st.giveUp = {
         kind: rate ? 'rate-limited' : 'unavailable',
         message: rate
-          ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${rl.resetAt.toISOString()}, ${delay > p.maxWaitMs ? 'later than this connector waits inside one call' : "after the caller's deadline"}`
+          ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${rl.resetAt.toISOString()}, ${pastDeadline ? "after the caller's deadline" : 'later than this connector waits inside one call'}`
           : `Atlassian is unavailable (${reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
         status,
         rateLimit: rl,
@@ -450,7 +461,7 @@ export class Upstream {
   }
 
   private mapContext(endpoint: string): MapContext {
-    return { upstream: this.name, endpoint, authMode: this.o.authMode, ...this.o.mapContext };
+    return { upstream: this.name, endpoint, authMode: this.o.authMode, ...this.o.mapContext, credentialWorked: this.credentialWorked };
   }
 
   /** Makes one logical call (with retries) and returns the parsed body. */
@@ -521,7 +532,7 @@ export class Upstream {
     }
     if (axios.isAxiosError(e)) {
       const res = e.response;
-      if (e.code === BAD_BODY) {
+      if (isBodyFault(e)) {
         return new UpstreamError('bad-upstream', `Atlassian answered ${ep} with a truncated or invalid JSON body`, { endpoint: ep, status: res?.status, hint: 'Usually transient (a proxy cut the response); retry later.' }, !st.idempotent);
       }
       if (res) {

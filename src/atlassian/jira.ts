@@ -31,6 +31,7 @@ import {
   ServerInfoSchema,
 } from './schemas';
 import { messageMatches, safeWrite, WriteResult } from './writes';
+import { UpstreamError } from './errors';
 
 const API = '/rest/api/3';
 
@@ -59,6 +60,8 @@ export interface JiraClient {
   getUser(accountId: string, ctx?: RequestContext): Promise<JiraUser>;
   userGroups(accountId: string, ctx?: RequestContext): Promise<JiraGroupName[]>;
   listGroups(startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraGroup>>;
+  /** GET /group/bulk?groupId=: the group, or undefined when there is none with that ID */
+  getGroup(groupId: string, ctx?: RequestContext): Promise<JiraGroup | undefined>;
   /** GET /group/member with includeInactiveUsers=true (page size at most 50) */
   groupMembers(groupId: string, startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraUserDetails>>;
   addGroupMember(groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
@@ -117,6 +120,11 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
     userGroups: (accountId, ctx) => get('/user/groups', z.array(GroupNameSchema), ctx, undefined, { accountId }),
 
     listGroups: (startAt, maxResults, ctx) => get('/group/bulk', pageBean(GroupDetailsSchema), ctx, undefined, { startAt, maxResults }),
+
+    async getGroup(groupId, ctx) {
+      const p = await get('/group/bulk', pageBean(GroupDetailsSchema), ctx, undefined, { groupId: [groupId], startAt: 0, maxResults: 1 });
+      return p.values.find((g) => g.groupId === groupId);
+    },
 
     groupMembers: (groupId, startAt, maxResults, ctx) =>
       get('/group/member', pageBean(JiraUserDetailsSchema), ctx, undefined, { groupId, includeInactiveUsers: true, startAt, maxResults: Math.min(Math.max(1, maxResults), 50) }),
@@ -246,8 +254,14 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
         try {
           return await up.call({ method: 'POST', path: API + '/user', body: { emailAddress: input.emailAddress, products: input.products }, schema: JiraUserSchema }, ctx);
         } catch (e) {
-          if (!(e instanceof ConnectorError) || !('ambiguous' in e) || !(e as { ambiguous: boolean }).ambiguous || sent >= 2) throw e;
-          const u = await lookup().catch(() => undefined);
+          if (!(e instanceof UpstreamError) || !e.ambiguous || sent >= 2) throw e;
+          // the user may have been created: look before sending the invitation again
+          let u: JiraUser | undefined;
+          try {
+            u = await lookup();
+          } catch {
+            throw e; // cannot tell: never resend blindly
+          }
           if (u) return u;
         }
       }

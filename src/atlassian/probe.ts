@@ -7,7 +7,8 @@ import type { ConnectorConfig } from '../config/schema';
 import { ConnectorError, ErrorKind } from '../errors';
 import { describeAuthMode } from './errors';
 import type { RequestContext } from './http';
-import type { AtlassianClients } from './index';
+import type { AtlassianClients } from './clients';
+import { createAtlassianClients } from './clients';
 
 export interface ProbeResult {
   /** what the connector wants to do: "credentials", "read users", "browse groups", ... */
@@ -69,7 +70,16 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     ok: true,
     detail: `authenticated as ${u.displayName ?? u.accountId} (${u.accountType ?? 'atlassian'}${u.appType ? `/${u.appType}` : ''} account ${u.accountId}) with ${describeAuthMode(cfg.jira.authMode)} at ${base}`,
   }));
-  if (!me) return out; // nothing else can work; the credential problem is the one to fix
+  if (!me) {
+    // nothing else can work; the credential problem is the one to fix. A token of the other kind
+    // (classic vs scoped) is the most common cause: try the same credential the other way.
+    const last = out[out.length - 1];
+    if (last.kind === 'auth') {
+      const diag = await diagnoseTokenKind(cfg, ctx);
+      if (diag) last.fix = diag;
+    }
+    return out;
+  }
 
   // 2. read users: users/search answers an empty list (not 403) without "Browse users and groups"
   await run('read users', 'GET /rest/api/3/users/search', true, () => jira.searchUsers(0, 1, ctx), (users) =>
@@ -114,16 +124,53 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
 
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
-    await run('provisioning', 'GET /rest/api/3/mypermissions', true, () => jira.myPermissions(['ADMINISTER', 'USER_PICKER'], ctx), (p) =>
-      p.ADMINISTER
-        ? { ok: true, detail: `${account} has "Administer Jira": can change project roles and create users; group membership changes also need site administration` }
-        : {
-            ok: false,
-            kind: 'permission',
-            detail: `${account} lacks the global permission "Administer Jira", which provisioning needs (project-role changes, account creation)`,
-            fix: `Add ${account} to a group holding "Administer Jira" (Jira settings > System > Global permissions); to change group memberships it must also be a site admin (admin.atlassian.com > Products > the site > admins).${scopeAdvice(cfg, 'manage:jira-configuration and manage:jira-project (classic) or write:group:jira, write:project-role:jira, delete:project-role:jira, write:user:jira')}`,
-          },
-    );
+    const writeScopes = scopeAdvice(cfg, 'manage:jira-configuration and manage:jira-project (classic) or write:group:jira, write:project-role:jira, delete:project-role:jira, write:user:jira');
+    let perms: Record<string, boolean> | undefined;
+    try {
+      perms = await jira.myPermissions(['ADMINISTER', 'SYSTEM_ADMIN', 'USER_PICKER'], ctx);
+    } catch (e) {
+      const ce = e instanceof ConnectorError ? e : new ConnectorError('internal', String(e));
+      // a site without the endpoint cannot be checked; any other failure is a real answer
+      const unknown = ce.kind === 'not-found';
+      out.push({
+        capability: 'provisioning',
+        check: 'GET /rest/api/3/mypermissions',
+        required: !unknown,
+        ok: false,
+        detail: unknown ? `could not check the write permissions of ${account} (${ce.message}); the first Grant or Revoke will tell` : `${ce.message}.${ce.details.upstreamMessage ? ` Atlassian said: ${ce.details.upstreamMessage}` : ''}`,
+        fix: unknown ? undefined : ce.details.hint,
+        kind: ce.kind,
+        status: ce.details.status,
+      });
+    }
+    if (perms) {
+      out.push(
+        perms.ADMINISTER
+          ? { capability: 'provisioning', check: 'GET /rest/api/3/mypermissions', required: true, ok: true, detail: `${account} has "Administer Jira": can change project roles and create users` }
+          : {
+              capability: 'provisioning',
+              check: 'GET /rest/api/3/mypermissions',
+              required: true,
+              ok: false,
+              kind: 'permission',
+              detail: `${account} lacks the global permission "Administer Jira", which provisioning needs (project-role changes, account creation)`,
+              fix: `Add ${account} to a group that holds "Administer Jira" (Jira settings > System > Global permissions).${writeScopes}`,
+            },
+      );
+      out.push(
+        perms.SYSTEM_ADMIN
+          ? { capability: 'provisioning', check: 'GET /rest/api/3/mypermissions', required: false, ok: true, detail: `${account} is a site administrator: can change group memberships` }
+          : {
+              capability: 'provisioning',
+              check: 'GET /rest/api/3/mypermissions',
+              required: false,
+              ok: false,
+              kind: 'permission',
+              detail: `${account} is not a site administrator, so adding and removing group members will be refused`,
+              fix: `Make ${account} a site admin (admin.atlassian.com > Directory > Users > the account > Grant access > site admin) if group memberships should be provisioned.${writeScopes}`,
+            },
+      );
+    }
   }
 
   // 7. organization admin API
@@ -146,6 +193,26 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     }
   }
   return out;
+}
+
+/** Retries the credential the other way (site URL vs gateway); says what to change when that works. */
+async function diagnoseTokenKind(cfg: ConnectorConfig, ctx?: RequestContext): Promise<string | undefined> {
+  const j = cfg.jira;
+  if (!j.siteUrl || !j.email || !j.apiToken) return undefined;
+  const alt = j.authMode === 'basic' ? 'scoped-basic' : j.authMode === 'scoped-basic' ? 'basic' : undefined;
+  if (!alt) return undefined;
+  const altCfg: ConnectorConfig = { ...cfg, org: undefined, jira: { ...j, authMode: alt, authModeReason: 'validate: trying the other token kind' } };
+  const c = createAtlassianClients(altCfg, { retry: { maxFaultRetries: 1, maxRateLimitRetries: 1 } });
+  try {
+    await c.jira.myself(ctx);
+    return alt === 'scoped-basic'
+      ? 'The same email and token work through the api.atlassian.com gateway: the token is a scoped API token. Set jira-auth-mode to scoped-basic (or jira-url to https://api.atlassian.com/ex/jira/<cloudId>).'
+      : 'The same email and token work on the site URL: the token is a classic (unscoped) API token. Set jira-auth-mode to basic with jira-url https://<site>.atlassian.net.';
+  } catch {
+    return undefined;
+  } finally {
+    await c.close();
+  }
 }
 
 /** The error Validate should throw for the first failed required check (undefined: all required checks passed). */

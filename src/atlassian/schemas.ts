@@ -133,7 +133,7 @@ const GroupRefSchema = z.object({ name: optStr, groupId: optStr });
 
 export const ApplicationRoleSchema = z.object({
   key: str.min(1),
-  name: optStr,
+  name: str,
   groups: z.array(str).nullish().transform((v) => v ?? []),
   groupDetails: z.array(GroupRefSchema).nullish().transform((v) => v ?? []),
   defaultGroups: z.array(str).nullish().transform((v) => v ?? []),

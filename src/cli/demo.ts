@@ -51,7 +51,6 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     await server.stop();
   }
   const s = summarize(result);
-  const t = fake.tenant;
   const truth = fake.groundTruthCounts();
   await fake.stop();
   out.write(`\nSync finished in ${((Date.now() - started) / 1000).toFixed(1)} s with ${result.stats.calls} gRPC calls (${result.warnings.length} warnings).\n\n`);
@@ -72,7 +71,6 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     const mark = want === undefined ? '' : got === want ? '  ok' : '  MISMATCH';
     out.write(`${label.padEnd(36)}${String(got).padStart(10)}${(want === undefined ? '' : String(want)).padStart(10)}${mark}\n`);
   }
-  void t;
   const mismatches = rows.filter(([, got, want]) => want !== undefined && got !== want).length;
   out.write(mismatches ? `\n${mismatches} count(s) differ from the tenant.\n` : '\nEvery count matches the tenant\'s ground truth.\n');
   if (mismatches) process.exitCode = 1;

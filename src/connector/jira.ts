@@ -11,6 +11,7 @@ import { projectRoleSyncer, ProjectRef } from './resources/project-role';
 import { applicationRoleSyncer } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { PromiseCache } from './cache';
+import { groupProvisioner, projectRoleProvisioner, JiraWriteApi } from './resources/provisioning';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -20,7 +21,7 @@ export const CONNECTOR_INFO = {
 };
 
 export interface JiraConnectorDeps {
-  api: JiraApi;
+  api: JiraApi & JiraWriteApi;
   /** runs the upstream checks of Validate */
   validate: (ctx: CallContext) => Promise<void>;
   close?: () => Promise<void>;
@@ -65,9 +66,9 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const syncers: ResourceSyncer[] = [
     userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base }),
-    groupSyncer(api),
+    groupSyncer(api, groupProvisioner(api)),
     project,
-    projectRoleSyncer(roles, projectOf),
+    projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles)),
     applicationRoleSyncer(api),
   ];
 

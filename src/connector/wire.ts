@@ -4,15 +4,16 @@
 import type { ConnectorConfig } from '../config/schema';
 import type { Connector } from './types';
 import type { JiraApi } from './jira-api';
+import type { JiraWriteApi } from './resources/provisioning';
 import { createJiraConnector } from './jira';
 import { createAtlassianClients, AtlassianClients } from '../atlassian';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 
 /** The client satisfies the resource types' JiraApi; getGroup is group/bulk filtered by id. */
-function jiraApi(clients: AtlassianClients): JiraApi {
+function jiraApi(clients: AtlassianClients): JiraApi & JiraWriteApi {
   const j = clients.jira;
   return Object.assign(Object.create(j) as typeof j, {
-    getGroup: async (groupId: string, ctx?: Parameters<JiraApi['getGroup']>[1]) => j.getGroup(groupId, ctx),
+    getGroup: async (groupId: string, ctx?: Parameters<JiraApi['getGroup']>[1]) => (j as typeof j & { getGroup?: JiraApi['getGroup'] }).getGroup?.(groupId, ctx),
   });
 }
 
@@ -32,7 +33,7 @@ export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector:
 
 /** The connector's shape without configuration, for `capabilities` (no upstream is ever called). */
 export function describeConnector(): Connector {
-  const api = new Proxy({} as JiraApi, {
+  const api = new Proxy({} as JiraApi & JiraWriteApi, {
     get() {
       return () => Promise.reject(new Error('describe-only connector: no upstream'));
     },

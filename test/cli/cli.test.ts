@@ -12,9 +12,26 @@ import { checkHealth } from '../../src/cli/health';
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
+const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
+
 function run(args: string[], env: Record<string, string> = {}, timeout = 30000) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-  return spawnSync(process.execPath, [MAIN, ...args], { env: { ...clean, ...env }, encoding: 'utf8', timeout });
+  return spawnSync(process.execPath, [MAIN, ...args], { env: { ...cleanEnv(), ...env }, encoding: 'utf8', timeout });
+}
+
+/** For commands that talk to the in-process fake: spawnSync would block the fake's event loop. */
+function runAsync(args: string[], env: Record<string, string> = {}, timeout = 30000): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...cleanEnv(), ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
+    child.on('close', (status) => {
+      clearTimeout(t);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 test('capabilities prints ConnectorCapabilities JSON', () => {
@@ -80,16 +97,16 @@ describe('against the fake tenant', () => {
     BATON_ATLASSIAN_AUTH_URL: fake.authUrl,
   });
 
-  test('validate says what works', () => {
-    const r = run(['validate'], env());
+  test('validate says what works', async () => {
+    const r = await runAsync(['validate'], env());
     expect(r.stdout).toMatch(/Authentication: basic/);
     expect(r.stdout).toMatch(/All checks passed/);
     expect(r.status).toBe(0);
     expect(r.stdout + r.stderr).not.toContain(fake.credentials.classicToken);
   });
 
-  test('validate with a wrong token says what is wrong and exits 1', () => {
-    const r = run(['validate'], { ...env(), BATON_JIRA_API_TOKEN: 'wrong-token-0000000' });
+  test('validate with a wrong token says what is wrong and exits 1', async () => {
+    const r = await runAsync(['validate'], { ...env(), BATON_JIRA_API_TOKEN: 'wrong-token-0000000' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/FAIL/);
     expect(r.stdout + r.stderr).not.toContain('wrong-token-0000000');
@@ -97,8 +114,7 @@ describe('against the fake tenant', () => {
 
   test('serve listens, answers health checks and stops on SIGTERM', async () => {
     const port = 40000 + Math.floor(Math.random() * 20000);
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-    const child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--log-format', 'json'], { env: { ...clean, ...env() } });
+    const child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--log-format', 'json'], { env: { ...cleanEnv(), ...env() } });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     try {
@@ -109,7 +125,7 @@ describe('against the fake tenant', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(await checkHealth(`127.0.0.1:${port}`)).toBe('SERVING');
-      const h = run(['health', '--address', `127.0.0.1:${port}`]);
+      const h = await runAsync(['health', '--address', `127.0.0.1:${port}`]);
       expect(h.status).toBe(0);
       expect(h.stdout.trim()).toBe('SERVING');
     } finally {

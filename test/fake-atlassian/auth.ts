@@ -100,6 +100,10 @@ export interface OrgKeyMintOptions {
 export interface FakeCredentials {
   /** Site admin email + classic API token (Basic, site URL). */
   admin: BasicCredential;
+  /** Shorthand for admin.email. */
+  adminEmail: string;
+  /** Shorthand for admin.token (the site admin's classic API token). */
+  classicToken: string;
   /** Site admin email + scoped API token with full scopes (Basic, gateway only). */
   scoped: BasicCredential;
   /** Service account email + scoped token (gateway only; Basic or Bearer). */
@@ -199,7 +203,7 @@ export class CredentialStore {
     const threeLO = this.mint3LO({ label: '3LO app' });
     const orgApiKey = this.mintOrgKey({ label: 'org API key' });
     this.view = {
-      admin, scoped, serviceAccount: svc, oauthClient, threeLO, orgApiKey,
+      admin, adminEmail: admin.email, classicToken: admin.token, scoped, serviceAccount: svc, oauthClient, threeLO, orgApiKey,
       fullJiraScopes: [...fullJiraScopes], fullAdminScopes: [...fullAdminScopes],
       mintClassicToken: (o) => self.mintBasic('classic-token', o),
       mintScopedToken: (o) => self.mintBasic('scoped-token', o),

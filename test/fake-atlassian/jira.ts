@@ -176,9 +176,9 @@ function renderProjectRole(ctx: Ctx, p: TenantProject, r: TenantRole, excludeIna
   }
   actors.sort((a, b) => collate(a.sort, b.sort));
   const meId = ctx.principal?.accountId;
-  const currentUserRole = !!meId && t.effectiveRoleUsers(p.id, r.id).includes(meId);
+  const currentUserRole = !!meId && t.isRoleMember(p.id, r.id, meId);
   return {
-    ...roleBase(ctx, p, r), actors: actors.map((a) => a.json), scope: undefined, translatedName: r.name, currentUserRole, admin: r.admin, roleConfigurable: true, default: r.id === 10001,
+    ...roleBase(ctx, p, r), actors: actors.map((a) => a.json), translatedName: r.name, currentUserRole, admin: r.admin, roleConfigurable: true, default: r.id === 10001,
   };
 }
 
@@ -378,7 +378,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
       status: 200,
       body: {
         baseUrl: ctx.s.siteUrl, displayUrl: ctx.s.siteUrl, version: '1001.0.0-SNAPSHOT', versionNumbers: [1001, 0, 0], deploymentType: 'Cloud',
-        buildNumber: 100294, buildDate: '2026-05-20T09:00:00.000+0000', serverTime: new Date().toISOString().replace('Z', '+0000'),
+        // Real Jira sends "...+0000", which is not RFC 3339 and fails the document's format: date-time; the fake sends Z.
+        buildNumber: 100294, buildDate: '2026-05-20T09:00:00.000Z', serverTime: new Date().toISOString(),
         scmInfo: 'fa7a3c2b6c8e0d5d9e0c1a5b8f3e2d1c0b9a8f7e', serverTitle: 'Jira', serverTimeZone: 'Etc/UTC',
       },
     }),
@@ -502,10 +503,7 @@ export const JIRA_ROUTES: JiraRoute[] = [
       const t = ctx.s.tenant;
       // Inactive users are left out unless includeInactiveUsers=true; maxResults is clamped to 1..50.
       const includeInactive = ctx.q.includeInactiveUsers === true;
-      const members = t.sortedMembers(g.index).filter((i) => {
-        const u = t.userAt(i);
-        return u.inJira && (includeInactive || t.isActiveInJira(u));
-      });
+      const members = t.jiraMembers(g.index, includeInactive);
       const startAt = startAtOf(ctx);
       const max = clampInt(ctx.q.maxResults, 50, 1, 50);
       const values = members.slice(startAt, startAt + max).map((i) => renderUserDetails(ctx, t.userAt(i)));
@@ -633,7 +631,7 @@ export const JIRA_ROUTES: JiraRoute[] = [
       let roles = t.roles();
       if (ctx.q.currentMember === true) {
         const meId = ctx.principal?.accountId ?? '';
-        roles = roles.filter((r) => t.effectiveRoleUsers(proj.id, r.id).includes(meId));
+        roles = roles.filter((r) => t.isRoleMember(proj.id, r.id, meId));
       }
       return {
         status: 200,
@@ -777,7 +775,7 @@ function globalRole(ctx: Ctx, r: TenantRole): J {
     .map((n) => t.group(n))
     .filter((g): g is TenantGroup => !!g)
     .map((g) => ({ id: actorId++, displayName: g.name, name: g.name, type: 'atlassian-group-role-actor', actorGroup: { name: g.name, displayName: g.name, groupId: g.groupId } }));
-  return { self: `${restBase(ctx)}/role/${r.id}`, name: r.name, id: r.id, description: r.description, actors, scope: undefined, translatedName: r.name, admin: r.admin, default: r.id === 10001, roleConfigurable: true } as J;
+  return { self: `${restBase(ctx)}/role/${r.id}`, name: r.name, id: r.id, description: r.description, actors, translatedName: r.name, admin: r.admin, default: r.id === 10001, roleConfigurable: true } as J;
 }
 
 function schemeJson(ctx: Ctx, s: { id: number; name: string; description: string; permissions: Array<{ id: number; permission: string; holder: { type: string; parameter?: string; value?: string } }> }, withPerms: boolean): J {

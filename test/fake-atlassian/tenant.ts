@@ -849,6 +849,14 @@ export class Tenant {
       .map((u) => u.accountId);
   }
 
+  /** Whether an account holds a project role directly or through a group actor. */
+  isRoleMember(projectIdOrKey: string, roleId: number, accountId: string): boolean {
+    const slot = this.slot(projectIdOrKey, roleId);
+    const ui = this.userById.get(accountId);
+    if (!slot || ui === undefined) return false;
+    return slot.users.includes(ui) || slot.groups.some((gi) => this.memberSets[gi].has(ui));
+  }
+
   applicationRoles(): Array<ApplicationRoleDef & { userCount: number }> {
     return this.appRoles.map((r) => {
       const seen = new Set<number>();
@@ -940,7 +948,17 @@ export class Tenant {
     return this.projectArr[index];
   }
 
-  /** API tokens owned by a managed account (derived deterministically; no storage). */
+  private readonly revokedTokens = new Set<string>();
+
+  /** Revoke one API token of an account (DELETE /users/{id}/manage/api-tokens/{tokenId}). */
+  revokeApiToken(accountId: string, tokenId: string): MutationResult {
+    if (!this.apiTokens(accountId).some((t) => t.id === tokenId)) return 'not-found';
+    this.revokedTokens.add(`${accountId}/${tokenId}`);
+    this.version++;
+    return 'ok';
+  }
+
+  /** API tokens owned by a managed account (derived deterministically; only revocations are stored). */
   apiTokens(accountId: string): ApiTokenDef[] {
     const u = this.user(accountId);
     if (!u) return [];
@@ -953,7 +971,7 @@ export class Tenant {
         createdAt: new Date(created).toISOString(), ...(rng.chance(0.7) ? { lastAccess: new Date(Math.min(TENANT_EPOCH, created + rng.int(0, 300) * DAY)).toISOString() } : {}),
       });
     }
-    return out;
+    return out.filter((t) => !this.revokedTokens.has(`${accountId}/${t.id}`));
   }
 
   /** Per-product last-active dates as the admin API reports them. */
@@ -1215,6 +1233,26 @@ export class Tenant {
     return s;
   }
 
+  private readonly jiraMemberCache = new Map<number, { version: number; all: number[]; active: number[] }>();
+
+  /** Site members of a group in group/member order, all or active only (cached until the next change). */
+  jiraMembers(groupIndex: number, includeInactive: boolean): number[] {
+    let c = this.jiraMemberCache.get(groupIndex);
+    if (!c || c.version !== this.version) {
+      const all: number[] = [];
+      const active: number[] = [];
+      for (const i of this.sortedMembers(groupIndex)) {
+        const u = this.userArr[i];
+        if (!u.inJira) continue;
+        all.push(i);
+        if (this.isActiveInJira(u)) active.push(i);
+      }
+      c = { version: this.version, all, active };
+      this.jiraMemberCache.set(groupIndex, c);
+    }
+    return includeInactive ? c.all : c.active;
+  }
+
   groupAt(index: number): TenantGroup {
     return this.groupArr[index];
   }
@@ -1243,6 +1281,23 @@ export class Tenant {
       applicationRoles: this.applicationRoles(), schemes: this.schemes, issues: this.issueArr,
       counter: this.nextProjectRoleCounter,
     });
+  }
+
+  /**
+   * Ground-truth counts a full Jira sync should reproduce: site users (users/search), Jira groups,
+   * projects, project roles (projects x roles), application roles, group memberships (site users in
+   * Jira groups, inactive included) and direct project-role actors (users + groups).
+   */
+  groundTruthCounts(): { users: number; groups: number; projects: number; projectRoles: number; applicationRoles: number; groupMemberships: number; roleActors: number; orgManagedAccounts: number; directoryUsers: number; directoryGroups: number } {
+    let groupMemberships = 0;
+    for (const gi of this.jiraGroupIndexOrder()) for (const ui of this.memberSets[gi]) if (this.userArr[ui].inJira) groupMemberships++;
+    let roleActors = 0;
+    for (const slots of this.roleActorSlots) for (const s of slots) roleActors += s.users.length + s.groups.length;
+    return {
+      users: this.jiraUserIndexOrder().length, groups: this.jiraGroupIndexOrder().length, projects: this.projectArr.length,
+      projectRoles: this.projectArr.length * this.roleArr.length, applicationRoles: this.appRoles.length, groupMemberships, roleActors,
+      orgManagedAccounts: this.orgUsers().length, directoryUsers: this.directoryUsers().length, directoryGroups: this.directoryGroups().length,
+    };
   }
 
   /** Counts for reports. */

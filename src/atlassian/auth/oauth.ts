@@ -76,19 +76,27 @@ export class OAuthTokenSource implements AuthProvider {
 
   private refresh(ctx?: RequestContext): Promise<CachedToken> {
     if (!this.inflight) {
-      // the shared refresh must not die with one caller's signal, so it runs without it
-      this.inflight = this.fetchToken({ deadline: ctx?.deadline }).finally(() => {
+      // one refresh for everybody: it must not die with one caller's signal or deadline
+      this.inflight = this.fetchToken({}).finally(() => {
         this.inflight = undefined;
       });
     }
     const p = this.inflight;
     const signal = ctx?.signal;
-    if (!signal) return p;
+    const deadline = ctx?.deadline;
+    if (!signal && !deadline) return p;
+    // each caller stops waiting on its own cancel or deadline
     return new Promise<CachedToken>((resolve, reject) => {
-      if (signal.aborted) return reject(new AbortedError());
+      if (signal?.aborted) return reject(new AbortedError());
       const onAbort = () => reject(new AbortedError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = deadline
+        ? setTimeout(() => reject(new ConnectorError('unavailable', "the caller's deadline passed while waiting for an OAuth access token", { endpoint: `POST ${this.tokenPath}` })), Math.max(0, deadline.getTime() - Date.now()))
+        : undefined;
+      p.then(resolve, reject).finally(() => {
+        signal?.removeEventListener('abort', onAbort);
+        if (timer) clearTimeout(timer);
+      });
     });
   }
 
@@ -132,7 +140,6 @@ export class OAuthTokenSource implements AuthProvider {
   private async loadRefreshToken(): Promise<void> {
     const g = this.grant as RefreshTokenGrant;
     if (this.loaded) return;
-    this.loaded = true;
     let fromFile: string | undefined;
     if (g.refreshTokenFile) {
       try {
@@ -148,11 +155,11 @@ export class OAuthTokenSource implements AuthProvider {
     this.refreshToken = fromFile ?? g.refreshToken;
     if (fromFile) registerSecret(fromFile);
     if (!this.refreshToken) {
-      this.loaded = false;
       throw new ConnectorError('auth', 'no OAuth refresh token: jira-oauth-refresh-token is empty and the refresh-token file is missing or empty', {
         hint: `Authorize the 3LO app (scope offline_access) and put its refresh token in ${g.refreshTokenFile ?? 'jira-oauth-refresh-token'}.`,
       });
     }
+    this.loaded = true;
     if (fromFile && g.refreshToken && fromFile !== g.refreshToken) log().info('using the refresh token from the refresh-token file (newer than the configured one)');
   }
 }
