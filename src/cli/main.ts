@@ -19,7 +19,7 @@ program
   .configureOutput({ outputError: (str, write) => write(str) });
 
 function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): void {
-  const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'warn' : 'info');
+  const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'error' : 'info');
   const format = (raw['log-format'] as 'json' | 'console' | undefined) ?? 'json';
   setRootLogger(createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', format === 'console' ? 'console' : 'json'));
 }

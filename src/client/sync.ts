@@ -135,12 +135,23 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     );
   }
 
-  // 1. Validate (any error aborts)
+  // 1. Validate: like the SDK's builder, retried up to 5 times on UNAVAILABLE / DEADLINE_EXCEEDED; anything else aborts
   progress('validate');
-  stats.calls++;
-  const v = await client.connector.validate({}).catch((e: ServiceError) => {
-    throw new SyncError(`Validate failed: ${Code[e.code] ?? e.code} ${e.details ?? e.message}`);
-  });
+  let v: { sdkVersion: string } | undefined;
+  for (let attempt = 1; !v; attempt++) {
+    stats.calls++;
+    try {
+      v = await client.connector.validate({});
+    } catch (e) {
+      const err = e as ServiceError;
+      if ((err.code === Code.UNAVAILABLE || err.code === Code.DEADLINE_EXCEEDED) && attempt < 5) {
+        stats.retries++;
+        await new Promise((r) => setTimeout(r, Math.min(1000 * attempt, maxWaitMs)));
+        continue;
+      }
+      throw new SyncError(`Validate failed: ${Code[err.code] ?? err.code} ${err.details ?? err.message}`);
+    }
+  }
 
   // 2. resource types
   progress('resource-types');

@@ -9,18 +9,10 @@ import { createJiraConnector } from './jira';
 import { createAtlassianClients, AtlassianClients } from '../atlassian';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 
-/** The client satisfies the resource types' JiraApi; getGroup is group/bulk filtered by id. */
-function jiraApi(clients: AtlassianClients): JiraApi & JiraWriteApi {
-  const j = clients.jira;
-  return Object.assign(Object.create(j) as typeof j, {
-    getGroup: async (groupId: string, ctx?: Parameters<JiraApi['getGroup']>[1]) => (j as typeof j & { getGroup?: JiraApi['getGroup'] }).getGroup?.(groupId, ctx),
-  });
-}
-
 export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector: Connector; clients: AtlassianClients }> {
   const clients = createAtlassianClients(cfg);
   const connector = createJiraConnector(cfg, {
-    api: jiraApi(clients),
+    api: clients.jira,
     validate: async (ctx) => {
       const results = await probeCapabilities(clients, cfg, ctx);
       const err = probeFailure(results);
