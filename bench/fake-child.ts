@@ -1,0 +1,36 @@
+/**
+ * The fake Atlassian tenant in its own process for benchmarks: configured by argv, reports its
+ * URLs, credentials and the request minimum over IPC, answers 'stats' and 'stop' messages.
+ */
+import { startFakeAtlassian, Tier } from '../test/fake-atlassian';
+import { minimumRequests } from './minimum';
+
+async function main(): Promise<void> {
+  const [tier = 'L', seed = '1', latencyMs = '50', rps = '100', validate = 'all'] = process.argv.slice(2);
+  const t0 = Date.now();
+  const fake = await startFakeAtlassian({ tier: tier as Tier, seed: Number(seed), validate: validate as 'all' });
+  const genMs = Date.now() - t0;
+  if (Number(latencyMs) > 0) fake.faults.latency(Number(latencyMs), 'jira');
+  if (Number(rps) > 0) fake.faults.rateLimit({ capacity: Number(rps), refillPerSec: Number(rps), perOperation: false }, 'jira');
+  fake.stats.reset();
+  process.send!({
+    type: 'ready',
+    genMs,
+    siteUrl: fake.siteUrl,
+    apiUrl: fake.apiUrl,
+    authUrl: fake.authUrl,
+    email: fake.credentials.adminEmail,
+    token: fake.credentials.classicToken,
+    counts: fake.groundTruthCounts(),
+    minimum: minimumRequests(fake.tenant),
+  });
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'stats') process.send!({ type: 'stats', stats: fake.stats.snapshot(), validationErrors: fake.validationErrors.length });
+    if (m.type === 'stop') fake.stop().then(() => process.exit(0));
+  });
+}
+
+main().catch((e) => {
+  process.stderr.write(String(e instanceof Error ? e.stack : e) + '\n');
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+/**
+ * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--write docs/PERFORMANCE.md]
+ * Runs the sync benchmark and prints (and with --write, records) the figures.
+ */
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { runSyncBench, formatSyncBench, SyncBenchArgs } from './sync';
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const get = (name: string, d: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 && argv[i + 1] ? argv[i + 1] : d;
+  };
+  const args: SyncBenchArgs = {
+    tier: get('tier', 'L').toUpperCase(),
+    seed: Number(get('seed', '1')),
+    latency: Number(get('latency', '50')),
+    rps: Number(get('rps', '100')),
+    workers: Number(get('workers', '4')),
+    validate: get('validate', 'all'),
+  };
+  const r = await runSyncBench(args);
+  const text = formatSyncBench(r);
+  process.stdout.write(text + '\n');
+  const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
+  if (out) {
+    const marker = `<!-- bench:sync:${args.tier} -->`;
+    const section = `${marker}\n${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --tier ${args.tier} --latency ${args.latency} --rps ${args.rps} --workers ${args.workers}\` on this project's 2-core machine.\n${marker}`;
+    let doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Performance\n\n';
+    const re = new RegExp(`${marker}[\\s\\S]*?${marker}`);
+    doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section + '\n';
+    writeFileSync(out, doc);
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exit(1);
+});
