@@ -2,6 +2,7 @@
  * The gRPC server: c1.connector.v2 services, grpc.health.v1 and server reflection, plain or TLS.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Server, ServerCredentials, ServiceDefinition, status as Code, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
@@ -101,6 +102,21 @@ function credentials(opts: ServerOptions): ServerCredentials {
   const cert = readPem('tls-cert', opts.tls.certFile);
   const key = readPem('tls-key', opts.tls.keyFile);
   const ca = opts.tls.clientCaFile ? readPem('tls-client-ca', opts.tls.clientCaFile) : null;
+  const check = (field: string, what: string, fn: () => unknown) => {
+    try {
+      fn();
+    } catch {
+      throw new ConfigError(field, `the file is not a PEM ${what}`);
+    }
+  };
+  check('tls-cert', 'certificate', () => new X509Certificate(cert));
+  check('tls-key', 'private key', () => createPrivateKey(key));
+  if (ca) check('tls-client-ca', 'CA certificate', () => new X509Certificate(ca));
+  try {
+    if (!new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) throw new ConfigError('tls-key', 'the key does not belong to the certificate in tls-cert');
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+  }
   try {
     return ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], !!ca);
   } catch (e) {
