@@ -146,8 +146,8 @@ async function main(): Promise<void> {
   if (args.role === 'load') {
     process.once('message', (plan: LoadPlan) => {
       void runLoad(plan).then((r) => {
-        process.send?.(r);
-        process.exit(0);
+        // exit only once the result has been handed to the parent (process.send is asynchronous)
+        process.send?.(r, () => process.exit(0));
       });
     });
     return;
@@ -175,6 +175,7 @@ async function main(): Promise<void> {
       const child = fork(__filename, ['--role', 'load'], { stdio: 'inherit' });
       child.once('message', (m) => resolve(m as LoadResult));
       child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`load generator exited (${code}) without a result`)));
       child.send({ urls, port, duration, concurrency: args.concurrency } satisfies LoadPlan);
     });
 
