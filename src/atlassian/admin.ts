@@ -49,8 +49,21 @@ export interface DirectoryUserSearch {
   searchTerm?: string;
   /** managed | unmanaged */
   claimStatus?: string;
+  /** only accounts with access to these resources (ARIs such as ari:cloud:jira::site/<cloudId>) */
+  resourceIds?: string[];
   status?: string[];
   /** platformRoles, counts.resources, productAccess, groups */
+  expand?: string[];
+}
+
+export interface DirectoryGroupSearch {
+  cursor?: string;
+  /** 1..100, default 100 */
+  limit?: number;
+  groupIds?: string[];
+  /** only groups with access to these resources (ARIs) */
+  resourceIds?: string[];
+  /** counts.users, counts.resources */
   expand?: string[];
 }
 
@@ -71,6 +84,8 @@ export interface AdminClient {
   /** v2 POST users/search */
   searchDirectoryUsers(orgId: string, directoryId: string, search: DirectoryUserSearch, ctx?: RequestContext): Promise<CursorPage<AdminDirectoryUser>>;
   directoryGroups(orgId: string, directoryId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminDirectoryGroup>>;
+  /** v2 POST groups/search */
+  searchDirectoryGroups(orgId: string, directoryId: string, search: DirectoryGroupSearch, ctx?: RequestContext): Promise<CursorPage<AdminDirectoryGroup>>;
   /** members of a directory group, through the user search filtered by groupIds */
   directoryGroupMembers(orgId: string, directoryId: string, groupId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminDirectoryUser>>;
   addDirectoryGroupMember(orgId: string, directoryId: string, groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
@@ -169,6 +184,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       if (s.emails?.length) body.emails = s.emails;
       if (s.searchTerm) body.searchTerm = s.searchTerm;
       if (s.claimStatus) body.claimStatus = s.claimStatus;
+      if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
       if (s.status?.length) body.status = s.status;
       if (s.expand?.length) body.expand = s.expand;
       // a search is a read: safe to resend
@@ -180,6 +196,19 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       const path = `${V2}/{orgId}/directories/{directoryId}/groups`;
       const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: cursor ? { cursor } : { limit: PAGE }, schema: DirectoryGroupPageSchema }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, `GET ${path}`) };
+    },
+
+    async searchDirectoryGroups(orgId, directoryId, s, ctx) {
+      const path = `${V2}/{orgId}/directories/{directoryId}/groups/search`;
+      // when a cursor is sent, the filters travel inside it
+      const body: Record<string, unknown> = s.cursor ? { cursor: s.cursor } : { limit: s.limit ?? PAGE };
+      if (!s.cursor) {
+        if (s.groupIds?.length) body.groupIds = s.groupIds;
+        if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
+        if (s.expand?.length) body.expand = s.expand;
+      }
+      const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryGroupPageSchema, idempotent: true }, ctx);
+      return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`) };
     },
 
     directoryGroupMembers: (orgId, directoryId, groupId, cursor, ctx) => client.searchDirectoryUsers(orgId, directoryId, { cursor, groupIds: [groupId] }, ctx),

@@ -16,6 +16,8 @@ export interface AtlassianClients {
   jira: JiraClient;
   /** present when an organization ID and API key are configured */
   admin?: AdminClient;
+  /** the Jira site's cloud ID: configured, from the gateway URL, or discovered once from tenant_info */
+  cloudId(ctx?: RequestContext): Promise<string>;
   /** counters since creation: requests per endpoint, retries, rate-limit waits (ms) */
   stats(): ClientStats;
   /** stops keep-alive sockets; later calls fail with unavailable */
@@ -100,9 +102,23 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
     admin = createAdminClient(adminUp, cfg.apiUrl);
   }
 
+  let cloudIdP: Promise<string> | undefined;
+  const cloudId = (ctx?: RequestContext): Promise<string> => {
+    if (j.cloudId) return Promise.resolve(j.cloudId);
+    const m = gateway ? /\/ex\/jira\/([^/]+)$/.exec(gateway) : null;
+    if (m) return Promise.resolve(m[1]);
+    if (!j.siteUrl) return Promise.reject(new ConnectorError('invalid-input', 'the cloud ID is unknown: set jira-cloud-id'));
+    if (!cloudIdP) {
+      cloudIdP = discoverCloudId(jiraUp, j.siteUrl, { deadline: ctx?.deadline });
+      cloudIdP.catch(() => (cloudIdP = undefined));
+    }
+    return cloudIdP;
+  };
+
   return {
     jira,
     admin,
+    cloudId,
     stats: () => stats.snapshot(),
     close: async () => {
       await Promise.all(upstreams.map((u) => u.close()));

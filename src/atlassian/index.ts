@@ -15,7 +15,7 @@ export type { RequestContext, ClientStats, RetryPolicy } from './http';
 export { createAtlassianClients, discoverCloudId } from './clients';
 export type { AtlassianClients, ClientOptions } from './clients';
 export type { JiraClient, SearchProjectsOptions, RoleActorRef } from './jira';
-export type { AdminClient, CursorPage, DirectoryUserSearch, LastActiveDates } from './admin';
+export type { AdminClient, CursorPage, DirectoryUserSearch, DirectoryGroupSearch, LastActiveDates } from './admin';
 export type { WriteResult } from './writes';
 export type {
   PageBean,

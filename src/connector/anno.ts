@@ -46,6 +46,7 @@ export interface UserTraitInput {
   profile?: Record<string, unknown>;
   lastLogin?: Date;
   createdAt?: Date;
+  mfaEnabled?: boolean;
 }
 
 const ACCOUNT_TYPE = {
@@ -65,6 +66,7 @@ export function userTrait(u: UserTraitInput): Any {
     login: u.login ?? '',
     loginAliases: [],
     lastLogin: u.lastLogin,
+    mfaStatus: u.mfaEnabled === undefined ? undefined : { mfaEnabled: u.mfaEnabled },
     createdAt: u.createdAt,
     employeeIds: [],
   });

@@ -11,6 +11,7 @@ import { projectRoleSyncer, ProjectRef } from './resources/project-role';
 import { applicationRoleSyncer } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { PromiseCache } from './cache';
+import type { OrgApi } from './org';
 import { groupProvisioner, projectRoleProvisioner, JiraWriteApi } from './resources/provisioning';
 
 export const CONNECTOR_INFO = {
@@ -22,6 +23,8 @@ export const CONNECTOR_INFO = {
 
 export interface JiraConnectorDeps {
   api: JiraApi & JiraWriteApi;
+  /** the Atlassian organization, when configured */
+  org?: OrgApi;
   /** runs the upstream checks of Validate */
   validate: (ctx: CallContext) => Promise<void>;
   close?: () => Promise<void>;
@@ -65,8 +68,8 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     });
 
   const syncers: ResourceSyncer[] = [
-    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base }),
-    groupSyncer(api, groupProvisioner(api)),
+    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
+    groupSyncer(api, groupProvisioner(api), deps.org),
     project,
     projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles)),
     applicationRoleSyncer(api),

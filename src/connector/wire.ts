@@ -6,13 +6,23 @@ import type { Connector } from './types';
 import type { JiraApi } from './jira-api';
 import type { JiraWriteApi } from './resources/provisioning';
 import { createJiraConnector } from './jira';
+import type { OrgApi } from './org';
 import { createAtlassianClients, AtlassianClients } from '../atlassian';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 
 export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector: Connector; clients: AtlassianClients }> {
   const clients = createAtlassianClients(cfg);
+  const org: OrgApi | undefined =
+    cfg.org && clients.admin
+      ? {
+          orgId: cfg.org.orgId,
+          admin: clients.admin,
+          siteResourceIds: async (ctx) => [`ari:cloud:jira::site/${await clients.cloudId(ctx)}`],
+        }
+      : undefined;
   const connector = createJiraConnector(cfg, {
     api: clients.jira,
+    org,
     validate: async (ctx) => {
       const results = await probeCapabilities(clients, cfg, ctx);
       const err = probeFailure(results);

@@ -2,6 +2,7 @@
  * gRPC handlers for c1.connector.v2: decode and check the request, route it to the resource type
  * (or account manager), encode the answer. Every failure leaves through status.ts.
  */
+import { setMaxListeners } from 'node:events';
 import { handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall, status as Code, UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Connector, CallContext, ResourceSyncer } from '../connector/types';
 import { computeMetadata } from '../connector/metadata';
@@ -66,6 +67,8 @@ export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext)
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const started = Date.now();
     const ac = new AbortController();
+    // one call may fan out to many concurrent upstream requests, each listening on this signal
+    setMaxListeners(0, ac.signal);
     call.on('cancelled', () => ac.abort());
     const dl = call.getDeadline();
     const deadline = dl === Infinity ? undefined : dl instanceof Date ? dl : new Date(Number(dl));

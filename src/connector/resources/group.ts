@@ -1,29 +1,47 @@
 /**
  * group: every Jira group (GET /group/bulk), `member` entitlement, grants for every member
  * including inactive users (GET /group/member?includeInactiveUsers=true, 50 per page, isLast).
+ *
+ * With the organization configured, groups are also directory groups (same ids): each Jira page
+ * is enriched from the directory (IdP-synced or not, who manages it), directory groups without
+ * access to the site are listed after the Jira groups, and memberships add the managed accounts
+ * that have no site access (Jira's group/member lists only site users).
  */
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer, Provisioner } from '../types';
 import type { JiraApi, JiraGroup } from '../jira-api';
-import { entitlement, grant, resourceType, rid, TRAIT, expectType } from './common';
+import type { AdminDirectoryGroup } from '../../atlassian';
+import { entitlement, grant, resourceType, rid, TRAIT, expectType, profileString } from './common';
 import { groupTrait } from '../anno';
 import { decodeToken, encodeToken } from '../pagetoken';
 import { userType, USER } from './user';
 import { notFound } from '../../errors';
+import { OrgApi, ALL_DIRECTORIES, groupsOnSite, directoryUsersById } from '../org';
 
 export const GROUP = 'group';
 export const MEMBER = 'member';
 const GROUP_PAGE = 50;
 const MEMBER_PAGE = 50;
+const DIR_PAGE = 100;
 
 export const groupType = resourceType(GROUP, 'Group', 'A Jira Cloud group; its members hold what the group is given', [TRAIT.TRAIT_GROUP]);
 
-export function groupResource(g: JiraGroup): Resource {
-  const profile = { group_id: g.groupId, name: g.name };
+export function groupResource(g: JiraGroup, dir?: AdminDirectoryGroup, siteAccess = true): Resource {
+  const profile: Record<string, unknown> = { group_id: g.groupId, name: g.name, site_access: siteAccess };
+  let source: { type: string; raw?: string } | undefined;
+  if (dir) {
+    profile.directory_id = dir.directoryId ?? '';
+    profile.identity_provider_synced = !!dir.externalSynced;
+    profile.managed_by = dir.managedBy ?? '';
+    if (dir.description) profile.description = dir.description;
+    if (dir.managementAccess?.modifiable !== undefined) profile.modifiable = dir.managementAccess.modifiable;
+    source = dir.externalSynced ? { type: 'identity-provider', raw: dir.managedBy } : { type: 'atlassian', raw: dir.managedBy };
+  }
   return Resource.fromPartial({
     id: rid(GROUP, g.groupId),
     displayName: g.name,
-    annotations: [groupTrait(profile)],
+    description: !siteAccess ? 'directory group without access to this Jira site' : dir?.externalSynced ? 'synced from an identity provider' : '',
+    annotations: [groupTrait(profile, source)],
     profile,
   });
 }
@@ -32,18 +50,53 @@ export function memberEntitlementId(groupId: string): string {
   return `${GROUP}:${groupId}:${MEMBER}`;
 }
 
-export function groupSyncer(api: JiraApi, provisioner?: Provisioner): ResourceSyncer {
+async function directoryGroupsById(org: OrgApi, ids: string[], ctx: CallContext): Promise<Map<string, AdminDirectoryGroup>> {
+  const out = new Map<string, AdminDirectoryGroup>();
+  if (!ids.length) return out;
+  const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: ids, limit: DIR_PAGE }, ctx);
+  for (const g of page.data) out.set(g.id, g);
+  return out;
+}
+
+type ListToken = { p?: 'jira' | 'dir'; s?: number; c?: string };
+type MemberToken = { p?: 'jira' | 'dir'; s?: number; c?: string; g?: boolean };
+
+export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgApi): ResourceSyncer {
+  /** facts a grant listing needs about a group, from its profile or (stub resources) asked again */
+  async function groupFacts(resource: Resource, ctx: CallContext): Promise<{ onSite: boolean; inDirectory: boolean }> {
+    const p = resource.profile as Record<string, unknown> | undefined;
+    if (p && typeof p.site_access === 'boolean') return { onSite: p.site_access, inDirectory: !!profileString(resource, 'directory_id') };
+    const gid = resource.id!.resource;
+    const jira = await api.getGroup(gid, ctx);
+    const dir = org ? (await directoryGroupsById(org, [gid], ctx)).get(gid) : undefined;
+    return { onSite: !!jira, inDirectory: !!dir };
+  }
+
   return {
     type: groupType,
     provisioner,
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       if (parent) return { items: [] };
-      const st = decodeToken<{ s: number }>('group', pageToken);
-      const startAt = st?.s ?? 0;
+      const st = decodeToken<ListToken>('group', pageToken) ?? {};
+      if (st.p === 'dir' && org) {
+        // directory groups the site does not have
+        const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { cursor: st.c, limit: DIR_PAGE }, ctx);
+        const onSite = await groupsOnSite(
+          org,
+          page.data.map((g) => g.id),
+          ctx,
+        );
+        const items = page.data.filter((g) => !onSite.has(g.id)).map((g) => groupResource({ groupId: g.id, name: g.name }, g, false));
+        return { items, nextPageToken: page.nextCursor ? encodeToken('group', { p: 'dir', c: page.nextCursor }) : '' };
+      }
+      const startAt = st.s ?? 0;
       const page = await api.listGroups(startAt, GROUP_PAGE, ctx);
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0 || (page.total !== undefined && page.isLast === undefined && next >= page.total);
-      return { items: page.values.map(groupResource), nextPageToken: done ? '' : encodeToken('group', { s: next }) };
+      const dir = org ? await directoryGroupsById(org, page.values.map((g) => g.groupId), ctx) : undefined;
+      const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
+      const token = !done ? encodeToken('group', { p: 'jira', s: next }) : org ? encodeToken('group', { p: 'dir' }) : '';
+      return { items, nextPageToken: token };
     },
     async entitlements(resource) {
       const name = resource.displayName || resource.id!.resource;
@@ -60,19 +113,44 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner): ResourceSy
     },
     async grants(resource, pageToken, ctx) {
       const groupId = expectType(resource.id, GROUP, 'resource.id');
-      const st = decodeToken<{ s: number }>('group-member', pageToken);
-      const startAt = st?.s ?? 0;
+      const st = decodeToken<MemberToken>('group-member', pageToken) ?? {};
+      const facts = st.p === undefined && org ? await groupFacts(resource, ctx) : undefined;
+      const phase = st.p ?? (facts && !facts.onSite ? 'dir' : 'jira');
+      if (phase === 'dir' && org) {
+        // directory members: site users when the site does not list the group; managed accounts without site access always
+        const onSiteGroup = st.p === 'dir' ? (st.g ?? true) : (facts?.onSite ?? true);
+        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], cursor: st.c, limit: DIR_PAGE }, ctx);
+        const onSite = await directoryUsersById(
+          org,
+          page.data.map((u) => u.accountId),
+          ctx,
+          { siteOnly: true },
+        );
+        const items = page.data
+          .filter((u) => (onSite.has(u.accountId) ? !onSiteGroup : u.claimStatus === 'managed'))
+          .map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
+        return { items, nextPageToken: page.nextCursor ? encodeToken('group-member', { p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
+      }
+      const startAt = st.s ?? 0;
       const page = await api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
       const items = page.values.map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0;
-      return { items, nextPageToken: done ? '' : encodeToken('group-member', { s: next }) };
+      let token = '';
+      if (!done) token = encodeToken('group-member', { p: 'jira', s: next });
+      else if (org) {
+        const f = facts ?? (await groupFacts(resource, ctx));
+        if (f.inDirectory) token = encodeToken('group-member', { p: 'dir', g: true });
+      }
+      return { items, nextPageToken: token };
     },
     async get(id, _parent, ctx) {
       const groupId = expectType(id, GROUP, 'resource_id');
       const g = await api.getGroup(groupId, ctx);
-      if (!g) throw notFound(`group ${groupId} was not found`);
-      return groupResource(g);
+      const dir = org ? (await directoryGroupsById(org, [groupId], ctx)).get(groupId) : undefined;
+      if (g) return groupResource(g, dir);
+      if (dir) return groupResource({ groupId, name: dir.name }, dir, false);
+      throw notFound(`group ${groupId} was not found`);
     },
   };
 }

@@ -10,6 +10,8 @@ import { resourceType, rid, TRAIT, expectType } from './common';
 import { skipEntitlementsAndGrants, userTrait, externalLink } from '../anno';
 import { decodeToken, encodeToken } from '../pagetoken';
 import { notFound } from '../../errors';
+import type { AdminOrgUser } from '../../atlassian';
+import { OrgApi, OrgUserFacts, orgFacts, directoryUsersById, apiTokenCounts } from '../org';
 
 export const USER = 'user';
 const PAGE = 1000;
@@ -20,12 +22,15 @@ export interface UserOptions {
   skipCustomers: boolean;
   /** https site URL for profile links; undefined leaves links out */
   linkBase?: string;
+  /** the organization, when configured: enrichment and managed accounts without site access */
+  org?: OrgApi;
 }
 
 export const HIDDEN_EMAIL = 'hidden by profile visibility';
 
-export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>): Resource {
-  const email = u.emailAddress || undefined;
+export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true): Resource {
+  const jiraEmail = u.emailAddress || undefined;
+  const email = jiraEmail ?? facts?.email;
   const accountType = u.accountType ?? 'unknown';
   const kind = accountType === 'app' ? 'service' : accountType === 'atlassian' || accountType === 'customer' ? 'human' : 'unspecified';
   const profile: Record<string, unknown> = {
@@ -34,11 +39,30 @@ export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>): 
     account_type: accountType,
     active: u.active,
     email: email ?? '',
-    email_visibility: email ? 'visible' : HIDDEN_EMAIL,
-    source: 'jira',
+    email_visibility: jiraEmail ? 'visible' : HIDDEN_EMAIL,
+    source: siteAccess ? 'jira' : 'organization',
+    site_access: siteAccess,
   };
+  // where each field came from
+  const sources: Record<string, string> = { display_name: siteAccess ? 'jira' : 'organization', active: siteAccess ? 'jira' : 'organization' };
+  if (email) sources.email = jiraEmail ? 'jira' : 'organization';
   if (u.appType) profile.app_type = u.appType;
   if (u.timeZone) profile.time_zone = u.timeZone;
+  if (facts) {
+    profile.managed = facts.managed;
+    profile.external = !facts.managed;
+    sources.managed = 'organization';
+    if (facts.accountStatus) (profile.org_account_status = facts.accountStatus), (sources.org_account_status = 'organization');
+    profile.suspended = facts.suspended;
+    sources.suspended = 'organization';
+    if (facts.mfaEnabled !== undefined) (profile.mfa_enabled = facts.mfaEnabled), (sources.mfa_enabled = 'organization');
+    if (facts.addedToOrg) (profile.added_to_org = facts.addedToOrg), (sources.added_to_org = 'organization');
+    if (facts.lastActive) (profile.last_active = facts.lastActive), (sources.last_active = 'organization');
+    if (Object.keys(facts.productLastActive).length) (profile.product_last_active = facts.productLastActive), (sources.product_last_active = 'organization');
+    if (facts.apiTokenCount !== undefined) (profile.api_token_count = facts.apiTokenCount), (sources.api_token_count = 'organization (user management API)');
+    if (facts.managementSource) (profile.management_source = facts.managementSource), (sources.management_source = 'organization');
+  }
+  profile.sources = sources;
   const annotations = [
     userTrait({
       emails: email ? [{ address: email, primary: true }] : [],
@@ -47,20 +71,86 @@ export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>): 
       accountType: kind,
       login: email ?? u.accountId,
       profile,
+      lastLogin: facts?.lastActive ? new Date(facts.lastActive) : undefined,
+      mfaEnabled: facts?.mfaEnabled,
     }),
   ];
   if (opts.linkBase) annotations.push(externalLink(`${opts.linkBase}/jira/people/${encodeURIComponent(u.accountId)}`));
   return Resource.fromPartial({
     id: rid(USER, u.accountId),
     displayName: u.displayName || u.accountId,
-    description: accountType === 'app' ? `app account${u.appType ? ` (${u.appType})` : ''}` : accountType === 'customer' ? 'Service Management customer' : '',
+    description: !siteAccess
+      ? 'managed account without access to this Jira site'
+      : accountType === 'app'
+        ? `app account${u.appType ? ` (${u.appType})` : ''}`
+        : accountType === 'customer'
+          ? 'Service Management customer'
+          : '',
     annotations,
     profile,
     status: Status.fromPartial({
       status: u.active ? Status_ResourceStatus.RESOURCE_STATUS_ENABLED : Status_ResourceStatus.RESOURCE_STATUS_DISABLED,
-      details: u.active ? '' : 'inactive',
+      details: u.active ? (facts?.suspended ? 'suspended in the organization' : '') : facts?.suspended ? 'suspended in the organization' : 'inactive',
     }),
   });
+}
+
+const ORG_PAGE = 100;
+
+/** Organization facts for a page of Jira users: one directory lookup, plus API-token counts of managed accounts. */
+async function enrich(org: OrgApi, users: JiraUser[], ctx: CallContext): Promise<Map<string, OrgUserFacts>> {
+  const dir = await directoryUsersById(
+    org,
+    users.map((u) => u.accountId),
+    ctx,
+    { expand: ['productAccess'] },
+  );
+  const managed = [...dir.values()].filter((d) => d.claimStatus === 'managed').map((d) => d.accountId);
+  const tokens = await apiTokenCounts(org, managed, ctx);
+  const out = new Map<string, OrgUserFacts>();
+  for (const u of users) {
+    const d = dir.get(u.accountId);
+    if (!d) {
+      // not in any directory of the organization: an external account
+      out.set(u.accountId, { managed: false, suspended: false, productLastActive: {} });
+      continue;
+    }
+    const f = orgFacts(d);
+    f.apiTokenCount = tokens.get(u.accountId);
+    out.set(u.accountId, f);
+  }
+  return out;
+}
+
+function fromDirectory(d: { accountId: string; accountType?: string; name?: string; email?: string; accountStatus?: string; status?: string }): JiraUser {
+  return { accountId: d.accountId, accountType: d.accountType ?? 'atlassian', active: (d.accountStatus ?? 'active') === 'active' && d.status !== 'suspended', displayName: d.name, emailAddress: d.email };
+}
+
+function fromV1(v: AdminOrgUser): JiraUser {
+  return { accountId: v.account_id, accountType: v.account_type, active: v.account_status === 'active', displayName: v.name, emailAddress: v.email };
+}
+
+/**
+ * Managed accounts (admin API v1, cursor pages) that have no access to the Jira site: the page's
+ * accounts are checked against the site in one directory search, and only the others are listed.
+ */
+async function listOrgOnly(org: OrgApi, cursor: string | undefined, ctx: CallContext): Promise<Page<Resource>> {
+  const page = await org.admin.orgUsers(org.orgId, cursor, ctx);
+  const ids = page.data.map((v) => v.account_id);
+  const onSite = await directoryUsersById(org, ids, ctx, { siteOnly: true });
+  const off = page.data.filter((v) => !onSite.has(v.account_id));
+  const dir = off.length ? await directoryUsersById(org, off.map((v) => v.account_id), ctx, { expand: ['productAccess'] }) : new Map();
+  const tokens = await apiTokenCounts(org, off.map((v) => v.account_id), ctx);
+  const items = off.map((v) => {
+    const d = dir.get(v.account_id);
+    const facts = orgFacts(d, v);
+    facts.managed = true;
+    facts.apiTokenCount = tokens.get(v.account_id);
+    const u = fromV1(v);
+    if (d?.status === 'suspended' || d?.membershipStatus === 'suspended') u.active = false;
+    return userResource(u, {}, facts, false);
+  });
+  return { items, nextPageToken: page.nextCursor ? encodeToken('user', { p: 'org', c: page.nextCursor }) : '' };
 }
 
 export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
@@ -68,11 +158,18 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
     type: userType,
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       if (parent) return { items: [] };
-      const st = decodeToken<{ s: number }>('user', pageToken);
-      const startAt = st?.s ?? 0;
-      const users = await api.searchUsers(startAt, PAGE, ctx);
-      const items = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer')).map((u) => userResource(u, opts));
-      return { items, nextPageToken: users.length === 0 ? '' : encodeToken('user', { s: startAt + users.length }) };
+      const st = decodeToken<{ p?: 'jira' | 'org'; s?: number; c?: string }>('user', pageToken) ?? {};
+      const org = opts.org;
+      if (st.p === 'org' && org) return listOrgOnly(org, st.c, ctx);
+      const startAt = st.s ?? 0;
+      // with the organization, smaller pages keep each call's enrichment requests bounded
+      const users = await api.searchUsers(startAt, org ? ORG_PAGE : PAGE, ctx);
+      const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
+      let facts: Map<string, OrgUserFacts> | undefined;
+      if (org && kept.length) facts = await enrich(org, kept, ctx);
+      const items = kept.map((u) => userResource(u, opts, facts?.get(u.accountId)));
+      const next = users.length === 0 ? (org ? encodeToken('user', { p: 'org' }) : '') : encodeToken('user', { p: 'jira', s: startAt + users.length });
+      return { items, nextPageToken: next };
     },
     async entitlements() {
       return { items: [] };
@@ -82,9 +179,18 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
     },
     async get(id, _parent, ctx) {
       const accountId = expectType(id, USER, 'resource_id');
-      const u = await api.getUser(accountId, ctx);
+      let u: JiraUser;
+      try {
+        u = await api.getUser(accountId, ctx);
+      } catch (e) {
+        if (!opts.org || !(e instanceof Error && (e as { kind?: string }).kind === 'not-found')) throw e;
+        // a managed account without site access
+        const d = (await directoryUsersById(opts.org, [accountId], ctx, { expand: ['productAccess'] })).get(accountId);
+        if (!d || d.claimStatus !== 'managed') throw e;
+        return userResource(fromDirectory(d), opts, orgFacts(d), false);
+      }
       if (opts.skipCustomers && u.accountType === 'customer') throw notFound(`user ${accountId} is a customer account, which this connector is configured to skip`);
-      return userResource(u, opts);
+      return userResource(u, opts, opts.org ? (await enrich(opts.org, [u], ctx)).get(accountId) : undefined);
     },
   };
 }

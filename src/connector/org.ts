@@ -1,0 +1,112 @@
+/**
+ * The Atlassian organization (admin API), when BATON_ATLASSIAN_ORGID and BATON_ATLASSIAN_API_TOKEN
+ * are set. It enriches Jira users and groups with what Jira hides (emails of private profiles,
+ * managed or external, suspended, last active per product, API tokens, IdP-synced groups) and
+ * adds managed accounts and directory groups that have no access to the Jira site.
+ *
+ * "On the site" is asked of the admin API itself (the resourceIds filter with the site's ARI), one
+ * request per page, so no listing depends on state kept between calls.
+ */
+import type { AdminClient, AdminDirectoryUser, AdminOrgUser, RequestContext } from '../atlassian';
+
+export interface OrgApi {
+  orgId: string;
+  admin: AdminClient;
+  /** ARIs of the Jira site, for the admin API's resourceIds filter */
+  siteResourceIds(ctx?: RequestContext): Promise<string[]>;
+}
+
+export const ALL_DIRECTORIES = '-';
+const LOOKUP = 100; // v2 search: at most 100 per call
+
+function chunks<T>(xs: T[], n: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** Directory records of these accounts (those in the org's directories), by account id. */
+export async function directoryUsersById(org: OrgApi, accountIds: string[], ctx: RequestContext, opts: { siteOnly?: boolean; expand?: string[] } = {}): Promise<Map<string, AdminDirectoryUser>> {
+  const out = new Map<string, AdminDirectoryUser>();
+  const resourceIds = opts.siteOnly ? await org.siteResourceIds(ctx) : undefined;
+  await Promise.all(
+    chunks([...new Set(accountIds)], LOOKUP).map(async (ids) => {
+      let cursor: string | undefined;
+      do {
+        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { accountIds: ids, resourceIds, expand: opts.expand, limit: LOOKUP, cursor }, ctx);
+        for (const u of page.data) out.set(u.accountId, u);
+        cursor = page.nextCursor;
+      } while (cursor);
+    }),
+  );
+  return out;
+}
+
+/** Which of these groups the Jira site has (admin API resourceIds filter). */
+export async function groupsOnSite(org: OrgApi, groupIds: string[], ctx: RequestContext): Promise<Set<string>> {
+  const out = new Set<string>();
+  if (!groupIds.length) return out;
+  const resourceIds = await org.siteResourceIds(ctx);
+  for (const ids of chunks(groupIds, LOOKUP)) {
+    let cursor: string | undefined;
+    do {
+      const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: ids, resourceIds, limit: LOOKUP, cursor }, ctx);
+      for (const g of page.data) out.add(g.id);
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  return out;
+}
+
+export interface OrgUserFacts {
+  email?: string;
+  managed: boolean;
+  accountStatus?: string;
+  suspended: boolean;
+  status?: string;
+  mfaEnabled?: boolean;
+  addedToOrg?: string;
+  lastActive?: string;
+  productLastActive: Record<string, string>;
+  apiTokenCount?: number;
+  managementSource?: string;
+}
+
+/** Facts from a v2 directory record (and a v1 managed-account record when there is one). */
+export function orgFacts(d: AdminDirectoryUser | undefined, v1?: AdminOrgUser): OrgUserFacts {
+  const productLastActive: Record<string, string> = {};
+  for (const p of (d?.productAccess ?? []) as { key?: string; lastActiveTimestamp?: string; lastActive?: string }[]) {
+    const at = p.lastActiveTimestamp ?? p.lastActive;
+    if (p.key && at) productLastActive[p.key] = at;
+  }
+  for (const p of v1?.product_access ?? []) if (p.last_active && !productLastActive[p.key]) productLastActive[p.key] = p.last_active;
+  const dates = Object.values(productLastActive).concat(v1?.last_active ? [v1.last_active] : []);
+  return {
+    email: d?.email ?? v1?.email,
+    managed: d ? d.claimStatus === 'managed' : !!v1,
+    accountStatus: d?.accountStatus ?? v1?.account_status,
+    suspended: d?.membershipStatus === 'suspended' || d?.status === 'suspended',
+    status: d?.status,
+    mfaEnabled: d?.mfaEnabled,
+    addedToOrg: d?.addedToOrg,
+    lastActive: dates.sort().at(-1),
+    productLastActive,
+    managementSource: d?.managementSource,
+  };
+}
+
+/** API-token counts of managed accounts (user management API, one request each, run concurrently). */
+export async function apiTokenCounts(org: OrgApi, accountIds: string[], ctx: RequestContext): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await Promise.all(
+    accountIds.map(async (id) => {
+      try {
+        out.set(id, (await org.admin.userApiTokens(id, ctx)).length);
+      } catch (e) {
+        // a token list we may not read (e.g. not a managed account) leaves the count unknown
+        if (!(e instanceof Error && 'kind' in e && ((e as { kind: string }).kind === 'not-found' || (e as { kind: string }).kind === 'permission'))) throw e;
+      }
+    }),
+  );
+  return out;
+}
