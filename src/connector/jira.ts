@@ -12,6 +12,10 @@ import { applicationRoleSyncer } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { PromiseCache } from './cache';
 import type { OrgApi } from './org';
+import { accountManager, accountAction, AccountApi, AccountActionName } from './accounts';
+import { invalidInput } from '../errors';
+import type { ActionManager } from './types';
+import { USER } from './resources/user';
 import { groupProvisioner, projectRoleProvisioner, JiraWriteApi } from './resources/provisioning';
 
 export const CONNECTOR_INFO = {
@@ -22,7 +26,7 @@ export const CONNECTOR_INFO = {
 };
 
 export interface JiraConnectorDeps {
-  api: JiraApi & JiraWriteApi;
+  api: JiraApi & JiraWriteApi & AccountApi;
   /** the Atlassian organization, when configured */
   org?: OrgApi;
   /** runs the upstream checks of Validate */
@@ -69,7 +73,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const syncers: ResourceSyncer[] = [
     userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
-    groupSyncer(api, groupProvisioner(api), deps.org),
+    groupSyncer(api, groupProvisioner(api, deps.org), deps.org),
     project,
     projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles)),
     applicationRoleSyncer(api),
@@ -78,6 +82,8 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   return {
     info: CONNECTOR_INFO,
     syncers,
+    accountManager: accountManager(api, base),
+    actions: accountActions(deps.org),
     async validate(ctx) {
       await deps.validate(ctx);
       return [];
@@ -87,4 +93,48 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     },
     close: deps.close,
   };
+}
+
+/** ACCOUNT_DISABLE / ACCOUNT_ENABLE: suspend and restore a managed account in the organization. */
+function accountActions(org: OrgApi | undefined): ActionManager {
+  const argument = { name: 'resource_id', displayName: 'Account', description: 'The user resource (Atlassian account ID) to act on' };
+  return {
+    specs: [
+      {
+        name: 'account_disable',
+        displayName: 'Suspend account',
+        description: "Suspends the managed account's access in the Atlassian organization (frees its licences, keeps its groups)",
+        actionType: 'ACCOUNT_DISABLE',
+        resourceTypeId: USER,
+        argument,
+      },
+      {
+        name: 'account_enable',
+        displayName: 'Restore account',
+        description: "Restores a suspended managed account's access in the Atlassian organization",
+        actionType: 'ACCOUNT_ENABLE',
+        resourceTypeId: USER,
+        argument,
+      },
+    ],
+    async invoke(name, args, ctx) {
+      const accountId = accountIdArg(args);
+      const r = await accountAction(org, name as AccountActionName, accountId, ctx);
+      return { account_id: r.accountId, suspended: r.suspended, changed: r.changed };
+    },
+  };
+}
+
+/** The account from the action arguments: a plain id, or a resource id as a struct. */
+function accountIdArg(args: Record<string, unknown>): string {
+  const v = args.resource_id ?? args.account_id ?? args.user_id;
+  if (typeof v === 'string' && v) return v;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const type = o.resource_type_id ?? o.resourceTypeId ?? o.resource_type ?? o.resourceType;
+    const id = o.resource_id ?? o.resourceId ?? o.resource;
+    if (type !== undefined && type !== USER) throw invalidInput(`resource_id must be a ${USER} resource, got ${String(type)}`);
+    if (typeof id === 'string' && id) return id;
+  }
+  throw invalidInput('args.resource_id is required: the account ID of the user, or {resource_type_id: "user", resource_id: "<accountId>"}');
 }

@@ -57,6 +57,22 @@ export interface AccountManager {
   create(req: CreateAccountRequest, ctx: CallContext): Promise<CreateAccountResponse>;
 }
 
+export interface ActionSpec {
+  name: string;
+  displayName: string;
+  description: string;
+  actionType: 'ACCOUNT_DISABLE' | 'ACCOUNT_ENABLE';
+  resourceTypeId: string;
+  /** the one argument: the id of a resource of resourceTypeId */
+  argument: { name: string; displayName: string; description: string };
+}
+
+export interface ActionManager {
+  specs: ActionSpec[];
+  /** runs the action to its end; the result becomes the response Struct */
+  invoke(name: string, args: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>>;
+}
+
 export interface ConnectorInfo {
   displayName: string;
   description: string;
@@ -67,6 +83,7 @@ export interface Connector {
   readonly info: ConnectorInfo;
   readonly syncers: ResourceSyncer[];
   readonly accountManager?: AccountManager;
+  readonly actions?: ActionManager;
   /** Checks configuration and upstream credentials; throws ConnectorError on failure. */
   validate(ctx: CallContext): Promise<Any[]>;
   /** Called at the end of a sync (Cleanup); must be idempotent. */

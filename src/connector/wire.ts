@@ -5,6 +5,7 @@ import type { ConnectorConfig } from '../config/schema';
 import type { Connector } from './types';
 import type { JiraApi } from './jira-api';
 import type { JiraWriteApi } from './resources/provisioning';
+import type { AccountApi } from './accounts';
 import { createJiraConnector } from './jira';
 import type { OrgApi } from './org';
 import { createAtlassianClients, AtlassianClients } from '../atlassian';
@@ -35,7 +36,7 @@ export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector:
 
 /** The connector's shape without configuration, for `capabilities` (no upstream is ever called). */
 export function describeConnector(): Connector {
-  const api = new Proxy({} as JiraApi & JiraWriteApi, {
+  const api = new Proxy({} as JiraApi & JiraWriteApi & AccountApi, {
     get() {
       return () => Promise.reject(new Error('describe-only connector: no upstream'));
     },

@@ -140,6 +140,7 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
     ['c1.connector.v2.GrantManagerService', svc.grantManagerService() as unknown as UntypedServiceImplementation],
     ['c1.connector.v2.AccountManagerService', svc.accountManagerService() as unknown as UntypedServiceImplementation],
   ]);
+  if (connector.actions?.specs.length) registered.set('c1.connector.v2.ActionService', svc.actionService() as unknown as UntypedServiceImplementation);
   const defs = allServiceDefinitions();
   for (const extra of opts.extraServices ?? []) {
     const name = (Object.values(extra.definition)[0] as { path: string }).path.split('/')[1];

@@ -22,6 +22,9 @@ import {
 } from '../gen/c1/connector/v2/resource';
 import { EntitlementsServiceServer } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceServer, GrantManagerServiceServer } from '../gen/c1/connector/v2/grant';
+import { ActionServiceServer, ActionType, BatonActionSchema, BatonActionStatus } from '../gen/c1/connector/v2/action';
+import type { ActionSpec } from '../connector/types';
+import { randomUUID } from 'node:crypto';
 
 /** Reported in Validate; the syncer needs semver >= 0.4.3 to send active_sync_id. */
 export const SDK_VERSION = 'v0.25.0';
@@ -238,11 +241,66 @@ export class ConnectorServices {
     } as AccountManagerServiceServer;
   }
 
+  private readonly actionResults = new Map<string, { name: string; status: BatonActionStatus; response: Record<string, unknown> }>();
+
+  actionService(): ActionServiceServer {
+    const specs = () => this.connector.actions?.specs ?? [];
+    const find = (name: string): ActionSpec => {
+      checkString('name', name, true);
+      const spec = specs().find((a) => a.name === name);
+      if (!spec) throw new ConnectorError('not-found', `no action named "${name.slice(0, 64)}"; ListActionSchemas names the ${specs().length} actions this connector offers`);
+      return spec;
+    };
+    return {
+      listActionSchemas: unary('ListActionSchemas', async (req) => ({
+        schemas: specs()
+          .filter((a) => !req.resourceTypeId || a.resourceTypeId === req.resourceTypeId)
+          .map(actionSchema),
+        annotations: [],
+      })),
+      getActionSchema: unary('GetActionSchema', async (req) => ({ schema: actionSchema(find(req.name)), annotations: [] })),
+      invokeAction: unary('InvokeAction', async (req, ctx) => {
+        const spec = find(req.name);
+        if (req.resourceTypeId && req.resourceTypeId !== spec.resourceTypeId) throw invalidInput(`action ${spec.name} works on ${spec.resourceTypeId} resources, not ${req.resourceTypeId.slice(0, 64)}`);
+        this.requireProvisioning(`the ${spec.name} action`);
+        const response = await this.connector.actions!.invoke(spec.name, (req.args ?? {}) as Record<string, unknown>, ctx);
+        const id = randomUUID();
+        this.actionResults.set(id, { name: spec.name, status: BatonActionStatus.BATON_ACTION_STATUS_COMPLETE, response });
+        while (this.actionResults.size > 10000) this.actionResults.delete(this.actionResults.keys().next().value as string);
+        return { id, name: spec.name, status: BatonActionStatus.BATON_ACTION_STATUS_COMPLETE, response, annotations: [] };
+      }),
+      getActionStatus: unary('GetActionStatus', async (req) => {
+        const r = this.actionResults.get(req.id);
+        if (!r) throw new ConnectorError('not-found', `no action with id "${req.id.slice(0, 64)}" ran on this server (results are kept in memory)`);
+        return { id: req.id, name: r.name, status: r.status, response: r.response, annotations: [] };
+      }),
+    } as ActionServiceServer;
+  }
+
   /** A next token equal to the request's would loop the syncer forever: refuse it loudly. */
   private next(requestToken: string | undefined, next: string | undefined): string {
     if (next && next === requestToken) throw new ConnectorError('internal', 'next page token unchanged; refusing to loop');
     return next ?? '';
   }
+}
+
+function actionSchema(a: ActionSpec): BatonActionSchema {
+  return BatonActionSchema.fromPartial({
+    name: a.name,
+    displayName: a.displayName,
+    description: a.description,
+    actionType: [a.actionType === 'ACCOUNT_DISABLE' ? ActionType.ACTION_TYPE_ACCOUNT_DISABLE : ActionType.ACTION_TYPE_ACCOUNT_ENABLE],
+    resourceTypeId: a.resourceTypeId,
+    arguments: [
+      {
+        name: a.argument.name,
+        displayName: a.argument.displayName,
+        description: a.argument.description,
+        isRequired: true,
+        field: { $case: 'resourceIdField', value: {} },
+      },
+    ],
+  });
 }
 
 export type AnyServer = UntypedServiceImplementation;

@@ -20,6 +20,7 @@ import { USER } from './user';
 import { PROJECT_ROLE, ASSIGNED, parseProjectRole } from './project-role';
 import type { ProjectRoles } from './roles';
 import { log } from '../../log';
+import { OrgApi, ALL_DIRECTORIES } from '../org';
 
 export interface JiraWriteApi {
   addGroupMember(groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
@@ -53,21 +54,48 @@ function refuseInherited(g: Grant): void {
 
 const audit = (action: string, fields: Record<string, unknown>) => log().info({ audit: true, action, ...fields }, `provisioning: ${action}`);
 
-export function groupProvisioner(api: JiraWriteApi): Provisioner {
+/**
+ * Where a group membership is changed: groups synced from an identity provider cannot be changed
+ * through Atlassian at all (declined as grant_cancelled); directory groups go through the admin
+ * API when the organization is configured and the account is in the group's directory; anything
+ * else through Jira's group API.
+ */
+async function membershipRoute(org: OrgApi | undefined, groupId: string, accountId: string, ctx: CallContext): Promise<{ via: 'jira' } | { via: 'admin'; directoryId: string }> {
+  if (!org) return { via: 'jira' };
+  const dir = (await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], limit: 10 }, ctx)).data.find((g) => g.id === groupId);
+  if (!dir) return { via: 'jira' };
+  if (dir.externalSynced)
+    throw new ConnectorError('cancelled', `group "${dir.name}" is synced from an identity provider (directory ${dir.directoryId ?? 'unknown'}, managed by ${dir.managedBy ?? 'external'}); change its membership in the identity provider`, {
+      reason: 'grant_cancelled',
+    });
+  if (!dir.directoryId) return { via: 'jira' };
+  const inDir = await org.admin.searchDirectoryUsers(org.orgId, dir.directoryId, { accountIds: [accountId], limit: 10 }, ctx);
+  return inDir.data.some((u) => u.accountId === accountId) ? { via: 'admin', directoryId: dir.directoryId } : { via: 'jira' };
+}
+
+export function groupProvisioner(api: JiraWriteApi, org?: OrgApi): Provisioner {
   return {
     async grant(principal, ent, ctx: CallContext): Promise<GrantResult> {
       const res = checkEntitlement(ent, GROUP, MEMBER);
       const who = principalId(principal, [USER]);
-      const r = await api.addGroupMember(res.id!.resource, who.id, ctx);
-      audit('group member added', { groupId: res.id!.resource, accountId: who.id, changed: r.changed });
+      const route = await membershipRoute(org, res.id!.resource, who.id, ctx);
+      const r =
+        route.via === 'admin'
+          ? await org!.admin.addDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
+          : await api.addGroupMember(res.id!.resource, who.id, ctx);
+      audit('group member added', { groupId: res.id!.resource, accountId: who.id, via: route.via, changed: r.changed });
       return { grants: [grant(res, MEMBER, rid(USER, who.id))], annotations: r.changed ? [] : [grantAlreadyExists()] };
     },
     async revoke(g, ctx): Promise<Any[]> {
       const res = checkEntitlement(g.entitlement, GROUP, MEMBER);
       const who = principalId(g.principal, [USER]);
       refuseInherited(g);
-      const r = await api.removeGroupMember(res.id!.resource, who.id, ctx);
-      audit('group member removed', { groupId: res.id!.resource, accountId: who.id, changed: r.changed });
+      const route = await membershipRoute(org, res.id!.resource, who.id, ctx);
+      const r =
+        route.via === 'admin'
+          ? await org!.admin.removeDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
+          : await api.removeGroupMember(res.id!.resource, who.id, ctx);
+      audit('group member removed', { groupId: res.id!.resource, accountId: who.id, via: route.via, changed: r.changed });
       return r.changed ? [] : [grantAlreadyRevoked()];
     },
   };
