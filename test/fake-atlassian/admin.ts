@@ -200,7 +200,7 @@ function listUsers(ctx: Ctx, dir: string, input: UserFilters & { cursor?: string
   } else if (f.searchTerm !== undefined && f.emails !== undefined) {
     return adminError(400, 'ADMIN-400-4', 'Bad request', 'searchTerm and emails are mutually exclusive.');
   }
-  let users = t.directoryUsers(dir);
+  let users: readonly TenantUser[] = t.directoryUsersView(dir);
   const site = siteResourceIds(ctx);
   const sets = {
     acc: f.accountIds && new Set(f.accountIds), dirs: f.directoryIds && new Set(f.directoryIds), st: f.status && new Set(f.status),
@@ -210,7 +210,8 @@ function listUsers(ctx: Ctx, dir: string, input: UserFilters & { cursor?: string
   };
   const groupIdx = f.groupIds?.map((id) => t.group(id)).filter((g): g is TenantGroup => !!g);
   const term = f.searchTerm?.toLowerCase();
-  users = users.filter((u) => {
+  const anyFilter = ['accountIds', 'directoryIds', 'resourceIds', 'groupIds', 'mfaEnabled', 'claimStatus', 'status', 'accountStatus', 'membershipStatus', 'emailDomains', 'emails', 'roleIds', 'searchTerm'].some((k) => (f as Record<string, unknown>)[k] !== undefined);
+  if (anyFilter) users = users.filter((u) => {
     if (sets.acc && !sets.acc.has(u.accountId)) return false;
     if (sets.dirs && !sets.dirs.has(u.directoryId as string)) return false;
     if (f.resourceIds) {
@@ -347,7 +348,7 @@ export const ADMIN_ROUTES: AdminRoute[] = [
         if (!c) return badCursor();
         offset = c.o;
       }
-      const all = ctx.s.tenant.orgUsers();
+      const all = ctx.s.tenant.orgUsersView();
       const size = ctx.s.settings.adminV1PageSize;
       const page = all.slice(offset, offset + size);
       const base = `${ctx.s.apiUrl}/admin/v1/orgs/${ctx.s.tenant.orgId}/users`;

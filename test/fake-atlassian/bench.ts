@@ -181,7 +181,10 @@ async function main(): Promise<void> {
 
   await runPhase(2); // warm-up: compile validators, JIT
   fake.stats.reset();
+  const cpu0 = process.cpuUsage();
   const r = await runPhase(args.duration);
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSec = (cpu.user + cpu.system) / 1e6;
   const lat = r.latencies.sort((a, b) => a - b);
   const rps = r.requests / (r.elapsedMs / 1000);
   const after = process.memoryUsage();
@@ -189,6 +192,7 @@ async function main(): Promise<void> {
     [
       `Load: ${args.concurrency} concurrent keep-alive connections for ${args.duration} s from a separate process`,
       `  ${r.requests} requests in ${(r.elapsedMs / 1000).toFixed(2)} s = ${rps.toFixed(0)} req/s   (${mb(r.bytes)} received, ${mb(r.bytes / (r.elapsedMs / 1000))}/s)`,
+      `  server CPU ${cpuSec.toFixed(2)} s for ${r.requests} requests = ${(r.requests / cpuSec).toFixed(0)} requests per server CPU-second (capacity of one dedicated core; independent of other load on the machine)`,
       `  latency ms: p50 ${pct(lat, 50).toFixed(1)}  p95 ${pct(lat, 95).toFixed(1)}  p99 ${pct(lat, 99).toFixed(1)}  max ${(lat[lat.length - 1] ?? 0).toFixed(1)}`,
       `  statuses ${JSON.stringify(r.statuses)}  transport errors ${r.errors}`,
       `  per operation ${JSON.stringify(fake.stats.byOperationId)}`,

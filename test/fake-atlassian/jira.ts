@@ -463,13 +463,14 @@ export const JIRA_ROUTES: JiraRoute[] = [
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups) return jiraError(403, 'Browse users and groups permission is required to view groups.');
       const t = ctx.s.tenant;
-      let groups = t.groups();
+      let groups: readonly TenantGroup[] | undefined;
+      const all = (): readonly TenantGroup[] => groups ?? t.groups();
       const ids = ctx.q.groupId as string[] | undefined;
       const names = ctx.q.groupName as string[] | undefined;
       if (ids?.length || names?.length) {
         const idSet = new Set(ids ?? []);
         const nameSet = new Set((names ?? []).map((n) => n.toLowerCase()));
-        groups = groups.filter((g) => idSet.has(g.groupId) || nameSet.has(g.name.toLowerCase()));
+        groups = all().filter((g) => idSet.has(g.groupId) || nameSet.has(g.name.toLowerCase()));
       }
       const accessType = ctx.q.accessType as string | undefined;
       if (accessType !== undefined) {
@@ -478,19 +479,32 @@ export const JIRA_ROUTES: JiraRoute[] = [
         if (accessType === 'site-admin') ['site-admins', 'system-administrators'].forEach((n) => keep.add(n));
         else if (accessType === 'admin') ['jira-administrators', 'site-admins'].forEach((n) => keep.add(n));
         else for (const r of t.applicationRoles()) for (const id of r.groups) keep.add(t.group(id)?.name ?? '');
-        groups = groups.filter((g) => keep.has(g.name));
+        groups = all().filter((g) => keep.has(g.name));
       }
       const appKey = ctx.q.applicationKey as string | undefined;
       if (appKey !== undefined) {
         const role = t.applicationRoles().find((r) => r.key === appKey);
         if (!role && !['jira-core'].includes(appKey)) return jiraError(400, `Invalid applicationKey '${appKey}'.`);
         const keep = new Set(role?.groups ?? []);
-        groups = groups.filter((g) => keep.has(g.groupId));
+        groups = all().filter((g) => keep.has(g.groupId));
       }
       const startAt = startAtOf(ctx);
       const max = clampInt(ctx.q.maxResults, 50, 0, 1_000_000);
-      const values = groups.slice(startAt, startAt + max).map((g) => ({ name: g.name, groupId: g.groupId }));
-      return { status: 200, body: pageBean(ctx, values, startAt, max, groups.length) };
+      let values: J[];
+      let total: number;
+      if (groups) {
+        values = groups.slice(startAt, startAt + max).map((g) => ({ name: g.name, groupId: g.groupId }));
+        total = groups.length;
+      } else {
+        // no filter: page over the cached order without materialising every group
+        const order = t.jiraGroupIndexOrder();
+        values = order.slice(startAt, startAt + max).map((i) => {
+          const g = t.groupAt(i);
+          return { name: g.name, groupId: g.groupId };
+        });
+        total = order.length;
+      }
+      return { status: 200, body: pageBean(ctx, values, startAt, max, total) };
     },
   },
   {
@@ -554,7 +568,10 @@ export const JIRA_ROUTES: JiraRoute[] = [
       const t = ctx.s.tenant;
       const perms = ctx.perms;
       const action = (ctx.q.action as string | undefined) ?? 'view';
-      let projects = t.projects().filter((p) => (action === 'edit' ? canAdministerProject(perms, p.id) : canBrowseProject(perms, p.id)));
+      const orderBy = (ctx.q.orderBy as string | undefined) ?? 'key';
+      const seesAll = action === 'edit' ? perms.administerJira || perms.administerProjects === true : perms.browseProjects === true || perms.administerJira;
+      let projects: readonly TenantProject[] = t.projectOrder(orderBy);
+      if (!seesAll) projects = projects.filter((p) => (action === 'edit' ? canAdministerProject(perms, p.id) : canBrowseProject(perms, p.id)));
       const ids = ctx.q.id as number[] | undefined;
       const keys = ctx.q.keys as string[] | undefined;
       const query = ctx.q.query as string | undefined;
@@ -583,16 +600,6 @@ export const JIRA_ROUTES: JiraRoute[] = [
         projects = [];
       }
       if (!status.includes('live')) projects = [];
-      const orderBy = (ctx.q.orderBy as string | undefined) ?? 'key';
-      const desc = orderBy.startsWith('-');
-      const field = orderBy.replace(/^[-+]/, '');
-      projects.sort((a, b) => {
-        let d: number;
-        if (field === 'name') d = collate(a.name, b.name);
-        else if (field === 'owner') d = collate(t.user(a.leadAccountId)?.displayName ?? '', t.user(b.leadAccountId)?.displayName ?? '');
-        else d = a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
-        return desc ? -d : d;
-      });
       if (filtered && projects.length === 0) return jiraError(404, 'No projects were found matching the search criteria.');
       const startAt = startAtOf(ctx);
       const max = clampInt(ctx.q.maxResults, 50, 0, 100);

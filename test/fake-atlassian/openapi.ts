@@ -145,7 +145,9 @@ export class OpenApiRegistry {
 
   constructor(readonly specDir: string) {
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: true });
-    addFormats(this.ajv);
+    // 'fast' format regexes (e.g. uri: scheme + no whitespace) instead of the full RFC 3986 ones,
+    // which cost ~15% of the server's CPU on big pages of self/avatar links.
+    addFormats(this.ajv, { mode: 'fast' });
     for (const [id, file] of Object.entries(DOC_FILES) as Array<[DocId, string]>) {
       const doc = JSON.parse(fs.readFileSync(path.join(specDir, file), 'utf8')) as Json;
       applyPatches(id, doc);

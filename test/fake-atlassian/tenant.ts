@@ -297,6 +297,14 @@ export class Tenant {
   /** Monotonic counter bumped by every mutation (lets renderers cache safely). */
   version = 0;
 
+  /** Call after editing tenant objects directly (outside the mutators) so derived caches refresh. */
+  touch(): void {
+    this.version++;
+    this.jiraUserOrder = undefined;
+    this.jiraGroupOrder = undefined;
+    this.sortedMembersCache.fill(undefined);
+  }
+
   private readonly userArr: TenantUser[] = [];
   private readonly groupArr: TenantGroup[] = [];
   private readonly memberSets: Set<number>[] = [];
@@ -889,8 +897,38 @@ export class Tenant {
 
   /** Managed accounts of the org (what GET /admin/v1/orgs/{orgId}/users lists), including those without Jira site access. */
   orgUsers(): TenantUser[] {
+    return this.orgUsersView().slice();
+  }
+
+  /** orgUsers() without the defensive copy (do not mutate). */
+  orgUsersView(): readonly TenantUser[] {
     if (!this.withOrg) return [];
-    return this.userArr.filter((u) => u.claimStatus === 'managed' && !u.formerUser && (u.accountType === 'atlassian' || u.appType === 'service'));
+    return this.cached('orgUsers', () => this.userArr.filter((u) => u.claimStatus === 'managed' && !u.formerUser && (u.accountType === 'atlassian' || u.appType === 'service')));
+  }
+
+  /** Projects sorted for project/search's orderBy (key, name or owner; '-' for descending), cached. */
+  projectOrder(orderBy: string): readonly TenantProject[] {
+    return this.cached(`projects:${orderBy}`, () => {
+      const desc = orderBy.startsWith('-');
+      const field = orderBy.replace(/^[-+]/, '');
+      const name = (p: TenantProject): string => (field === 'name' ? p.name : field === 'owner' ? this.user(p.leadAccountId)?.displayName ?? '' : p.key);
+      const sorted = this.projectArr.slice().sort((a, b) => {
+        const d = field === 'name' || field === 'owner' ? collate(name(a), name(b)) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+        return desc ? -d : d;
+      });
+      return sorted;
+    });
+  }
+
+  private readonly listCache = new Map<string, { version: number; value: unknown }>();
+
+  /** Memoize a derived list until the next mutation. */
+  private cached<T>(key: string, build: () => T): T {
+    const c = this.listCache.get(key);
+    if (c && c.version === this.version) return c.value as T;
+    const value = build();
+    this.listCache.set(key, { version: this.version, value });
+    return value;
   }
 
   directories(): Directory[] {
@@ -899,8 +937,13 @@ export class Tenant {
 
   /** Users in an org directory ('-' = all directories), in stable order. */
   directoryUsers(directoryId = '-'): TenantUser[] {
+    return this.directoryUsersView(directoryId).slice();
+  }
+
+  /** directoryUsers() without the defensive copy (do not mutate). */
+  directoryUsersView(directoryId = '-'): readonly TenantUser[] {
     if (!this.withOrg) return [];
-    return this.userArr.filter((u) => u.directoryId !== null && (directoryId === '-' || u.directoryId === directoryId));
+    return this.cached(`dirUsers:${directoryId}`, () => this.userArr.filter((u) => u.directoryId !== null && (directoryId === '-' || u.directoryId === directoryId)));
   }
 
   /** Groups of an org directory ('-' = all); Jira system groups are not directory groups. */
@@ -981,8 +1024,9 @@ export class Tenant {
     const access: LastActiveDates['product_access'] = [];
     if (u.lastActive && u.inJira) {
       for (const key of this.userProducts(accountId)) {
-        const mapped = key === 'jira-servicedesk' ? 'jira-service-desk' : key === 'jira-product-discovery' ? 'jira-core' : key;
-        if (!access.some((a) => a.key === mapped)) access.push({ id: this.cloudId, key: mapped, last_active: u.lastActive.slice(0, 10) });
+        // the 2023 document's product enum has no jira-product-discovery: it is left out
+        const mapped = key === 'jira-servicedesk' ? 'jira-service-desk' : key === 'jira-product-discovery' ? undefined : key;
+        if (mapped && !access.some((a) => a.key === mapped)) access.push({ id: this.cloudId, key: mapped, last_active: u.lastActive.slice(0, 10) });
       }
     }
     return { product_access: access, added_to_org: u.addedToOrg.slice(0, 10) };
