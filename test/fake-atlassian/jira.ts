@@ -410,6 +410,55 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
+    // GET /user/search: active users whose display name (any word) or email starts with the query;
+    // Jira searches only the first 1,000 matches, and answers an empty list without "Browse users and groups".
+    method: 'GET', suffix: '/user/search',
+    handler: (ctx) => {
+      if (!ctx.perms.browseUsersAndGroups) return { status: 200, body: [] };
+      const t = ctx.s.tenant;
+      const q = String(ctx.q.query ?? ctx.q.accountId ?? '').toLowerCase();
+      const startAt = clampInt(ctx.q.startAt, 0, 0, 1000);
+      const max = clampInt(ctx.q.maxResults, 50, 0, 1000);
+      if (!q) return { status: 200, body: [] };
+      const matches: TenantUser[] = [];
+      for (const u of t.users()) {
+        if (!t.isActiveInJira(u)) continue;
+        const email = u.email.toLowerCase();
+        const byName = u.displayName.toLowerCase().split(/\s+/).some((w) => w.startsWith(q));
+        const byEmail = (u.emailVisible && email.startsWith(q)) || email === q || u.accountId.toLowerCase() === q;
+        if (byName || byEmail) matches.push(u);
+        if (matches.length >= 1000) break;
+      }
+      return { status: 200, body: matches.slice(startAt, startAt + max).map((u) => renderUser(ctx, u)) };
+    },
+  },
+  {
+    // GET /mypermissions: which of the asked permission keys the caller holds.
+    method: 'GET', suffix: '/mypermissions',
+    handler: (ctx) => {
+      const keys = String(ctx.q.permissions ?? '')
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
+      if (!keys.length) return jiraError(400, 'The permissions parameter is required.');
+      const p = ctx.perms;
+      const have: Record<string, [boolean, 'GLOBAL' | 'PROJECT', string]> = {
+        ADMINISTER: [p.administerJira, 'GLOBAL', 'Administer Jira'],
+        SYSTEM_ADMIN: [p.siteAdmin, 'GLOBAL', 'Administer Jira (system)'],
+        USER_PICKER: [p.browseUsersAndGroups, 'GLOBAL', 'Browse users and groups'],
+        BROWSE_PROJECTS: [p.browseProjects !== false, 'PROJECT', 'Browse Projects'],
+        ADMINISTER_PROJECTS: [p.administerProjects !== false, 'PROJECT', 'Administer Projects'],
+      };
+      const out: J = {};
+      for (const k of keys) {
+        const h = have[k];
+        if (!h) return jiraError(404, `Permission ${k} does not exist.`);
+        out[k] = { id: String(Object.keys(have).indexOf(k) + 1), key: k, name: h[2], type: h[1], description: h[2], havePermission: h[0] };
+      }
+      return { status: 200, body: { permissions: out } };
+    },
+  },
+  {
     method: 'POST', suffix: '/user',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You do not have permission to create users.');

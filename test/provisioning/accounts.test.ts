@@ -1,0 +1,146 @@
+/**
+ * Account lifecycle through gRPC: CreateAccount (invitation, no password), the account actions
+ * (suspend / restore in the organization), and directory-group membership through the admin API
+ * with identity-provider groups declined.
+ */
+import { status as Code, ServiceError } from '@grpc/grpc-js';
+import { startHarness, Harness } from '../helpers/harness';
+import { CreateAccountRequest } from '../../src/gen/c1/connector/v2/resource';
+import { InvokeActionRequest, ListActionSchemasRequest, GetActionStatusRequest, ActionType, BatonActionStatus } from '../../src/gen/c1/connector/v2/action';
+import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../../src/gen/c1/connector/v2/grant';
+import { Capability } from '../../src/gen/c1/connector/v2/connector';
+import { decodeStatusDetails } from '../../src/server/status';
+import { ErrorInfo } from '../../src/gen/google/rpc/error_details';
+import { typeName } from '../../src/connector/annotations';
+
+async function fails(p: Promise<unknown>): Promise<ServiceError> {
+  try {
+    await p;
+  } catch (e) {
+    return e as ServiceError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const invite = (email: string, products: string[] = [], options: CreateAccountRequest['credentialOptions'] = { options: { $case: 'noPassword', value: {} }, forceChangeAtNextLogin: false }) =>
+  CreateAccountRequest.fromPartial({ accountInfo: { emails: [{ address: email, isPrimary: true }], login: email, profile: { products } }, credentialOptions: options });
+
+describe('with the organization and provisioning', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: 'S', seed: 31 }, provisioning: true, config: (f) => ({ 'atlassian-orgid': f.orgId, 'atlassian-api-token': f.credentials.orgApiKey.key }) });
+  });
+  afterAll(async () => h?.stop());
+
+  test('metadata advertises account provisioning (no password only) and actions', async () => {
+    const md = (await h.client.connector.getMetadata({})).metadata!;
+    expect(md.capabilities!.connectorCapabilities).toEqual(expect.arrayContaining([Capability.CAPABILITY_ACCOUNT_PROVISIONING, Capability.CAPABILITY_ACTIONS]));
+    const cred = md.capabilities!.credentialDetails!.capabilityAccountProvisioning!;
+    expect(cred.supportedCredentialOptions).toEqual([1]);
+    expect(cred.preferredCredentialOption).toBe(1);
+    expect(Object.keys(md.accountCreationSchema!.fieldMap).sort()).toEqual(['email', 'products']);
+    const schemas = (await h.client.actions.listActionSchemas(ListActionSchemasRequest.fromPartial({ resourceTypeId: 'user' }))).schemas;
+    expect(schemas.map((s) => [s.name, s.actionType])).toEqual([
+      ['account_disable', [ActionType.ACTION_TYPE_ACCOUNT_DISABLE]],
+      ['account_enable', [ActionType.ACTION_TYPE_ACCOUNT_ENABLE]],
+    ]);
+  });
+
+  test('CreateAccount invites the email with the chosen products; again: already exists', async () => {
+    const t = h.fake.tenant;
+    const email = 'new.hire@acme.example';
+    const r = await h.client.accountManager.createAccount(invite(email, ['jira-software']));
+    expect(r.result?.$case).toBe('success');
+    const created = t.userByEmailAddress(email)!;
+    expect(created).toBeDefined();
+    expect(r.result!.value.resource!.id).toEqual({ resourceType: 'user', resource: created.accountId, batonResource: false });
+    expect(r.result!.value.isCreateAccountResult).toBe(true);
+    expect(t.userProducts(created.accountId)).toContain('jira-software');
+    const again = await h.client.accountManager.createAccount(invite(email, ['jira-software']));
+    expect(again.result?.$case).toBe('alreadyExists');
+    expect(again.result!.value.resource!.id!.resource).toBe(created.accountId);
+  });
+
+  test('CreateAccount refuses passwords and bad input with INVALID_ARGUMENT', async () => {
+    const pw = await fails(h.client.accountManager.createAccount(invite('x@acme.example', [], { options: { $case: 'randomPassword', value: { length: 20, constraints: [] } }, forceChangeAtNextLogin: false })));
+    expect(Code[pw.code]).toBe('INVALID_ARGUMENT');
+    expect(pw.details).toMatch(/no_password/);
+    expect(Code[(await fails(h.client.accountManager.createAccount(invite('not-an-email')))).code]).toBe('INVALID_ARGUMENT');
+    expect(Code[(await fails(h.client.accountManager.createAccount(invite('y@acme.example', ['jira-nonsense'])))).code]).toBe('INVALID_ARGUMENT');
+  });
+
+  test('account_disable and account_enable suspend and restore a managed account, idempotently', async () => {
+    const t = h.fake.tenant;
+    const u = t.users().find((x) => x.claimStatus === 'managed' && x.directoryId && !x.suspended && x.accountStatus === 'active')!;
+    const args = { resource_id: { resource_type_id: 'user', resource_id: u.accountId } };
+    const r1 = await h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args }));
+    expect(r1.status).toBe(BatonActionStatus.BATON_ACTION_STATUS_COMPLETE);
+    expect(r1.response).toMatchObject({ account_id: u.accountId, suspended: true, changed: true });
+    expect(t.user(u.accountId)!.suspended).toBe(true);
+    const st = await h.client.actions.getActionStatus(GetActionStatusRequest.fromPartial({ id: r1.id }));
+    expect(st.status).toBe(BatonActionStatus.BATON_ACTION_STATUS_COMPLETE);
+    const r2 = await h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: u.accountId } }));
+    expect(r2.response).toMatchObject({ suspended: true, changed: false });
+    const r3 = await h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_enable', args }));
+    expect(r3.response).toMatchObject({ suspended: false, changed: true });
+    expect(t.user(u.accountId)!.suspended).toBe(false);
+  });
+
+  test('actions on accounts the organization does not manage: FAILED_PRECONDITION', async () => {
+    const t = h.fake.tenant;
+    const ext = t.users().find((x) => !x.directoryId || x.claimStatus !== 'managed')!;
+    const e = await fails(h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: ext.accountId } })));
+    expect(Code[e.code]).toBe('FAILED_PRECONDITION');
+    expect(Code[(await fails(h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'nope', args: {} })))).code]).toBe('NOT_FOUND');
+    expect(Code[(await fails(h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: {} })))).code]).toBe('INVALID_ARGUMENT');
+  });
+
+  test('directory groups change through the admin API; IdP-synced groups are declined as grant_cancelled', async () => {
+    const t = h.fake.tenant;
+    const synced = t.groups().find((g) => g.externalSynced)!;
+    const u = t.users().find((x) => x.claimStatus === 'managed' && x.directoryId === synced.directoryId && !t.isGroupMember(synced.groupId, x.accountId))!;
+    const req = GrantManagerServiceGrantRequest.fromPartial({
+      entitlement: { id: `group:${synced.groupId}:member`, resource: { id: { resourceType: 'group', resource: synced.groupId } } },
+      principal: { id: { resourceType: 'user', resource: u.accountId } },
+    });
+    const e = await fails(h.client.grantManager.grant(req));
+    expect(Code[e.code]).toBe('FAILED_PRECONDITION');
+    expect(e.details).toMatch(/identity provider/);
+    const info = decodeStatusDetails(e)!.details.find((d) => typeName(d) === 'google.rpc.ErrorInfo')!;
+    expect(ErrorInfo.decode(info.value)).toMatchObject({ reason: 'grant_cancelled', domain: 'github.com/conductorone/baton-sdk' });
+    expect(t.isGroupMember(synced.groupId, u.accountId)).toBe(false);
+
+    const dirGroup = t.groups().find((g) => g.directoryId && !g.externalSynced && !g.system && g.name !== 'site-admins')!;
+    const m = t.users().find((x) => x.directoryId === dirGroup.directoryId && x.claimStatus === 'managed' && !t.isGroupMember(dirGroup.groupId, x.accountId))!;
+    h.fake.stats.reset();
+    const ok = await h.client.grantManager.grant(
+      GrantManagerServiceGrantRequest.fromPartial({
+        entitlement: { id: `group:${dirGroup.groupId}:member`, resource: { id: { resourceType: 'group', resource: dirGroup.groupId } } },
+        principal: { id: { resourceType: 'user', resource: m.accountId } },
+      }),
+    );
+    expect(ok.grants[0].id).toBe(`group:${dirGroup.groupId}:member:user:${m.accountId}`);
+    expect(t.isGroupMember(dirGroup.groupId, m.accountId)).toBe(true);
+    expect(h.fake.stats.count('POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships')).toBe(1);
+    await h.client.grantManager.revoke(
+      GrantManagerServiceRevokeRequest.fromPartial({
+        grant: { id: ok.grants[0].id, entitlement: ok.grants[0].entitlement, principal: { id: { resourceType: 'user', resource: m.accountId } } },
+      }),
+    );
+    expect(t.isGroupMember(dirGroup.groupId, m.accountId)).toBe(false);
+  });
+});
+
+describe('without the organization', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: 'S', seed: 31 }, provisioning: true });
+  });
+  afterAll(async () => h?.stop());
+
+  test('account actions say how to enable them', async () => {
+    const e = await fails(h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: h.fake.tenant.users()[0].accountId } })));
+    expect(Code[e.code]).toBe('FAILED_PRECONDITION');
+    expect(e.details).toMatch(/BATON_ATLASSIAN_ORGID/);
+  });
+});
