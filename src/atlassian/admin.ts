@@ -188,7 +188,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       if (s.status?.length) body.status = s.status;
       if (s.expand?.length) body.expand = s.expand;
       // a search is a read: safe to resend
-      const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryUserPageSchema, idempotent: true }, ctx);
+      const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryUserPageSchema, idempotent: true, read: true }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`) };
     },
 
@@ -207,7 +207,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
         if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
         if (s.expand?.length) body.expand = s.expand;
       }
-      const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryGroupPageSchema, idempotent: true }, ctx);
+      const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryGroupPageSchema, idempotent: true, read: true }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`) };
     },
 
@@ -254,7 +254,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       const path = `${V2}/{orgId}/workspaces`;
       // when a cursor is sent no other field may be present
       const body = cursor ? { cursor } : { limit: PAGE };
-      const r = await up.call({ method: 'POST', path, pathParams: { orgId }, body, schema: WorkspacePageSchema, idempotent: true }, ctx);
+      const r = await up.call({ method: 'POST', path, pathParams: { orgId }, body, schema: WorkspacePageSchema, idempotent: true, read: true }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`), total: r.meta.total };
     },
   };

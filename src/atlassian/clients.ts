@@ -8,7 +8,7 @@ import { log, registerSecret } from '../log';
 import { createAdminClient, AdminClient } from './admin';
 import { StaticAuth } from './auth/static';
 import { OAuthTokenSource } from './auth/oauth';
-import { AuthProvider, ClientStats, DEFAULT_RETRY, RequestContext, RetryPolicy, StatsCollector, Upstream } from './http';
+import { AuthProvider, ClientStats, DEFAULT_RETRY, DryRunWrite, RequestContext, RetryPolicy, StatsCollector, Upstream } from './http';
 import { createJiraClient, JiraClient } from './jira';
 import { TenantInfoSchema } from './schemas';
 
@@ -28,12 +28,14 @@ export interface ClientOptions {
   /** retry tuning (tests shorten the waits) */
   retry?: Partial<RetryPolicy>;
   userAgent?: string;
+  /** dry run: writes are reported here instead of being sent */
+  dryRun?: (w: DryRunWrite) => void;
 }
 
 export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions = {}): AtlassianClients {
   const stats = new StatsCollector();
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
-  const common = { timeoutMs: cfg.httpTimeoutMs, maxConcurrency: cfg.maxConcurrency, retry, stats, authMode: cfg.jira.authMode, userAgent: opts.userAgent };
+  const common = { timeoutMs: cfg.httpTimeoutMs, maxConcurrency: cfg.maxConcurrency, retry, stats, authMode: cfg.jira.authMode, userAgent: opts.userAgent, dryRun: opts.dryRun };
   const j = cfg.jira;
   registerSecret(j.apiToken);
   registerSecret(j.oauth?.clientSecret);

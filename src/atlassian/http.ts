@@ -111,12 +111,23 @@ export interface CallSpec<T> {
   schema?: z.ZodType<T>;
   /** defaults: GET/PUT/DELETE true, POST false */
   idempotent?: boolean;
+  /** a POST that only reads (searches, token requests): sent even in dry-run mode */
+  read?: boolean;
   /** send no Authorization header */
   noAuth?: boolean;
   /** absolute URL to call instead of base + path (already checked by the caller) */
   url?: string;
   /** statuses to hand back instead of failing (e.g. 404 meaning "empty") */
   acceptStatus?: number[];
+}
+
+export interface DryRunWrite {
+  upstream: string;
+  method: string;
+  endpoint: string;
+  url: string;
+  query?: Record<string, unknown>;
+  body?: unknown;
 }
 
 export interface RawResponse<T> {
@@ -174,6 +185,8 @@ export interface UpstreamOptions {
   stats: StatsCollector;
   authMode: AuthMode;
   mapContext?: Partial<Pick<MapContext, 'email' | 'siteUrl' | 'refreshTokenFile'>>;
+  /** dry run: writes are not sent; each is handed here instead (reads still go out) */
+  dryRun?: (w: DryRunWrite) => void;
   userAgent?: string;
 }
 
@@ -479,6 +492,10 @@ export class Upstream {
       const left = deadlineLeft(ctx);
       if (left !== undefined && left <= 0) throw this.deadlineError(st);
       const url = spec.url ?? fillPath(spec.path, spec.pathParams);
+      if (this.o.dryRun && spec.method !== 'GET' && !spec.read) {
+        this.o.dryRun({ upstream: this.name, method: spec.method, endpoint, url, query: spec.query as Record<string, unknown> | undefined, body: spec.body });
+        return { status: 0, data: undefined as T };
+      }
       let data: unknown = spec.body;
       const headers: Record<string, string> = {};
       if (spec.body !== undefined) {

@@ -11,7 +11,7 @@
  * The cloud ID comes from the configuration, the gateway form of jira-url, or, on first use,
  * from <siteUrl>/_edge/tenant_info. The admin API always uses the org API key as Bearer.
  */
-export type { RequestContext, ClientStats, RetryPolicy } from './http';
+export type { RequestContext, ClientStats, RetryPolicy, DryRunWrite } from './http';
 export { createAtlassianClients, discoverCloudId } from './clients';
 export type { AtlassianClients, ClientOptions } from './clients';
 export type { JiraClient, SearchProjectsOptions, RoleActorRef } from './jira';

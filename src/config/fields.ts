@@ -199,6 +199,15 @@ export const FIELDS: FieldSpec[] = [
     default: false,
   },
   {
+    name: 'dry-run',
+    env: 'BATON_DRY_RUN',
+    displayName: 'Dry run',
+    description: 'Provisioning writes are not sent to Atlassian; each is logged (and printed by the grant, revoke and create-account commands) as it would have been sent. Reads still happen.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
     name: 'ticketing',
     env: 'BATON_TICKETING',
     displayName: 'Enable ticketing',

@@ -31,6 +31,7 @@ export interface ConnectorConfig {
   skipProjectParticipants: boolean;
   skipCustomerUser: boolean;
   provisioning: boolean;
+  dryRun: boolean;
   ticketing: boolean;
   httpTimeoutMs: number;
   maxConcurrency: number;
@@ -131,6 +132,7 @@ const fieldsSchema = z.object({
   'skip-project-participants': z.boolean(),
   'skip-customer-user': z.boolean(),
   provisioning: z.boolean(),
+  'dry-run': z.boolean(),
   ticketing: z.boolean(),
   'http-timeout-seconds': z.number().min(1, 'at least 1 second').max(1800, 'at most 1800 seconds'),
   'max-concurrency': z.number().int('a whole number').min(1, 'at least 1').max(64, 'at most 64'),
@@ -306,6 +308,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],
     provisioning: f.provisioning,
+    dryRun: f['dry-run'],
     ticketing: f.ticketing,
     httpTimeoutMs: Math.round(f['http-timeout-seconds'] * 1000),
     maxConcurrency: f['max-concurrency'],

@@ -93,6 +93,12 @@ export function accountManager(api: AccountApi, linkBase?: string): AccountManag
         }
         throw e;
       }
+      if (!user) {
+        // dry run: nothing was sent
+        return CreateAccountResponseMsg.fromPartial({
+          result: { $case: 'actionRequired', value: { message: `dry run: an invitation to ${email} (products: ${products.join(', ') || 'none'}) was not sent`, isCreateAccountResult: true } },
+        });
+      }
       log().info({ audit: true, action: 'create account', accountId: user.accountId, products, result: 'invited' }, 'provisioning: account created');
       return CreateAccountResponseMsg.fromPartial({ result: { $case: 'success', value: { resource: userResource(user, { linkBase }), isCreateAccountResult: true } } });
     },

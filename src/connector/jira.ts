@@ -42,6 +42,7 @@ function linkBase(cfg?: ConnectorConfig): string | undefined {
 
 export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: JiraConnectorDeps): Connector {
   const api = deps.api;
+  const dryRun = cfg?.dryRun ?? false;
   const roles = projectRoles(api);
   const projectRefs = new PromiseCache<ProjectRef>(20000, 30 * 60 * 1000);
   const base = linkBase(cfg);
@@ -73,9 +74,9 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const syncers: ResourceSyncer[] = [
     userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
-    groupSyncer(api, groupProvisioner(api, deps.org), deps.org),
+    groupSyncer(api, groupProvisioner(api, deps.org, dryRun), deps.org),
     project,
-    projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles)),
+    projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles, dryRun)),
     applicationRoleSyncer(api),
   ];
 

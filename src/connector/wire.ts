@@ -8,11 +8,24 @@ import type { JiraWriteApi } from './resources/provisioning';
 import type { AccountApi } from './accounts';
 import { createJiraConnector } from './jira';
 import type { OrgApi } from './org';
-import { createAtlassianClients, AtlassianClients } from '../atlassian';
+import { createAtlassianClients, AtlassianClients, DryRunWrite } from '../atlassian';
+import { log } from '../log';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 
-export async function buildConnector(cfg: ConnectorConfig): Promise<{ connector: Connector; clients: AtlassianClients }> {
-  const clients = createAtlassianClients(cfg);
+export interface BuildOptions {
+  /** receives each write a dry run did not send (besides the log line) */
+  onDryRun?: (w: DryRunWrite) => void;
+}
+
+export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = {}): Promise<{ connector: Connector; clients: AtlassianClients }> {
+  const clients = createAtlassianClients(cfg, {
+    dryRun: cfg.dryRun
+      ? (w) => {
+          log().warn({ dryRun: true, upstream: w.upstream, method: w.method, url: w.url, query: w.query, body: w.body }, `dry run: not sent: ${w.endpoint}`);
+          opts.onDryRun?.(w);
+        }
+      : undefined,
+  });
   const org: OrgApi | undefined =
     cfg.org && clients.admin
       ? {

@@ -111,7 +111,7 @@ export class OAuthTokenSource implements AuthProvider {
     }
     let res;
     try {
-      res = await this.tokenUpstream.call({ method: 'POST', path: this.tokenPath, body, schema: TokenResponseSchema, idempotent: true, noAuth: true }, ctx);
+      res = await this.tokenUpstream.call({ method: 'POST', path: this.tokenPath, body, schema: TokenResponseSchema, idempotent: true, read: true, noAuth: true }, ctx);
     } catch (e) {
       // a stale token in the file: fall back once to a different configured token
       if (g.kind === 'refresh_token' && e instanceof ConnectorError && e.kind === 'auth' && g.refreshToken && g.refreshToken !== this.refreshToken && !this.triedConfigured) {

@@ -52,7 +52,11 @@ function refuseInherited(g: Grant): void {
   }
 }
 
-const audit = (action: string, fields: Record<string, unknown>) => log().info({ audit: true, action, ...fields }, `provisioning: ${action}`);
+/** The audit log of writes; in a dry run (BATON_DRY_RUN) each line says the change was not sent. */
+function auditLog(dryRun: boolean) {
+  return (action: string, fields: Record<string, unknown>) =>
+    log().info({ audit: true, action, ...fields, ...(dryRun ? { dryRun: true } : {}) }, dryRun ? `provisioning (dry run, not sent): ${action}` : `provisioning: ${action}`);
+}
 
 /**
  * Where a group membership is changed: groups synced from an identity provider cannot be changed
@@ -73,7 +77,8 @@ async function membershipRoute(org: OrgApi | undefined, groupId: string, account
   return inDir.data.some((u) => u.accountId === accountId) ? { via: 'admin', directoryId: dir.directoryId } : { via: 'jira' };
 }
 
-export function groupProvisioner(api: JiraWriteApi, org?: OrgApi): Provisioner {
+export function groupProvisioner(api: JiraWriteApi, org?: OrgApi, dryRun = false): Provisioner {
+  const audit = auditLog(dryRun);
   return {
     async grant(principal, ent, ctx: CallContext): Promise<GrantResult> {
       const res = checkEntitlement(ent, GROUP, MEMBER);
@@ -101,7 +106,8 @@ export function groupProvisioner(api: JiraWriteApi, org?: OrgApi): Provisioner {
   };
 }
 
-export function projectRoleProvisioner(api: JiraWriteApi, roles: ProjectRoles): Provisioner {
+export function projectRoleProvisioner(api: JiraWriteApi, roles: ProjectRoles, dryRun = false): Provisioner {
+  const audit = auditLog(dryRun);
   return {
     async grant(principal, ent, ctx): Promise<GrantResult> {
       const res = checkEntitlement(ent, PROJECT_ROLE, ASSIGNED);
