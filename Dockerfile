@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
 # Build: compile TypeScript and generate protobuf code with the toolchain from package-lock.json.
 FROM node:20-bookworm-slim AS build
+# better-sqlite3 (the access-review snapshots) compiles when no prebuilt binary fits
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts

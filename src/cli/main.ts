@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * jira-connector: serve | validate | capabilities | config | health | demo
+ * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
  */
 import { Command } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
@@ -10,6 +10,8 @@ import { describeConnector, buildConnector } from '../connector/wire';
 import { computeCapabilities } from '../connector/metadata';
 import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
+import { registerReviewCommands } from './review';
+import { registerProvisionCommands } from './provision';
 
 const program = new Command();
 program
@@ -105,6 +107,9 @@ program
       process.exitCode = st === 'SERVING' ? 0 : 1;
     }),
   );
+
+registerReviewCommands(program);
+registerProvisionCommands(program);
 
 program
   .command('demo')

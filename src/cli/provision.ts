@@ -28,8 +28,8 @@ interface Target {
 async function withServer<T>(cmd: Command, fn: (c: ReturnType<typeof dialConnector>) => Promise<T>): Promise<{ result: T; dryRun: DryRunWrite[]; isDryRun: boolean }> {
   const raw = rawFrom(cmd);
   setRootLogger(createLogger(((raw['log-level'] as LogLevel) || 'warn') as LogLevel, 'console'));
-  const opts = cmd.opts() as { dryRun?: boolean };
-  const cfg = parseConnectorConfig({ ...raw, provisioning: true, ...(opts.dryRun ? { 'dry-run': true } : {}) });
+  // --dry-run (BATON_DRY_RUN) is one of the configuration flags
+  const cfg = parseConnectorConfig({ ...raw, provisioning: true });
   const writes: DryRunWrite[] = [];
   const { connector } = await buildConnector(cfg, { onDryRun: (w) => writes.push(w) });
   const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: true });
@@ -59,8 +59,7 @@ const targetOptions = (c: Command) =>
     .option('--resource <id>', 'its id: a group id, or <projectId>:<roleId>')
     .option('--slug <slug>', 'entitlement slug: member (group), assigned (project-role)')
     .option('--principal-type <type>', 'user, or group (project roles only)')
-    .option('--principal <id>', 'account id or group id')
-    .option('--dry-run', 'print the writes instead of sending them');
+    .option('--principal <id>', 'account id or group id');
 
 export function registerProvisionCommands(program: Command): void {
   addConfigOptions(targetOptions(program.command('grant').description('grant an entitlement to a principal (e.g. add a user to a group), as the platform would')), [
@@ -112,8 +111,7 @@ export function registerProvisionCommands(program: Command): void {
       .command('create-account')
       .description('invite a new Atlassian account by email (no password), as the platform would')
       .option('--email <email>', 'where the invitation goes')
-      .option('--products <list>', 'comma-separated products, e.g. jira-software')
-      .option('--dry-run', 'print the writes instead of sending them'),
+      .option('--products <list>', 'comma-separated products, e.g. jira-software'),
     ['jira', 'oauth', 'organization', 'behaviour'],
   ).action((_o, cmd: Command) =>
     guarded(async () => {

@@ -135,3 +135,29 @@ describe('against the fake tenant', () => {
     expect(stderr).not.toContain(fake.credentials.classicToken);
   });
 });
+
+describe('grant --dry-run', () => {
+  let fake: FakeAtlassian;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian({ tier: 'S', seed: 8 });
+  });
+  afterAll(async () => fake?.stop());
+
+  test('prints the write it would send and changes nothing; without --dry-run it applies', async () => {
+    const t = fake.tenant;
+    const g = t.groups().find((x) => !x.system && !x.externalSynced)!;
+    const u = t.users().find((x) => x.accountType === 'atlassian' && !t.isGroupMember(g.groupId, x.accountId))!;
+    const env = { BATON_JIRA_URL: fake.siteUrl, BATON_JIRA_EMAIL: fake.credentials.adminEmail, BATON_JIRA_API_TOKEN: fake.credentials.classicToken };
+    const args = ['grant', '--resource-type', 'group', '--resource', g.groupId, '--slug', 'member', '--principal-type', 'user', '--principal', u.accountId];
+    const dry = await runAsync([...args, '--dry-run'], env);
+    expect(dry.status).toBe(0);
+    const out = JSON.parse(dry.stdout);
+    expect(out.dryRun).toBe(true);
+    expect(out.wouldSend).toEqual([expect.objectContaining({ method: 'POST', body: { accountId: u.accountId } })]);
+    expect(t.isGroupMember(g.groupId, u.accountId)).toBe(false);
+    const real = await runAsync(args, env);
+    expect(real.status).toBe(0);
+    expect(JSON.parse(real.stdout).grants).toEqual([`group:${g.groupId}:member:user:${u.accountId}`]);
+    expect(t.isGroupMember(g.groupId, u.accountId)).toBe(true);
+  });
+});

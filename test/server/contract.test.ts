@@ -15,13 +15,15 @@ import {
   ResourceGetterServiceGetResourceRequest,
   CreateAccountRequest,
   ResourceManagerServiceService,
+  CredentialManagerServiceService,
+  RotateCredentialRequest,
   ResourceType_Trait,
   Resource,
 } from '../../src/gen/c1/connector/v2/resource';
 import { EntitlementsServiceListEntitlementsRequest, EntitlementsServiceListStaticEntitlementsRequest } from '../../src/gen/c1/connector/v2/entitlement';
 import { GrantsServiceListGrantsRequest, GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../../src/gen/c1/connector/v2/grant';
 import { AssetServiceClient, AssetServiceGetAssetRequest } from '../../src/gen/c1/connector/v2/asset';
-import { ListActionSchemasRequest } from '../../src/gen/c1/connector/v2/action';
+import { InvokeActionRequest } from '../../src/gen/c1/connector/v2/action';
 import { checkHealth } from '../../src/cli/health';
 import { EMITTED_ANNOTATIONS } from '../../src/connector/anno';
 import { typeName } from '../../src/connector/annotations';
@@ -121,7 +123,12 @@ describe('supported RPCs', () => {
       Code.FAILED_PRECONDITION,
       /BATON_PROVISIONING/,
     );
-    await expectCode(h.client.accountManager.createAccount(CreateAccountRequest.fromPartial({})), Code.UNIMPLEMENTED);
+    await expectCode(h.client.accountManager.createAccount(CreateAccountRequest.fromPartial({})), Code.FAILED_PRECONDITION, /--provisioning/);
+    await expectCode(
+      h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: users.list[0].id!.resource } })),
+      Code.FAILED_PRECONDITION,
+      /--provisioning/,
+    );
   });
 });
 
@@ -135,8 +142,13 @@ describe('unsupported RPCs answer UNIMPLEMENTED with a sentence', () => {
     c.close();
   });
 
-  test('ActionService and streaming AssetService', async () => {
-    await expectCode(h.client.actions.listActionSchemas(ListActionSchemasRequest.fromPartial({})), Code.UNIMPLEMENTED, /not supported/);
+  test('CredentialManagerService and streaming AssetService', async () => {
+    const Cred = makeGenericClientConstructor(CredentialManagerServiceService, 'CredentialManagerService');
+    const cc = new Cred(h.server.address, credentials.createInsecure()) as any;
+    const e = await new Promise<ServiceError>((resolve) => cc.rotateCredential(RotateCredentialRequest.fromPartial({}), (x: ServiceError) => resolve(x)));
+    expect(e.code).toBe(Code.UNIMPLEMENTED);
+    expect(e.details).toMatch(/not supported/);
+    cc.close();
     const asset = new AssetServiceClient(h.server.address, credentials.createInsecure());
     const err = await new Promise<ServiceError>((resolve) => {
       const s = asset.getAsset(AssetServiceGetAssetRequest.fromPartial({ asset: { id: 'x' } }));

@@ -1,0 +1,241 @@
+/**
+ * The access-review commands: `sync` (a full sync through c1.connector.v2 into a SQLite
+ * snapshot, resumable), `report` (HTML + CSV for reviewers) and `diff` (two snapshots).
+ */
+import { Command, Option } from 'commander';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { addConfigOptions, guarded, rawFrom } from './options';
+import { parseConnectorConfig } from '../config/schema';
+import { createLogger, LogLevel, setRootLogger } from '../log';
+import type { ConnectorClient } from '../client/connector-client';
+import type { SnapshotSource, SnapshotSyncResult } from '../review/sync';
+import type { ProgressReporter } from '../review/progress';
+
+/** A usage problem (bad flag value, existing file, wrong snapshot): exit 2 with one line. */
+export class UsageError extends Error {}
+
+async function reviewGuarded(fn: () => Promise<void>): Promise<void> {
+  const { SnapshotError } = await import('../review/store');
+  return guarded(async () => {
+    try {
+      await fn();
+    } catch (e) {
+      if (e instanceof UsageError || e instanceof SnapshotError) {
+        process.stderr.write(`error: ${e.message}\n`);
+        process.exitCode = 2;
+        return;
+      }
+      throw e;
+    }
+  });
+}
+
+function positiveInt(name: string, v: string, min = 1): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer of at least ${min} (got "${v}")`);
+  return n;
+}
+
+function readPem(flag: string, file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    throw new UsageError(`--${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+export function defaultReportDir(snapshot: string): string {
+  const base = basename(snapshot).replace(/\.(sqlite3?|db)$/i, '');
+  return join(dirname(snapshot), `${base}-report`);
+}
+
+function humanBytes(n: number): string {
+  return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
+}
+
+interface SyncFlags {
+  out: string;
+  connector?: string;
+  connectorCa?: string;
+  connectorCert?: string;
+  connectorKey?: string;
+  workers: string;
+  restart?: boolean;
+  overwrite?: boolean;
+  progress: 'auto' | 'bar' | 'lines' | 'none';
+}
+
+export interface SyncCommandOutput {
+  result: SnapshotSyncResult;
+  lines: string[];
+}
+
+/** Prints the outcome of a sync for a person. */
+export function syncSummary(r: SnapshotSyncResult): string[] {
+  const p = r.progress;
+  const names: Record<string, string> = { user: 'users', group: 'groups', project: 'projects', 'project-role': 'project roles', 'application-role': 'product access roles' };
+  const types = Object.entries(p.resources)
+    .map(([k, n]) => `${n} ${names[k] ?? k}`)
+    .join(', ');
+  let size = 0;
+  try {
+    size = statSync(r.file).size;
+  } catch {
+    /* reported as 0 */
+  }
+  return [
+    `Snapshot ${r.file} (${humanBytes(size)}) written in ${(r.durationMs / 1000).toFixed(1)} s${r.resumed ? ', resuming an interrupted sync' : ''}.`,
+    `  ${types}`,
+    `  ${p.entitlements} entitlements, ${p.grants} grants, ${p.expanded} more through groups and roles`,
+    `  ${p.calls} requests, ${p.pages} pages${p.rateLimitWaits ? `, ${p.rateLimitWaits} rate-limit waits (${(p.waitMs / 1000).toFixed(1)} s)` : ''}${r.warnings.length ? `, ${r.warnings.length} warnings` : ''}`,
+  ];
+}
+
+export function registerReviewCommands(program: Command): void {
+  const sync = program
+    .command('sync')
+    .description('run a full sync through the c1.connector.v2 gRPC contract (in-process, or --connector for a running server) into a SQLite snapshot; an interrupted sync resumes from its last page when run again with the same --out')
+    .option('-o, --out <file>', 'snapshot file', 'jira-snapshot.sqlite')
+    .option('--connector <host:port>', 'sync a running connector server instead of starting one in this process (the Jira flags are then not needed)')
+    .option('--connector-ca <file>', 'PEM CA that signed the running server’s certificate (TLS)')
+    .option('--connector-cert <file>', 'PEM client certificate for mutual TLS')
+    .option('--connector-key <file>', 'PEM client key for mutual TLS')
+    .option('--workers <n>', 'listings in flight at once (like the syncer’s --worker-count)', '4')
+    .option('--restart', 'discard an unfinished sync of the same --out instead of resuming it')
+    .option('--overwrite', 'replace an existing snapshot at --out when this sync finishes')
+    .addOption(new Option('--progress <mode>', 'progress display: a bar on a terminal, plain lines otherwise').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
+    .addOption(new Option('--log-level <level>', 'connector log level (in-process) [env BATON_LOG_LEVEL]').choices(['debug', 'info', 'warn', 'error']));
+  addConfigOptions(sync, ['jira', 'oauth', 'organization', 'behaviour']);
+  // a sync never writes: the write switches are accepted (shared environment) but not shown
+  for (const o of sync.options) if (o.long === '--provisioning' || o.long === '--ticketing') o.hideHelp();
+  sync.action(async (_o, cmd: Command) =>
+    reviewGuarded(async () => {
+      const flags = cmd.opts() as SyncFlags & { logLevel?: string };
+      const workers = positiveInt('workers', flags.workers);
+      const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress;
+      const { ttyProgress, lineProgress } = await import('../review/progress');
+      const reporter: ProgressReporter =
+        mode === 'bar' ? ttyProgress(process.stderr) : mode === 'lines' ? lineProgress((l) => process.stderr.write(l + '\n')) : { update() {}, log() {}, done() {} };
+      const level = (flags.logLevel ?? process.env.BATON_LOG_LEVEL ?? 'warn') as LogLevel;
+      setRootLogger(createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'warn', 'console', { write: (s: string) => (reporter.log(s.replace(/\n$/, '')), true) } as unknown as NodeJS.WritableStream));
+
+      const { dialConnector } = await import('../client/connector-client');
+      let client: ConnectorClient;
+      let source: SnapshotSource;
+      let stop = async () => {};
+      if (flags.connector) {
+        if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(flags.connector)) throw new UsageError(`--connector must be host:port (got "${flags.connector}")`);
+        const caPem = readPem('connector-ca', flags.connectorCa);
+        const clientCertPem = readPem('connector-cert', flags.connectorCert);
+        const clientKeyPem = readPem('connector-key', flags.connectorKey);
+        if (!!clientCertPem !== !!clientKeyPem) throw new UsageError('--connector-cert and --connector-key go together');
+        if (clientCertPem && !caPem) throw new UsageError('mutual TLS needs --connector-ca as well');
+        client = dialConnector(flags.connector, { caPem, clientCertPem, clientKeyPem, maxReceiveBytes: 64 * 1024 * 1024 });
+        source = { kind: 'remote', label: `connector at ${flags.connector}`, identity: JSON.stringify({ connector: flags.connector }) };
+        stop = async () => client.close();
+      } else {
+        if (flags.connectorCa || flags.connectorCert || flags.connectorKey) throw new UsageError('--connector-ca, --connector-cert and --connector-key need --connector');
+        const raw = rawFrom(cmd);
+        const cfg = parseConnectorConfig(raw);
+        const { buildConnector } = await import('../connector/wire');
+        const { startServer } = await import('../server/server');
+        const { connector } = await buildConnector(cfg);
+        const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: false });
+        client = dialConnector(server.address, { maxReceiveBytes: 64 * 1024 * 1024 });
+        const site = cfg.jira.siteUrl ?? cfg.jira.gatewayUrl ?? 'Jira';
+        source = {
+          kind: 'in-process',
+          label: site,
+          identity: JSON.stringify({ site, projectKeys: cfg.projectKeys, skipProjectParticipants: cfg.skipProjectParticipants, skipCustomerUser: cfg.skipCustomerUser, org: cfg.org?.orgId ?? null }),
+        };
+        stop = async () => {
+          client.close();
+          await server.stop();
+        };
+      }
+      const out = resolve(flags.out);
+      const { syncSnapshot } = await import('../review/sync');
+      let result: SnapshotSyncResult;
+      try {
+        result = await syncSnapshot(client, {
+          out,
+          source,
+          workers,
+          restart: !!flags.restart,
+          overwrite: !!flags.overwrite,
+          onProgress: (p) => reporter.update(p),
+          onLog: (l) => reporter.log(l),
+        });
+      } finally {
+        reporter.done();
+        await stop();
+      }
+      for (const l of syncSummary(result)) process.stdout.write(l + '\n');
+      process.stdout.write(`Next: jira-connector report ${flags.out}\n`);
+    }),
+  );
+
+  program
+    .command('report')
+    .description('write a reviewer’s report from a snapshot: index.html (self-contained) and CSV files per person, per project, findings and every grant')
+    .argument('<snapshot>', 'snapshot written by `sync`')
+    .option('-o, --out-dir <dir>', 'where to write the report (default: <snapshot>-report beside the snapshot)')
+    .option('--inactive-days <n>', 'flag licensed accounts not active for this many days (needs last-active dates from the organization)', '90')
+    .option('--broad-projects <n>', 'flag app accounts with roles in at least this many projects', '10')
+    .option('--admin-pattern <regex>', 'names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
+    .option('--as-of <date>', 'measure inactivity from this date (YYYY-MM-DD) instead of the snapshot’s time')
+    .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string }) =>
+      reviewGuarded(async () => {
+        const inactiveDays = positiveInt('inactive-days', opts.inactiveDays);
+        const broadProjects = positiveInt('broad-projects', opts.broadProjects);
+        try {
+          new RegExp(opts.adminPattern, 'i');
+        } catch (e) {
+          throw new UsageError(`--admin-pattern is not a regular expression: ${(e as Error).message}`);
+        }
+        let asOf: string | undefined;
+        if (opts.asOf !== undefined) {
+          const t = Date.parse(opts.asOf);
+          if (!Number.isFinite(t)) throw new UsageError(`--as-of must be a date such as 2026-06-30 (got "${opts.asOf}")`);
+          asOf = new Date(t).toISOString();
+        }
+        const { writeReport } = await import('../review/report');
+        const dir = opts.outDir ?? defaultReportDir(snapshot);
+        const r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf });
+        const t = r.data.totals;
+        const w = (s: string) => process.stdout.write(s + '\n');
+        w(`Report: ${resolve(r.files.html)} (${humanBytes(r.bytes.html)})`);
+        w(`  ${t.people} people (${t.active} active, ${t.inactive} inactive; ${t.atlassian} people, ${t.app} apps, ${t.customer} customers), ${t.licensed} with a product seat`);
+        w(`  ${t.groups} groups, ${t.projects} projects, ${t.roles} project roles, ${t.products} products`);
+        w(
+          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with admin-like access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access`,
+        );
+        if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
+        w(`  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access].map((f) => basename(f)).join(', ')} in ${resolve(dir)}`);
+      }),
+    );
+
+  program
+    .command('diff')
+    .description('compare two snapshots: access granted and revoked (directly or through groups and roles), new, removed and changed accounts')
+    .argument('<old>', 'the earlier snapshot')
+    .argument('<new>', 'the later snapshot')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json', 'csv']).default('text'))
+    .option('-o, --out <file>', 'write to a file instead of standard output')
+    .option('--exit-code', 'exit 1 when anything changed (like `git diff --exit-code`)')
+    .action((oldFile: string, newFile: string, opts: { format: 'text' | 'json' | 'csv'; out?: string; exitCode?: boolean }) =>
+      reviewGuarded(async () => {
+        const { diffSnapshots, diffText, diffJson, diffCsv, hasChanges } = await import('../review/diff');
+        const d = diffSnapshots(oldFile, newFile);
+        const text = opts.format === 'json' ? diffJson(d) : opts.format === 'csv' ? diffCsv(d) : diffText(d);
+        if (opts.out) {
+          writeFileSync(opts.out, text);
+          const s = d.summary;
+          process.stdout.write(`${opts.out}: ${s.newAccounts} new, ${s.removedAccounts} removed, ${s.changedAccounts} changed accounts; ${s.granted} granted, ${s.revoked} revoked\n`);
+        } else process.stdout.write(text);
+        if (opts.exitCode && hasChanges(d)) process.exitCode = 1;
+      }),
+    );
+}

@@ -1,0 +1,118 @@
+/**
+ * What the fake tenant holds, in the terms of the review: every (entitlement, principal) pair a
+ * full sync with expansion must show, and per person / per project / findings as the report
+ * should compute them. Built from the tenant's own query methods, never from a sync.
+ */
+import type { Tenant } from '../../fake-atlassian';
+
+export interface TenantTruth {
+  /** "<entitlementId>|<principalType>:<principalId>" for direct grants */
+  direct: Set<string>;
+  /** direct and expanded */
+  all: Set<string>;
+}
+
+export function accessTruth(t: Tenant): TenantTruth {
+  const site = new Set(t.users().map((u) => u.accountId));
+  const members = (gid: string) => t.groupMembers(gid).filter((a) => site.has(a));
+  const direct = new Set<string>();
+  const all = new Set<string>();
+  const d = (k: string) => (direct.add(k), all.add(k));
+  for (const g of t.groups()) for (const a of members(g.groupId)) d(`group:${g.groupId}:member|user:${a}`);
+  for (const p of t.projects()) {
+    if (p.leadAccountId) d(`project:${p.id}:lead|user:${p.leadAccountId}`);
+    for (const r of t.roles()) {
+      const rid = `${p.id}:${r.id}`;
+      const ent = `project-role:${rid}:assigned`;
+      d(`project:${p.id}:participate|project-role:${rid}`);
+      const actors = t.roleActors(p.id, r.id);
+      for (const u of actors.users) {
+        d(`${ent}|user:${u}`);
+        all.add(`project:${p.id}:participate|user:${u}`);
+      }
+      for (const g of actors.groups) {
+        d(`${ent}|group:${g}`);
+        for (const a of members(g)) {
+          all.add(`${ent}|user:${a}`);
+          all.add(`project:${p.id}:participate|user:${a}`);
+        }
+      }
+    }
+  }
+  for (const a of t.applicationRoles()) {
+    const ent = `application-role:${a.key}:assigned`;
+    for (const g of a.groups) {
+      d(`${ent}|group:${g}`);
+      for (const m of members(g)) all.add(`${ent}|user:${m}`);
+    }
+  }
+  return { direct, all };
+}
+
+export interface PersonTruth {
+  groups: string[];
+  products: string[];
+  roles: string[];
+  projects: string[];
+  admin: boolean;
+}
+
+export function peopleTruth(t: Tenant, adminRe = /admin/i): Map<string, PersonTruth> {
+  const site = new Set(t.users().map((u) => u.accountId));
+  const groupsOf = new Map<string, string[]>();
+  for (const g of t.groups()) for (const a of t.groupMembers(g.groupId)) if (site.has(a)) (groupsOf.get(a) ?? groupsOf.set(a, []).get(a)!).push(g.groupId);
+  const groupName = new Map(t.groups().map((g) => [g.groupId, g.name]));
+  const out = new Map<string, PersonTruth>();
+  for (const u of t.users()) {
+    const gids = new Set(groupsOf.get(u.accountId) ?? []);
+    const products = t
+      .applicationRoles()
+      .filter((a) => a.groups.some((g) => gids.has(g)))
+      .map((a) => a.name);
+    const roles: string[] = [];
+    const projects = new Set<string>();
+    for (const p of t.projects()) {
+      if (p.leadAccountId === u.accountId) projects.add(p.key);
+      for (const r of t.roles()) {
+        const a = t.roleActors(p.id, r.id);
+        if (a.users.includes(u.accountId) || a.groups.some((g) => gids.has(g))) {
+          roles.push(`${p.key}: ${r.name}`);
+          projects.add(p.key);
+        }
+      }
+    }
+    const groups = [...gids].map((g) => groupName.get(g)!);
+    const admin = groups.some((g) => adminRe.test(g)) || roles.some((r) => adminRe.test(r.split(': ')[1])) || products.some((p) => adminRe.test(p));
+    out.set(u.accountId, { groups: groups.sort(), products: products.sort(), roles: roles.sort(), projects: [...projects].sort(), admin });
+  }
+  return out;
+}
+
+export interface ProjectTruth {
+  people: number;
+  direct: number;
+  throughGroups: number;
+  inactive: number;
+}
+
+export function projectsTruth(t: Tenant): Map<string, ProjectTruth> {
+  const site = new Set(t.users().map((u) => u.accountId));
+  const out = new Map<string, ProjectTruth>();
+  for (const p of t.projects()) {
+    const all = new Set<string>();
+    const direct = new Set<string>();
+    const viaGroup = new Set<string>();
+    if (p.leadAccountId) all.add(p.leadAccountId);
+    for (const r of t.roles()) {
+      const a = t.roleActors(p.id, r.id);
+      for (const u of a.users) (all.add(u), direct.add(u));
+      for (const g of a.groups) for (const m of t.groupMembers(g)) if (site.has(m)) (all.add(m), viaGroup.add(m));
+    }
+    const inactive = [...all].filter((a) => {
+      const u = t.user(a);
+      return u && !t.isActiveInJira(u);
+    }).length;
+    out.set(p.key, { people: all.size, direct: direct.size, throughGroups: viaGroup.size, inactive });
+  }
+  return out;
+}
