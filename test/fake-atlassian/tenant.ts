@@ -280,6 +280,8 @@ export interface GenerateOptions {
   seed?: number;
   /** Whether the site belongs to an Atlassian organization with the admin API (default true). */
   withOrg?: boolean;
+  /** Overrides of the tier's sizes, for tests that need one extreme without a whole big tier. */
+  spec?: Partial<TierSpec>;
 }
 
 export class Tenant {
@@ -339,8 +341,8 @@ export class Tenant {
     this.tier = opts.tier ?? 'S';
     this.seed = opts.seed ?? 1;
     this.withOrg = opts.withOrg ?? true;
-    const spec = TIERS[this.tier];
-    if (!spec) throw new Error(`unknown tier ${String(opts.tier)}`);
+    if (!TIERS[this.tier]) throw new Error(`unknown tier ${String(opts.tier)}`);
+    const spec: TierSpec = { ...TIERS[this.tier], ...opts.spec };
     const rng = new Rng((this.seed * 7919) ^ strHash(this.tier));
     this.rng = rng;
     this.cloudId = rng.uuid();
