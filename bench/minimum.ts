@@ -27,7 +27,7 @@ export function minimumRequests(t: Tenant): Minimum {
     'GET /rest/api/3/project/search': Math.max(1, Math.ceil(projects.length / 100)),
     'GET /rest/api/3/role': 1,
     'GET /rest/api/3/project/{projectIdOrKey}/roledetails': nextGen,
-    'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': projects.length * t.roles().length,
+    'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': projects.reduce((n, p) => n + t.projectRoles(p.id).length, 0),
     'GET /rest/api/3/applicationrole': 1,
   };
   return { total: Object.values(byEndpoint).reduce((a, b) => a + b, 0), byEndpoint };

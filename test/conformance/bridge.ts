@@ -197,7 +197,7 @@ export function expectedFrom(t: Tenant): Expected {
     const lead = ent('project', p.id, 'lead');
     const participate = ent('project', p.id, 'participate');
     if (p.leadAccountId) addDirect(lead, 'user', p.leadAccountId);
-    for (const r of t.roles()) {
+    for (const r of t.projectRoles(p.id)) {
       const rid = `${p.id}:${r.id}`;
       resources.add(`project-role|${rid}|project|${p.id}`);
       const assigned = ent('project-role', rid, 'assigned');

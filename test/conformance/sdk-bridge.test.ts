@@ -86,7 +86,7 @@ describe('the SDK syncer on the M tier', () => {
     fake.faults.rateLimit({ capacity: 10, refillPerSec: 200, retryAfterSec: 1 }, 'jira');
     // 30 x 503 on one project's role actors: more than the 5 attempts each upstream call makes, so
     // ListGrants answers UNAVAILABLE with a RateLimitDescription detail and the SDK retries the RPC
-    const last = fake.tenant.projects().at(-1)!;
+    const last = fake.tenant.projects().filter((p) => fake.tenant.projectRoles(p.id).length > 0).at(-1)!;
     fake.faults.failWith(503, 30, { retryAfterSec: 1, match: (r) => r.key === 'GET /rest/api/3/project/{projectIdOrKey}/role/{id}' && r.path.includes(`/project/${last.id}/`) });
     fake.stats.reset();
     try {

@@ -99,7 +99,7 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
 }
 
 function buildMix(t: Tenant, siteAuth: string, orgAuth: string, orgId: string): LoadPlan['urls'] {
-  const projects = t.projects();
+  const projects = t.projects().filter((p) => t.projectRoles(p.id).length > 0);
   const roles = t.roles();
   const groups = t.groups();
   const users = t.users().length;

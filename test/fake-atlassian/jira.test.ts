@@ -174,6 +174,11 @@ describe('projects and roles', () => {
     for (const p of t.projects()) {
       for (const role of t.roles()) {
         const r = await site(fake, `/rest/api/3/project/${p.key}/role/${role.id}`);
+        if (t.projectRoles(p.id).length === 0) {
+          // a team-managed project without roles: its role ids do not exist there
+          expect(r.status).toBe(404);
+          continue;
+        }
         const truth = t.roleActors(p.id, role.id);
         const users = r.json.actors.filter((a: { actorUser?: unknown }) => a.actorUser).map((a: { actorUser: { accountId: string } }) => a.actorUser.accountId);
         const groups = r.json.actors.filter((a: { actorGroup?: unknown }) => a.actorGroup).map((a: { actorGroup: { groupId: string } }) => a.actorGroup.groupId);
@@ -188,6 +193,14 @@ describe('projects and roles', () => {
     const without = await site(fake, `/rest/api/3/project/${p1.id}/role/10001?excludeInactiveUsers=true`);
     expect(withInactive.json.actors.length).toBe(without.json.actors.length + 1);
     t.removeRoleActorUser(p1.id, 10001, inactive.accountId);
+  });
+
+  test('a team-managed project without roles lists none', async () => {
+    const t = fake.tenant;
+    const p = t.projects().find((x) => t.projectRoles(x.id).length === 0)!;
+    expect(p.style).toBe('next-gen');
+    expect((await site(fake, `/rest/api/3/project/${p.key}/roledetails`)).json).toEqual([]);
+    expect((await site(fake, `/rest/api/3/project/${p.key}/role`)).json).toEqual({});
   });
 
   test('roledetails, project/{k}/role map, GET project, role and applicationrole', async () => {

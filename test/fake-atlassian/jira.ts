@@ -139,7 +139,7 @@ function projectJson(ctx: Ctx, p: TenantProject, opts: { expand?: Set<string>; f
   if (p.uuid) out.uuid = p.uuid;
   if (opts.full) {
     out.assigneeType = 'PROJECT_LEAD';
-    out.roles = Object.fromEntries(t.roles().map((r) => [r.name, `${restBase(ctx)}/project/${p.id}/role/${r.id}`]));
+    out.roles = Object.fromEntries(t.projectRoles(p.id).map((r) => [r.name, `${restBase(ctx)}/project/${p.id}/role/${r.id}`]));
   }
   if (opts.expand?.has('url') || opts.full) out.url = `${ctx.s.siteUrl}/browse/${p.key}`;
   return out;
@@ -200,7 +200,7 @@ function projectRoleAccess(ctx: Ctx, mode: 'read404' | 'write401' | 'write404'):
   }
   const roleId = ctx.params.id !== undefined ? Number(ctx.params.id) : undefined;
   if (roleId !== undefined) {
-    const r = t.role(roleId);
+    const r = t.projectRoles(p.id).find((x) => x.id === roleId);
     if (!r) return { error: jiraError(404, `No project role with id '${roleId}' was found.`) };
     return { p, r };
   }
@@ -674,7 +674,7 @@ export const JIRA_ROUTES: JiraRoute[] = [
       if (!p || !canBrowseProject(ctx.perms, p.id)) return jiraError(404, `No project could be found with key '${key}'.`);
       // Atlassian: 401 when the caller lacks administrative permissions (sic).
       if (!administersAnyProject(ctx.perms)) return jiraError(401, 'You cannot view the project roles of this project.');
-      return { status: 200, body: Object.fromEntries(ctx.s.tenant.roles().map((r) => [r.name, `${restBase(ctx)}/project/${p.id}/role/${r.id}`])) };
+      return { status: 200, body: Object.fromEntries(ctx.s.tenant.projectRoles(p.id).map((r) => [r.name, `${restBase(ctx)}/project/${p.id}/role/${r.id}`])) };
     },
   },
   {
@@ -684,7 +684,7 @@ export const JIRA_ROUTES: JiraRoute[] = [
       if (error) return error;
       const t = ctx.s.tenant;
       const proj = p as TenantProject;
-      let roles = t.roles();
+      let roles = t.projectRoles(proj.id);
       if (ctx.q.currentMember === true) {
         const meId = ctx.principal?.accountId ?? '';
         roles = roles.filter((r) => t.isRoleMember(proj.id, r.id, meId));

@@ -315,6 +315,8 @@ export class Tenant {
   private readonly projectArr: TenantProject[] = [];
   private readonly roleArr: TenantRole[] = [];
   private readonly roleActorSlots: RoleActorSlot[][] = [];
+  /** Team-managed projects with no roles at all (their slots stay empty and unused). */
+  private readonly rolelessProjects = new Set<number>();
   private readonly appRoles: ApplicationRoleDef[] = [];
   private readonly schemes: PermissionSchemeDef[] = [];
   private readonly issueArr: IssueRec[] = [];
@@ -703,6 +705,20 @@ export class Tenant {
       }
       this.roleActorSlots.push(slots);
     }
+    if (this.projectArr.length >= 3) {
+      // the last project is team-managed and has no roles at all (its roles were never created)
+      const last = this.projectArr[this.projectArr.length - 1];
+      last.style = 'next-gen';
+      last.simplified = true;
+      last.uuid = last.uuid ?? `00000000-0000-4000-8000-${last.id.padStart(12, '0')}`;
+      for (const slot of this.roleActorSlots[last.index]) {
+        slot.users = [];
+        slot.userActorIds = [];
+        slot.groups = [];
+        slot.groupActorIds = [];
+      }
+      this.rolelessProjects.add(last.index);
+    }
     this.nextProjectRoleCounter = this.nextActorId;
   }
 
@@ -821,6 +837,13 @@ export class Tenant {
   /** Global project roles (every project uses all of them). */
   roles(): TenantRole[] {
     return this.roleArr.map((r) => ({ ...r }));
+  }
+
+  /** The roles a project has: the global roles, or none for a team-managed project without roles. */
+  projectRoles(projectIdOrKey: string): TenantRole[] {
+    const p = this.project(projectIdOrKey);
+    if (!p || this.rolelessProjects.has(p.index)) return [];
+    return this.roles();
   }
 
   role(id: number): TenantRole | undefined {
@@ -1311,7 +1334,7 @@ export class Tenant {
   private slot(projectIdOrKey: string, roleId: number): RoleActorSlot | undefined {
     const p = this.project(projectIdOrKey);
     const r = this.roleById.get(roleId);
-    if (!p || r === undefined) return undefined;
+    if (!p || r === undefined || this.rolelessProjects.has(p.index)) return undefined;
     return this.roleActorSlots[p.index][r];
   }
 
@@ -1341,7 +1364,7 @@ export class Tenant {
     for (const slots of this.roleActorSlots) for (const s of slots) roleActors += s.users.length + s.groups.length;
     return {
       users: this.jiraUserIndexOrder().length, groups: this.jiraGroupIndexOrder().length, projects: this.projectArr.length,
-      projectRoles: this.projectArr.length * this.roleArr.length, applicationRoles: this.appRoles.length, groupMemberships, roleActors,
+      projectRoles: (this.projectArr.length - this.rolelessProjects.size) * this.roleArr.length, applicationRoles: this.appRoles.length, groupMemberships, roleActors,
       orgManagedAccounts: this.orgUsers().length, directoryUsers: this.directoryUsers().length, directoryGroups: this.directoryGroups().length,
     };
   }

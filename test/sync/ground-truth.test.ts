@@ -40,7 +40,7 @@ function truthOf(t: Tenant): Truth {
   const roles = new Set<string>();
   for (const p of t.projects()) {
     if (p.leadAccountId) direct.add(`project:${p.id}:lead|user:${p.leadAccountId}`);
-    for (const r of t.roles()) {
+    for (const r of t.projectRoles(p.id)) {
       const rid = `${p.id}:${r.id}`;
       roles.add(rid);
       direct.add(`project:${p.id}:participate|project-role:${rid}`);
@@ -185,13 +185,21 @@ describe('adversarial data', () => {
     let groupOnly = 0;
     let empty = 0;
     for (const p of t.projects())
-      for (const ro of t.roles()) {
+      for (const ro of t.projectRoles(p.id)) {
         const a = t.roleActors(p.id, ro.id);
         if (a.users.length === 0 && a.groups.length > 0) groupOnly++;
         if (a.users.length === 0 && a.groups.length === 0) empty++;
       }
     expect(groupOnly).toBeGreaterThan(0);
     expect(empty).toBeGreaterThan(0);
+    // a team-managed project without any role: listed, with no roles and no participants
+    const roleless = t.projects().filter((p) => t.projectRoles(p.id).length === 0);
+    expect(roleless.length).toBeGreaterThan(0);
+    for (const p of roleless) {
+      expect(r.resources.some((x) => x.id!.resourceType === 'project' && x.id!.resource === p.id)).toBe(true);
+      expect(r.resources.filter((x) => x.id!.resourceType === 'project-role' && x.parentResourceId?.resource === p.id)).toEqual([]);
+      expect(r.grants.filter((g) => g.entitlement!.id === `project:${p.id}:participate`)).toEqual([]);
+    }
     assertMatches(r, t);
   });
 });

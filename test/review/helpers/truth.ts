@@ -21,7 +21,7 @@ export function accessTruth(t: Tenant): TenantTruth {
   for (const g of t.groups()) for (const a of members(g.groupId)) d(`group:${g.groupId}:member|user:${a}`);
   for (const p of t.projects()) {
     if (p.leadAccountId) d(`project:${p.id}:lead|user:${p.leadAccountId}`);
-    for (const r of t.roles()) {
+    for (const r of t.projectRoles(p.id)) {
       const rid = `${p.id}:${r.id}`;
       const ent = `project-role:${rid}:assigned`;
       d(`project:${p.id}:participate|project-role:${rid}`);
@@ -73,7 +73,7 @@ export function peopleTruth(t: Tenant, adminRe = /admin/i): Map<string, PersonTr
     const projects = new Set<string>();
     for (const p of t.projects()) {
       if (p.leadAccountId === u.accountId) projects.add(p.key);
-      for (const r of t.roles()) {
+      for (const r of t.projectRoles(p.id)) {
         const a = t.roleActors(p.id, r.id);
         if (a.users.includes(u.accountId) || a.groups.some((g) => gids.has(g))) {
           roles.push(`${p.key}: ${r.name}`);
@@ -103,7 +103,7 @@ export function projectsTruth(t: Tenant): Map<string, ProjectTruth> {
     const direct = new Set<string>();
     const viaGroup = new Set<string>();
     if (p.leadAccountId) all.add(p.leadAccountId);
-    for (const r of t.roles()) {
+    for (const r of t.projectRoles(p.id)) {
       const a = t.roleActors(p.id, r.id);
       for (const u of a.users) (all.add(u), direct.add(u));
       for (const g of a.groups) for (const m of t.groupMembers(g)) if (site.has(m)) (all.add(m), viaGroup.add(m));
