@@ -100,6 +100,15 @@ function expandList(e: string | string[] | undefined, dflt: string): string | un
   return s || undefined;
 }
 
+/** Reads the state to decide whether a refused write is a no-op; a failed read means "cannot tell". */
+async function stateSays(read: () => Promise<boolean>): Promise<boolean> {
+  try {
+    return await read();
+  } catch {
+    return false;
+  }
+}
+
 export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) => Promise<string>): JiraClient {
   const get = <T>(path: string, schema: z.ZodType<T>, ctx: RequestContext | undefined, pathParams?: Record<string, string | number>, query?: Record<string, string | number | boolean | string[] | undefined>) =>
     up.call({ method: 'GET', path: API + path, pathParams, query, schema }, ctx);
@@ -135,7 +144,8 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
         send: async () => {
           await up.call({ method: 'POST', path: API + '/group/user', query: { groupId }, body: { accountId } }, ctx);
         },
-        isAlready: (e) => e.kind === 'invalid-input' && messageMatches(e, 'already a member'),
+        // a refusal is checked against the state, never judged by its English text
+        isAlready: async (e) => e.kind === 'invalid-input' && (await stateSays(() => client.userGroups(accountId, ctx).then((gs) => gs.some((g) => g.groupId === groupId)))),
         verify: async () => (await client.userGroups(accountId, ctx)).some((g) => g.groupId === groupId),
       });
     },
@@ -146,7 +156,10 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
         send: async () => {
           await up.call({ method: 'DELETE', path: API + '/group/user', query: { groupId, accountId } }, ctx);
         },
-        isAlready: (e) => (e.kind === 'invalid-input' || e.kind === 'not-found') && messageMatches(e, 'not a member', 'is not a member'),
+        // Jira refuses (400, or 404 for a missing user) when there is nothing to remove: check the state
+        isAlready: async (e) =>
+          (e.kind === 'invalid-input' || e.kind === 'not-found') &&
+          (await stateSays(() => client.getGroup(groupId, ctx).then(async (g) => !!g && !(await client.userGroups(accountId, ctx)).some((x) => x.groupId === groupId)))),
         verify: async () => !(await client.userGroups(accountId, ctx)).some((g) => g.groupId === groupId),
       });
     },
@@ -195,7 +208,12 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
             await up.call({ method: 'POST', path: API + '/project/{projectIdOrKey}/role/{id}', pathParams: { projectIdOrKey, id: roleId }, body, schema: ProjectRoleSchema }, ctx);
           },
           // one of several actors already there fails the whole request: handled below
-          isAlready: (e) => e.kind === 'invalid-input' && messageMatches(e, 'already a member') && u.length + g.length === 1,
+          isAlready: async (e) =>
+            e.kind === 'invalid-input' &&
+            (await stateSays(async () => {
+              const m = await missing();
+              return m.users.length === 0 && m.groupIds.length === 0;
+            })),
           verify: async () => {
             const m = await missing();
             return m.users.length === 0 && m.groupIds.length === 0;
@@ -204,8 +222,10 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       try {
         return await post(users, groupIds);
       } catch (e) {
-        if (!(e instanceof ConnectorError && e.kind === 'invalid-input' && messageMatches(e, 'already a member'))) throw e;
+        // several actors, some already there: Jira refuses the whole request; send only the missing ones
+        if (!(e instanceof ConnectorError && e.kind === 'invalid-input') || users.length + groupIds.length === 1) throw e;
         const m = await missing();
+        if (m.users.length + m.groupIds.length === users.length + groupIds.length) throw e;
         if (!m.users.length && !m.groupIds.length) return { changed: false };
         return post(m.users, m.groupIds);
       }
@@ -278,5 +298,35 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       return out;
     },
   };
+  // Jira answers 401 on project-role writes when the account is not an admin of the project. If
+  // the same credential reads /myself, the 401 is a missing permission, not a bad credential.
+  const roleWrite = async <T>(fn: () => Promise<T>, ctx?: RequestContext): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof UpstreamError) || e.kind !== 'auth' || e.details.status !== 401 || /scope/i.test(e.details.upstreamMessage ?? '')) throw e;
+      const ok = await client.myself(ctx).then(
+        () => true,
+        () => false,
+      );
+      if (!ok) throw e;
+      throw new UpstreamError(
+        'permission',
+        `Jira refused ${e.details.endpoint}: the account is signed in but may not change this project's roles`,
+        {
+          endpoint: e.details.endpoint,
+          status: 401,
+          upstreamMessage: e.details.upstreamMessage,
+          hint: 'It needs "Administer projects" on the project (e.g. the project\'s Administrators role) or the global "Administer Jira" permission.',
+        },
+        false,
+      );
+    }
+  };
+  const addRoleActors = client.addRoleActors;
+  const removeRoleActor = client.removeRoleActor;
+  client.addRoleActors = (p, r, a, ctx) => roleWrite(() => addRoleActors(p, r, a, ctx), ctx);
+  client.removeRoleActor = (p, r, a, ctx) => roleWrite(() => removeRoleActor(p, r, a, ctx), ctx);
+
   return client;
 }

@@ -110,3 +110,9 @@ export async function apiTokenCounts(org: OrgApi, accountIds: string[], ctx: Req
   );
   return out;
 }
+
+/** Whether an account is a member of a directory group (one directory search). */
+export async function isDirectoryMember(org: OrgApi, directoryId: string, groupId: string, accountId: string, ctx: RequestContext): Promise<boolean> {
+  const r = await org.admin.searchDirectoryUsers(org.orgId, directoryId, { accountIds: [accountId], groupIds: [groupId], limit: 10 }, ctx);
+  return r.data.some((u) => u.accountId === accountId);
+}

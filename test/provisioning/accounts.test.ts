@@ -122,12 +122,27 @@ describe('with the organization and provisioning', () => {
     expect(ok.grants[0].id).toBe(`group:${dirGroup.groupId}:member:user:${m.accountId}`);
     expect(t.isGroupMember(dirGroup.groupId, m.accountId)).toBe(true);
     expect(h.fake.stats.count('POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships')).toBe(1);
+    // again: nothing is sent, the answer says it was already so
+    const again = await h.client.grantManager.grant(
+      GrantManagerServiceGrantRequest.fromPartial({
+        entitlement: { id: `group:${dirGroup.groupId}:member`, resource: { id: { resourceType: 'group', resource: dirGroup.groupId } } },
+        principal: { id: { resourceType: 'user', resource: m.accountId } },
+      }),
+    );
+    expect(again.annotations.map(typeName)).toContain('c1.connector.v2.GrantAlreadyExists');
+    expect(h.fake.stats.count('POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships')).toBe(1);
     await h.client.grantManager.revoke(
       GrantManagerServiceRevokeRequest.fromPartial({
         grant: { id: ok.grants[0].id, entitlement: ok.grants[0].entitlement, principal: { id: { resourceType: 'user', resource: m.accountId } } },
       }),
     );
     expect(t.isGroupMember(dirGroup.groupId, m.accountId)).toBe(false);
+    const again2 = await h.client.grantManager.revoke(
+      GrantManagerServiceRevokeRequest.fromPartial({
+        grant: { id: ok.grants[0].id, entitlement: ok.grants[0].entitlement, principal: { id: { resourceType: 'user', resource: m.accountId } } },
+      }),
+    );
+    expect(again2.annotations.map(typeName)).toContain('c1.connector.v2.GrantAlreadyRevoked');
   });
 });
 

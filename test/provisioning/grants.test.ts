@@ -127,6 +127,21 @@ test('a 429 in the middle of a grant is retried and applied once', async () => {
   await h.client.grantManager.revoke(revokeReq('group', g.groupId, 'member', 'user', u));
 });
 
+test('a 429 in the middle of a project-role grant is retried and applied once', async () => {
+  const t = h.fake.tenant;
+  const p = t.projects()[3];
+  const role = t.roles()[2];
+  const u = t.users().find((x) => x.accountType === 'atlassian' && t.isActiveInJira(x) && !t.roleActors(p.id, role.id).users.includes(x.accountId))!.accountId;
+  h.fake.faults.failWith(429, 2, { retryAfterSec: 1, match: 'POST /rest/api/3/project/{projectIdOrKey}/role/{id}' });
+  h.fake.stats.reset();
+  await h.client.grantManager.grant(grantReq('project-role', `${p.id}:${role.id}`, 'assigned', 'user', u));
+  h.fake.faults.clear();
+  expect(t.roleActors(p.id, role.id).users.filter((x) => x === u)).toHaveLength(1);
+  expect(h.fake.stats.statusCount(429, 'POST /rest/api/3/project/{projectIdOrKey}/role/{id}')).toBe(2);
+  expect(h.fake.stats.statusCount(200, 'POST /rest/api/3/project/{projectIdOrKey}/role/{id}')).toBe(1);
+  await h.client.grantManager.revoke(revokeReq('project-role', `${p.id}:${role.id}`, 'assigned', 'user', u));
+});
+
 test('500 concurrent grants and revokes over 50 memberships converge to the intended state', async () => {
   const t = h.fake.tenant;
   const groups = t.groups().filter((x) => !x.system && !x.externalSynced).slice(0, 5);
@@ -171,12 +186,23 @@ describe('without the needed permission', () => {
       fake: { tier: 'S', seed: 21 },
       provisioning: true,
       config: (fake) => {
-        const c = fake.credentials.mintClassicToken({ permissions: { siteAdmin: false } });
+        const c = fake.credentials.mintClassicToken({ permissions: { siteAdmin: false, administerJira: false, administerProjects: false } });
         return { ...fakeConfig(fake), 'jira-email': c.email, 'jira-api-token': c.token };
       },
     });
   });
   afterAll(async () => weak?.stop());
+
+  test('project roles: PERMISSION_DENIED naming what is missing (Jira answers 401 to non-admins here)', async () => {
+    const t = weak.fake.tenant;
+    const p = t.projects()[1];
+    const role = t.roles()[0];
+    const u = t.users().find((x) => x.accountType === 'atlassian' && !t.roleActors(p.id, role.id).users.includes(x.accountId))!.accountId;
+    const [c, msg] = await code(weak.client.grantManager.grant(grantReq('project-role', `${p.id}:${role.id}`, 'assigned', 'user', u)));
+    expect(c).toBe('PERMISSION_DENIED');
+    expect(msg).toMatch(/administer/i);
+    expect(t.roleActors(p.id, role.id).users).not.toContain(u);
+  });
 
   test('PERMISSION_DENIED naming what is missing', async () => {
     const t = weak.fake.tenant;

@@ -20,7 +20,7 @@ import { USER } from './user';
 import { PROJECT_ROLE, ASSIGNED, parseProjectRole } from './project-role';
 import type { ProjectRoles } from './roles';
 import { log } from '../../log';
-import { OrgApi, ALL_DIRECTORIES } from '../org';
+import { OrgApi, ALL_DIRECTORIES, isDirectoryMember } from '../org';
 
 export interface JiraWriteApi {
   addGroupMember(groupId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
@@ -84,9 +84,12 @@ export function groupProvisioner(api: JiraWriteApi, org?: OrgApi, dryRun = false
       const res = checkEntitlement(ent, GROUP, MEMBER);
       const who = principalId(principal, [USER]);
       const route = await membershipRoute(org, res.id!.resource, who.id, ctx);
+      // the admin API answers a repeated add with success: the state decides whether anything changes
       const r =
         route.via === 'admin'
-          ? await org!.admin.addDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
+          ? (await isDirectoryMember(org!, route.directoryId, res.id!.resource, who.id, ctx))
+            ? { changed: false }
+            : await org!.admin.addDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
           : await api.addGroupMember(res.id!.resource, who.id, ctx);
       audit('group member added', { groupId: res.id!.resource, accountId: who.id, via: route.via, changed: r.changed });
       return { grants: [grant(res, MEMBER, rid(USER, who.id))], annotations: r.changed ? [] : [grantAlreadyExists()] };
@@ -98,7 +101,9 @@ export function groupProvisioner(api: JiraWriteApi, org?: OrgApi, dryRun = false
       const route = await membershipRoute(org, res.id!.resource, who.id, ctx);
       const r =
         route.via === 'admin'
-          ? await org!.admin.removeDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
+          ? !(await isDirectoryMember(org!, route.directoryId, res.id!.resource, who.id, ctx))
+            ? { changed: false }
+            : await org!.admin.removeDirectoryGroupMember(org!.orgId, route.directoryId, res.id!.resource, who.id, ctx)
           : await api.removeGroupMember(res.id!.resource, who.id, ctx);
       audit('group member removed', { groupId: res.id!.resource, accountId: who.id, via: route.via, changed: r.changed });
       return r.changed ? [] : [grantAlreadyRevoked()];
