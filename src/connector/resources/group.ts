@@ -9,7 +9,8 @@
  */
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer, Provisioner } from '../types';
-import type { JiraApi, JiraGroup } from '../jira-api';
+import type { JiraApi, JiraGroup, JiraUser, PageBean } from '../jira-api';
+import { PromiseCache } from '../cache';
 import type { AdminDirectoryGroup } from '../../atlassian';
 import { entitlement, grant, resourceType, rid, TRAIT, expectType, profileString } from './common';
 import { groupTrait } from '../anno';
@@ -59,9 +60,55 @@ async function directoryGroupsById(org: OrgApi, ids: string[], ctx: CallContext)
 }
 
 type ListToken = { p?: 'jira' | 'dir'; s?: number; c?: string };
+
+/**
+ * Member pages prefetched within one sync (keyed by active_sync_id): when a group's page is asked
+ * for, its next page and the first pages of the next groups in listing order are fetched
+ * concurrently, so the Baton syncer's one-resource-at-a-time calls do not leave the rate limit
+ * idle. Only an optimisation: a dropped or missing entry is fetched on demand.
+ */
+class MemberPrefetch {
+  private readonly pages = new PromiseCache<PageBean<JiraUser>>(2000, 5 * 60 * 1000);
+  private readonly order = new Map<string, { ids: string[]; index: Map<string, number> }>();
+  constructor(
+    private readonly api: JiraApi,
+    private readonly lookahead = 3,
+  ) {}
+
+  noteGroups(ids: string[], ctx: CallContext): void {
+    if (!ctx.activeSyncId) return;
+    let o = this.order.get(ctx.activeSyncId);
+    if (!o) {
+      o = { ids: [], index: new Map() };
+      this.order.set(ctx.activeSyncId, o);
+      while (this.order.size > 8) this.order.delete(this.order.keys().next().value as string);
+    }
+    for (const id of ids) if (!o.index.has(id)) (o.index.set(id, o.ids.length), o.ids.push(id));
+  }
+
+  private fetch(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUser>> {
+    const key = `${ctx.activeSyncId}|${groupId}|${startAt}`;
+    return this.pages.get(key, () => this.api.groupMembers(groupId, startAt, MEMBER_PAGE, { signal: undefined, deadline: undefined }));
+  }
+
+  async page(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUser>> {
+    if (!ctx.activeSyncId) return this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
+    const p = this.fetch(groupId, startAt, ctx);
+    if (startAt === 0) {
+      const o = this.order.get(ctx.activeSyncId);
+      const i = o?.index.get(groupId);
+      if (o && i !== undefined) for (let k = 1; k <= this.lookahead && i + k < o.ids.length; k++) this.fetch(o.ids[i + k], 0, ctx).catch(() => undefined);
+    }
+    const page = await p;
+    this.pages.deleteWhere((k) => k === `${ctx.activeSyncId}|${groupId}|${startAt}`);
+    if (page.isLast !== true && page.values.length > 0) this.fetch(groupId, startAt + page.values.length, ctx).catch(() => undefined);
+    return page;
+  }
+}
 type MemberToken = { p?: 'jira' | 'dir'; s?: number; c?: string; g?: boolean };
 
 export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgApi): ResourceSyncer {
+  const prefetch = new MemberPrefetch(api);
   /** facts a grant listing needs about a group, from its profile or (stub resources) asked again */
   async function groupFacts(resource: Resource, ctx: CallContext): Promise<{ onSite: boolean; inDirectory: boolean }> {
     const p = resource.profile as Record<string, unknown> | undefined;
@@ -95,6 +142,10 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
       const done = page.isLast === true || page.values.length === 0 || (page.total !== undefined && page.isLast === undefined && next >= page.total);
       const dir = org ? await directoryGroupsById(org, page.values.map((g) => g.groupId), ctx) : undefined;
       const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
+      prefetch.noteGroups(
+        page.values.map((g) => g.groupId),
+        ctx,
+      );
       const token = !done ? encodeToken('group', { p: 'jira', s: next }) : org ? encodeToken('group', { p: 'dir' }) : '';
       return { items, nextPageToken: token };
     },
@@ -132,7 +183,7 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
         return { items, nextPageToken: page.nextCursor ? encodeToken('group-member', { p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
       }
       const startAt = st.s ?? 0;
-      const page = await api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
+      const page = await prefetch.page(groupId, startAt, ctx);
       const items = page.values.map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0;
