@@ -15,7 +15,8 @@
  */
 import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { ConnectorClient } from '../client/connector-client';
 import { checkTraits, SyncError } from '../client/sync';
@@ -134,8 +135,60 @@ export async function syncSnapshot(client: ConnectorClient, opts: SnapshotSyncOp
     }
     throw new SnapshotError(`${out} already exists (${what}): choose another --out, or pass --overwrite to replace it when this sync finishes`);
   }
-  if (opts.restart) removeSnapshotFiles(partial);
   mkdirSync(dirname(partial), { recursive: true });
+  const unlock = lockSnapshot(partial);
+  try {
+    return await syncLocked(client, opts, { started, workers, maxAttempts, maxWaitMs, log, out, partial });
+  } finally {
+    unlock();
+  }
+}
+
+/**
+ * One writer per output: `<out>.partial.lock` holds the writer's pid. A lock whose process is gone
+ * (a killed sync) is taken over; a live one makes the second sync stop with a clear error.
+ */
+function lockSnapshot(partial: string): () => void {
+  const lock = `${partial}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid} ${hostname()}\n`);
+      closeSync(fd);
+      return () => rmSync(lock, { force: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const [pidText, host] = readFileSync(lock, 'utf8').trim().split(' ');
+      const pid = Number(pidText);
+      let alive = host !== hostname(); // another machine's lock: cannot tell, so respect it
+      if (!alive && Number.isInteger(pid) && pid > 0) {
+        try {
+          process.kill(pid, 0);
+          alive = true;
+        } catch (k) {
+          alive = (k as NodeJS.ErrnoException).code === 'EPERM';
+        }
+      }
+      if (alive) throw new SnapshotError(`another sync (pid ${pidText} on ${host ?? 'unknown host'}) is writing ${partial}; wait for it, or remove ${lock} if that sync is gone`);
+      rmSync(lock, { force: true }); // left behind by a sync that was killed
+    }
+  }
+  throw new SnapshotError(`could not lock ${partial}`);
+}
+
+interface SyncRun {
+  started: number;
+  workers: number;
+  maxAttempts: number;
+  maxWaitMs: number;
+  log: (s: string) => void;
+  out: string;
+  partial: string;
+}
+
+async function syncLocked(client: ConnectorClient, opts: SnapshotSyncOptions, run: SyncRun): Promise<SnapshotSyncResult> {
+  const { started, workers, maxAttempts, maxWaitMs, log, out, partial } = run;
+  if (opts.restart) removeSnapshotFiles(partial);
 
   const resumed = existsSync(partial);
   const db = openForWrite(partial);
