@@ -30,7 +30,7 @@ import {
   ProjectSchema,
   ServerInfoSchema,
 } from './schemas';
-import { messageMatches, safeWrite, WriteResult } from './writes';
+import { safeWrite, WriteResult } from './writes';
 import { UpstreamError } from './errors';
 
 const API = '/rest/api/3';

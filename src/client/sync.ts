@@ -63,6 +63,24 @@ export interface SyncResult {
 
 export class SyncError extends Error {}
 
+/**
+ * How long the Baton syncer waits before retrying an UNAVAILABLE / DEADLINE_EXCEEDED answer:
+ * 1 s × attempt, or the schedule of a RateLimitDescription status detail (until reset_at, spread
+ * over the remaining budget), capped at maxWaitMs. Undefined when the code is not retried.
+ */
+export function retryDelay(err: ServiceError, attempt: number, maxWaitMs: number): { waitMs: number; rateLimited: boolean } | undefined {
+  if (err.code !== Code.UNAVAILABLE && err.code !== Code.DEADLINE_EXCEEDED) return undefined;
+  let waitMs = Math.min(1000 * attempt, maxWaitMs);
+  const rlAny = decodeStatusDetails(err)?.details.find((d) => typeName(d) === 'c1.connector.v2.RateLimitDescription');
+  if (!rlAny) return { waitMs, rateLimited: false };
+  const rl = RateLimitDescription.decode(rlAny.value);
+  if (rl.resetAt && rl.resetAt.getTime() > Date.now()) {
+    const until = rl.resetAt.getTime() - Date.now();
+    waitMs = Math.min(Math.max(rl.remaining > 0 ? Math.ceil(until / rl.remaining) : until, 1), maxWaitMs);
+  }
+  return { waitMs, rateLimited: true };
+}
+
 const key = (r: { resourceType: string; resource: string }) => `${r.resourceType}\u0000${r.resource}`;
 
 export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): Promise<SyncResult> {
@@ -88,19 +106,10 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
           warnings.push(`${what}: ${err.details}`);
           return undefined;
         }
-        if ((err.code === Code.UNAVAILABLE || err.code === Code.DEADLINE_EXCEEDED) && attempt < maxAttempts) {
+        const delay = attempt < maxAttempts ? retryDelay(err, attempt, maxWaitMs) : undefined;
+        if (delay) {
           stats.retries++;
-          let wait = Math.min(1000 * attempt, maxWaitMs);
-          const st = decodeStatusDetails(err);
-          const rlAny = st?.details.find((d) => typeName(d) === 'c1.connector.v2.RateLimitDescription');
-          if (rlAny) {
-            const rl = RateLimitDescription.decode(rlAny.value);
-            if (rl.resetAt && rl.resetAt.getTime() > Date.now()) {
-              const until = rl.resetAt.getTime() - Date.now();
-              wait = rl.remaining > 0 ? Math.ceil(until / rl.remaining) : until;
-              wait = Math.min(Math.max(wait, 1), maxWaitMs);
-            }
-          }
+          const wait = delay.waitMs;
           stats.waitMs += wait;
           progress(stats.phase);
           await new Promise((r) => setTimeout(r, wait));

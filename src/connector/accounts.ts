@@ -3,7 +3,6 @@
  * account actions ACCOUNT_DISABLE / ACCOUNT_ENABLE (suspend and restore access in the Atlassian
  * organization, for managed accounts).
  */
-import { randomUUID } from 'node:crypto';
 import type { CreateAccountRequest, CreateAccountResponse } from '../gen/c1/connector/v2/resource';
 import { CreateAccountResponse as CreateAccountResponseMsg } from '../gen/c1/connector/v2/resource';
 import type { AccountManager, CallContext } from './types';
@@ -129,8 +128,4 @@ export async function accountAction(org: OrgApi | undefined, action: AccountActi
   const after = orgFacts((await directoryUsersById(org, [accountId], ctx)).get(accountId));
   log().info({ audit: true, action, accountId, changed: r.changed, suspended: after.suspended }, `provisioning: ${action}`);
   return { accountId, suspended: after.suspended, changed: r.changed };
-}
-
-export function newActionId(): string {
-  return randomUUID();
 }

@@ -51,21 +51,14 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     projectKeys: cfg?.projectKeys ?? [],
     skipParticipants: cfg?.skipProjectParticipants ?? false,
     linkBase: base,
+    onListed: (projects, ctx) => {
+      for (const p of projects) projectRefs.get(p.id, async () => ({ id: p.id, name: p.name, key: p.key }));
+      roles.noteProjects(
+        projects.map((p) => ({ id: p.id, style: p.style })),
+        ctx,
+      );
+    },
   });
-  // remember names and order of listed projects (for project-role names and prefetching)
-  const listProjects = project.list.bind(project);
-  project.list = async (parent, token, ctx) => {
-    const page = await listProjects(parent, token, ctx);
-    for (const r of page.items) {
-      const ref: ProjectRef = { id: r.id!.resource, name: r.displayName, key: (r.profile as Record<string, string> | undefined)?.key };
-      projectRefs.get(ref.id, async () => ref);
-    }
-    roles.noteProjects(
-      page.items.map((r) => ({ id: r.id!.resource, style: (r.profile as Record<string, string> | undefined)?.style || undefined })),
-      ctx,
-    );
-    return page;
-  };
   const projectOf = (projectId: string, ctx: CallContext) =>
     projectRefs.get(projectId, async () => {
       const p = await api.getProject(projectId, ctx);

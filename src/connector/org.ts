@@ -8,6 +8,7 @@
  * request per page, so no listing depends on state kept between calls.
  */
 import type { AdminClient, AdminDirectoryUser, AdminOrgUser, RequestContext } from '../atlassian';
+import { isConnectorError } from '../errors';
 
 export interface OrgApi {
   orgId: string;
@@ -104,7 +105,7 @@ export async function apiTokenCounts(org: OrgApi, accountIds: string[], ctx: Req
         out.set(id, (await org.admin.userApiTokens(id, ctx)).length);
       } catch (e) {
         // a token list we may not read (e.g. not a managed account) leaves the count unknown
-        if (!(e instanceof Error && 'kind' in e && ((e as { kind: string }).kind === 'not-found' || (e as { kind: string }).kind === 'permission'))) throw e;
+        if (!(isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'permission'))) throw e;
       }
     }),
   );

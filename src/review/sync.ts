@@ -19,15 +19,13 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { ConnectorClient } from '../client/connector-client';
-import { checkTraits, SyncError } from '../client/sync';
+import { checkTraits, retryDelay, SyncError } from '../client/sync';
 import { Resource, ResourceType, ResourceType_Trait, ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest, Status_ResourceStatus } from '../gen/c1/connector/v2/resource';
 import { Entitlement, EntitlementsServiceListEntitlementsRequest, EntitlementsServiceListStaticEntitlementsRequest, Entitlement_PurposeValue } from '../gen/c1/connector/v2/entitlement';
 import { Grant, GrantsServiceListGrantsRequest } from '../gen/c1/connector/v2/grant';
 import { ConnectorServiceCleanupRequest } from '../gen/c1/connector/v2/connector';
 import { ChildResourceType } from '../gen/c1/connector/v2/annotation_resource_tree';
-import { RateLimitDescription } from '../gen/c1/connector/v2/annotation_ratelimit';
 import { hasAnnotation, typeName } from '../connector/annotations';
-import { decodeStatusDetails } from '../server/status';
 import { packageInfo } from '../pkg';
 import { Db, SnapshotError, finalizeFile, getMeta, openForWrite, openSnapshot, partialPath, removeSnapshotFiles, setMeta } from './store';
 import { expandWithPaths, expansionOf } from './expand';
@@ -385,20 +383,11 @@ class SnapshotLoop {
           this.o.log(`warning: ${msg}`);
           return undefined;
         }
-        if ((err.code === Code.UNAVAILABLE || err.code === Code.DEADLINE_EXCEEDED) && attempt < this.o.maxAttempts) {
+        const delay = attempt < this.o.maxAttempts ? retryDelay(err, attempt, this.o.maxWaitMs) : undefined;
+        if (delay) {
           this.retries++;
-          let wait = Math.min(1000 * attempt, this.o.maxWaitMs);
-          const st = decodeStatusDetails(err);
-          const rlAny = st?.details.find((d) => typeName(d) === 'c1.connector.v2.RateLimitDescription');
-          if (rlAny) {
-            this.rateLimitWaits++;
-            const rl = RateLimitDescription.decode(rlAny.value);
-            if (rl.resetAt && rl.resetAt.getTime() > Date.now()) {
-              const until = rl.resetAt.getTime() - Date.now();
-              wait = rl.remaining > 0 ? Math.ceil(until / rl.remaining) : until;
-              wait = Math.min(Math.max(wait, 1), this.o.maxWaitMs);
-            }
-          }
+          if (delay.rateLimited) this.rateLimitWaits++;
+          const wait = delay.waitMs;
           this.waitMs += wait;
           this.emit(true);
           await new Promise((r) => setTimeout(r, wait));

@@ -27,8 +27,6 @@ export interface ServerOptions {
   port: number;
   provisioning: boolean;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
-  /** extra service registrations (e.g. ActionService), by service definition */
-  extraServices?: { definition: ServiceDefinition; implementation: UntypedServiceImplementation }[];
 }
 
 export interface RunningServer {
@@ -124,7 +122,7 @@ function credentials(opts: ServerOptions): ServerCredentials {
   }
 }
 
-export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning' | 'extraServices'>): { server: Server; health: HealthImplementation } {
+export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>): { server: Server; health: HealthImplementation } {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -142,10 +140,6 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
   ]);
   if (connector.actions?.specs.length) registered.set('c1.connector.v2.ActionService', svc.actionService() as unknown as UntypedServiceImplementation);
   const defs = allServiceDefinitions();
-  for (const extra of opts.extraServices ?? []) {
-    const name = (Object.values(extra.definition)[0] as { path: string }).path.split('/')[1];
-    registered.set(name, extra.implementation);
-  }
   for (const [name, def] of defs) {
     server.addService(def, registered.get(name) ?? unimplementedService(name, def));
   }

@@ -3,7 +3,7 @@
  * (or account manager), encode the answer. Every failure leaves through status.ts.
  */
 import { setMaxListeners } from 'node:events';
-import { handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall, status as Code, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { handleUnaryCall, sendUnaryData, ServerUnaryCall, status as Code } from '@grpc/grpc-js';
 import { Connector, CallContext, ResourceSyncer } from '../connector/types';
 import { computeMetadata } from '../connector/metadata';
 import { ConnectorError, invalidInput } from '../errors';
@@ -303,5 +303,3 @@ function actionSchema(a: ActionSpec): BatonActionSchema {
   });
 }
 
-export type AnyServer = UntypedServiceImplementation;
-export type { Metadata };

@@ -203,6 +203,9 @@ describe('malformed requests', () => {
     await expectCode(listResources({ resourceTypeId: 'user', pageToken: '!!not-a-token!!' }), Code.INVALID_ARGUMENT, /page_token/);
     await expectCode(listResources({ resourceTypeId: 'user', pageToken: Buffer.from('{"v":1,"k":"group","s":5}').toString('base64url') }), Code.INVALID_ARGUMENT, /another listing/);
     await expectCode(listResources({ resourceTypeId: 'user', pageToken: Buffer.from('[1,2]').toString('base64url') }), Code.INVALID_ARGUMENT);
+    // a token of the organization phase while no organization is configured
+    await expectCode(listResources({ resourceTypeId: 'user', pageToken: Buffer.from('{"v":1,"k":"user","p":"org"}').toString('base64url') }), Code.INVALID_ARGUMENT, /organization/);
+    await expectCode(listResources({ resourceTypeId: 'group', pageToken: Buffer.from('{"v":1,"k":"group","p":"dir"}').toString('base64url') }), Code.INVALID_ARGUMENT, /organization/);
     await expectCode(h.client.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken: 'abc' })), Code.INVALID_ARGUMENT);
   });
 

@@ -16,7 +16,7 @@ import { entitlement, grant, resourceType, rid, TRAIT, expectType, profileString
 import { groupTrait } from '../anno';
 import { decodeToken, encodeToken } from '../pagetoken';
 import { userType, USER } from './user';
-import { notFound } from '../../errors';
+import { invalidInput, notFound } from '../../errors';
 import { OrgApi, ALL_DIRECTORIES, groupsOnSite, directoryUsersById } from '../org';
 
 export const GROUP = 'group';
@@ -125,6 +125,7 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       if (parent) return { items: [] };
       const st = decodeToken<ListToken>('group', pageToken) ?? {};
+      if (st.p === 'dir' && !org) throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
       if (st.p === 'dir' && org) {
         // directory groups the site does not have
         const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { cursor: st.c, limit: DIR_PAGE }, ctx);

@@ -31,6 +31,8 @@ export interface ProjectOptions {
   projectKeys: string[];
   skipParticipants: boolean;
   linkBase?: string;
+  /** told of every listed page (names for project-role resources, order and style for prefetching) */
+  onListed?: (projects: JiraProject[], ctx: CallContext) => void;
 }
 
 export function projectResource(p: JiraProject, linkBase?: string): Resource {
@@ -70,6 +72,7 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
       let token = '';
       if (!chunkDone) token = encodeToken('project', { c: st.c, s: next });
       else if (keyChunks.length && st.c + 1 < keyChunks.length) token = encodeToken('project', { c: st.c + 1, s: 0 });
+      opts.onListed?.(page.values, ctx);
       return { items: page.values.map((p) => projectResource(p, opts.linkBase)), nextPageToken: token };
     },
     async entitlements(resource) {

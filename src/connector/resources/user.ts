@@ -9,7 +9,7 @@ import type { JiraApi, JiraUser } from '../jira-api';
 import { resourceType, rid, TRAIT, expectType } from './common';
 import { skipEntitlementsAndGrants, userTrait, externalLink } from '../anno';
 import { decodeToken, encodeToken } from '../pagetoken';
-import { notFound } from '../../errors';
+import { invalidInput, isConnectorError, notFound } from '../../errors';
 import type { AdminOrgUser } from '../../atlassian';
 import { OrgApi, OrgUserFacts, orgFacts, directoryUsersById, apiTokenCounts } from '../org';
 
@@ -160,7 +160,10 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       if (parent) return { items: [] };
       const st = decodeToken<{ p?: 'jira' | 'org'; s?: number; c?: string }>('user', pageToken) ?? {};
       const org = opts.org;
-      if (st.p === 'org' && org) return listOrgOnly(org, st.c, ctx);
+      if (st.p === 'org') {
+        if (!org) throw invalidInput('page_token belongs to the organization phase, but no organization is configured now; restart the listing with an empty token');
+        return listOrgOnly(org, st.c, ctx);
+      }
       const startAt = st.s ?? 0;
       // with the organization, smaller pages keep each call's enrichment requests bounded
       const users = await api.searchUsers(startAt, org ? ORG_PAGE : PAGE, ctx);
@@ -183,7 +186,7 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       try {
         u = await api.getUser(accountId, ctx);
       } catch (e) {
-        if (!opts.org || !(e instanceof Error && (e as { kind?: string }).kind === 'not-found')) throw e;
+        if (!opts.org || !(isConnectorError(e) && e.kind === 'not-found')) throw e;
         // a managed account without site access
         const d = (await directoryUsersById(opts.org, [accountId], ctx, { expand: ['productAccess'] })).get(accountId);
         if (!d || d.claimStatus !== 'managed') throw e;
