@@ -9,8 +9,6 @@ COPY scripts ./scripts
 COPY proto ./proto
 COPY buf.yaml buf.gen.yaml tsconfig.json ./
 COPY src ./src
-COPY test ./test
-COPY bench ./bench
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 

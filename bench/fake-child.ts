@@ -2,7 +2,7 @@
  * The fake Atlassian tenant in its own process for benchmarks: configured by argv, reports its
  * URLs, credentials and the request minimum over IPC, answers 'stats' and 'stop' messages.
  */
-import { startFakeAtlassian, Tier } from '../test/fake-atlassian';
+import { startFakeAtlassian, Tier } from '../src/fake-atlassian';
 import { minimumRequests } from './minimum';
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
  * list once; roledetails once per team-managed project; role actors once per (project, role);
  * application roles once.
  */
-import type { Tenant } from '../test/fake-atlassian';
+import type { Tenant } from '../src/fake-atlassian';
 
 export interface Minimum {
   total: number;

@@ -140,7 +140,11 @@ export function formatSyncBench(r: SyncBenchResult): string {
   lines.push(`| wall time | ${(r.wallMs / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s, ratio ${r.floorMs ? (r.wallMs / r.floorMs).toFixed(3) : 'n/a'}) | ≤ 1.25 × floor |`);
   lines.push(`| connector server peak RSS | ${r.serverPeakRssMb.toFixed(0)} MB | ≤ 300 MB |`);
   lines.push(`| sync retries (UNAVAILABLE answered to the syncer) | ${r.retries} | |`);
-  lines.push(`| HTTP statuses seen by the fake | ${Object.entries(r.status).map(([k, v]) => `${k}: ${v}`).join(', ')} | |`);
+  lines.push(
+    `| HTTP statuses seen by the fake | ${Object.entries(r.status)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ')} | |`,
+  );
   lines.push(`| OpenAPI validation issues | ${r.validationErrors} | 0 |`);
   lines.push('');
   lines.push('| endpoint | requests | minimum |');
@@ -148,6 +152,12 @@ export function formatSyncBench(r: SyncBenchResult): string {
   const keys = new Set([...Object.keys(r.minimum.byEndpoint), ...Object.keys(r.byEndpoint)]);
   for (const k of [...keys].sort()) lines.push(`| \`${k}\` | ${r.byEndpoint[k] ?? 0} | ${r.minimum.byEndpoint[k] ?? '–'} |`);
   lines.push('');
-  lines.push(`Synced: ${Object.entries(r.synced.resources).map(([k, v]) => `${v} ${k}`).join(', ')}; ${r.synced.entitlements} entitlements, ${r.synced.grants} direct grants, ${r.synced.expanded} expanded grants. Tenant: ${Object.entries(r.counts).map(([k, v]) => `${k} ${v}`).join(', ')}. Tenant generated in ${(r.genMs / 1000).toFixed(1)} s.`);
+  lines.push(
+    `Synced: ${Object.entries(r.synced.resources)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}; ${r.synced.entitlements} entitlements, ${r.synced.grants} direct grants, ${r.synced.expanded} expanded grants. Tenant: ${Object.entries(r.counts)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}. Tenant generated in ${(r.genMs / 1000).toFixed(1)} s.`,
+  );
   return lines.join('\n');
 }

@@ -12,7 +12,7 @@ mkdirSync(out, { recursive: true });
 const buf = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'buf.cmd' : 'buf');
 try {
   execFileSync(buf, ['generate', '--template', 'buf.gen.yaml'], { cwd: root, stdio: 'inherit' });
-} catch (err) {
+} catch {
   console.error('proto generation failed: run `npm ci` first so node_modules/.bin/buf and ts-proto exist');
   process.exit(1);
 }

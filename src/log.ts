@@ -16,11 +16,6 @@ export function registerSecret(value: string | undefined): void {
   secrets.add(encodeURIComponent(value));
 }
 
-/** For tests: forget every registered secret. */
-export function clearSecrets(): void {
-  secrets.clear();
-}
-
 export function redact(text: string): string {
   if (secrets.size === 0 || !text) return text;
   let out = text;
@@ -61,7 +56,10 @@ export function createLogger(level: LogLevel = 'info', format: 'json' | 'console
     {
       level,
       base: undefined,
-      redact: { paths: ['*.authorization', '*.Authorization', 'headers.authorization', 'config.headers.Authorization', '*.apiToken', '*.clientSecret', '*.refreshToken', '*.apiKey'], censor: '[REDACTED]' },
+      redact: {
+        paths: ['*.authorization', '*.Authorization', 'headers.authorization', 'config.headers.Authorization', '*.apiToken', '*.clientSecret', '*.refreshToken', '*.apiKey'],
+        censor: '[REDACTED]',
+      },
       serializers: { err: (e: unknown) => serializeError(e) },
     },
     stream,

@@ -72,6 +72,7 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
   // Jira: site URL for classic tokens, gateway for everything else
   let gateway = j.gatewayUrl ?? (j.cloudId ? `${cfg.apiUrl}/ex/jira/${j.cloudId}` : undefined);
   let discovering: Promise<string> | undefined;
+  // eslint-disable-next-line prefer-const -- assigned below, after jiraBase (which it uses) is defined
   let jiraUp: Upstream;
   const jiraBase = async (ctx?: RequestContext): Promise<string> => {
     if (j.authMode === 'basic') {

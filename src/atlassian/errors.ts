@@ -29,7 +29,19 @@ const USER_READ: EndpointNeeds = {
 const PROJECT_READ: EndpointNeeds = {
   permission: '"Browse projects" or "Administer projects" on each project (or the global permission "Administer Jira" to see every project)',
   classicScopes: ['read:jira-work'],
-  granularScopes: ['read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:application-role:jira', 'read:issue-type:jira', 'read:project.property:jira', 'read:issue-type-hierarchy:jira', 'read:project-category:jira', 'read:project-version:jira', 'read:project.component:jira'],
+  granularScopes: [
+    'read:project:jira',
+    'read:user:jira',
+    'read:group:jira',
+    'read:avatar:jira',
+    'read:application-role:jira',
+    'read:issue-type:jira',
+    'read:project.property:jira',
+    'read:issue-type-hierarchy:jira',
+    'read:project-category:jira',
+    'read:project-version:jira',
+    'read:project.component:jira',
+  ],
 };
 const ROLE_READ: EndpointNeeds = {
   permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
@@ -39,26 +51,69 @@ const ROLE_READ: EndpointNeeds = {
 
 /** Endpoint → needs. Keys are "METHOD /path/template". */
 export const ENDPOINT_NEEDS: Record<string, EndpointNeeds> = {
-  'GET /rest/api/3/myself': { permission: 'access to Jira (a product licence on the site)', classicScopes: ['read:jira-user'], granularScopes: ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'] },
+  'GET /rest/api/3/myself': {
+    permission: 'access to Jira (a product licence on the site)',
+    classicScopes: ['read:jira-user'],
+    granularScopes: ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'],
+  },
   'GET /rest/api/3/serverInfo': {},
   'GET /rest/api/3/users/search': USER_READ,
   'GET /rest/api/3/user': USER_READ,
   'GET /rest/api/3/user/search': USER_READ,
   'GET /rest/api/3/user/groups': { ...USER_READ, granularScopes: ['read:group:jira'] },
   'GET /rest/api/3/group/bulk': { ...USER_READ, granularScopes: ['read:group:jira'] },
-  'GET /rest/api/3/group/member': { permission: 'the global permission "Browse users and groups" (or "Administer Jira")', classicScopes: ['manage:jira-configuration'], granularScopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'] },
-  'POST /rest/api/3/group/user': { permission: 'site administration (membership of the site-admins group, or the org admin role)', classicScopes: ['manage:jira-configuration'], granularScopes: ['write:group:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'] },
-  'DELETE /rest/api/3/group/user': { permission: 'site administration (membership of the site-admins group, or the org admin role)', classicScopes: ['manage:jira-configuration'], granularScopes: ['write:group:jira'] },
+  'GET /rest/api/3/group/member': {
+    permission: 'the global permission "Browse users and groups" (or "Administer Jira")',
+    classicScopes: ['manage:jira-configuration'],
+    granularScopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+  },
+  'POST /rest/api/3/group/user': {
+    permission: 'site administration (membership of the site-admins group, or the org admin role)',
+    classicScopes: ['manage:jira-configuration'],
+    granularScopes: ['write:group:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
+  },
+  'DELETE /rest/api/3/group/user': {
+    permission: 'site administration (membership of the site-admins group, or the org admin role)',
+    classicScopes: ['manage:jira-configuration'],
+    granularScopes: ['write:group:jira'],
+  },
   'GET /rest/api/3/project/search': PROJECT_READ,
   'GET /rest/api/3/project/{projectIdOrKey}': PROJECT_READ,
-  'GET /rest/api/3/role': { permission: 'the global permission "Administer Jira"', classicScopes: ['manage:jira-configuration'], granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'] },
+  'GET /rest/api/3/role': {
+    permission: 'the global permission "Administer Jira"',
+    classicScopes: ['manage:jira-configuration'],
+    granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'],
+  },
   'GET /rest/api/3/project/{projectIdOrKey}/roledetails': { ...ROLE_READ, granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:project-category:jira', 'read:avatar:jira'] },
   'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': ROLE_READ,
-  'POST /rest/api/3/project/{projectIdOrKey}/role/{id}': { permission: '"Administer projects" on the project (or the global permission "Administer Jira")', classicScopes: ['manage:jira-configuration'], granularScopes: ['write:project-role:jira', 'read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'] },
-  'DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}': { permission: '"Administer projects" on the project (or the global permission "Administer Jira")', classicScopes: ['manage:jira-project'], granularScopes: ['delete:project-role:jira'] },
+  'POST /rest/api/3/project/{projectIdOrKey}/role/{id}': {
+    permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
+    classicScopes: ['manage:jira-configuration'],
+    granularScopes: ['write:project-role:jira', 'read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'],
+  },
+  'DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}': {
+    permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
+    classicScopes: ['manage:jira-project'],
+    granularScopes: ['delete:project-role:jira'],
+  },
   'GET /rest/api/3/applicationrole': { permission: 'the global permission "Administer Jira"', classicScopes: ['manage:jira-configuration'], granularScopes: ['read:application-role:jira'] },
   'POST /rest/api/3/user': { permission: 'the global permission "Administer Jira" (and a free product licence)', classicScopes: ['manage:jira-configuration'], granularScopes: ['write:user:jira'] },
-  'GET /rest/api/3/permissionscheme': { permission: 'Jira access', classicScopes: ['read:jira-work'], granularScopes: ['read:permission-scheme:jira', 'read:permission:jira', 'read:project-role:jira', 'read:group:jira', 'read:user:jira', 'read:field:jira', 'read:application-role:jira', 'read:avatar:jira', 'read:project-category:jira', 'read:project:jira'] },
+  'GET /rest/api/3/permissionscheme': {
+    permission: 'Jira access',
+    classicScopes: ['read:jira-work'],
+    granularScopes: [
+      'read:permission-scheme:jira',
+      'read:permission:jira',
+      'read:project-role:jira',
+      'read:group:jira',
+      'read:user:jira',
+      'read:field:jira',
+      'read:application-role:jira',
+      'read:avatar:jira',
+      'read:project-category:jira',
+      'read:project:jira',
+    ],
+  },
   'GET /rest/api/3/mypermissions': { permission: 'Jira access', classicScopes: ['read:jira-work'], granularScopes: ['read:permission:jira'] },
   'GET /admin/v1/orgs': { permission: 'an organization admin API key', classicScopes: ['read:orgs:admin'] },
   'GET /admin/v1/orgs/{orgId}/users': { permission: 'an organization admin API key', classicScopes: ['read:accounts:admin'] },
@@ -68,8 +123,14 @@ export const ENDPOINT_NEEDS: Record<string, EndpointNeeds> = {
   'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search': { permission: 'an organization admin API key', classicScopes: ['read:directories:admin'] },
   'GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups': { permission: 'an organization admin API key', classicScopes: ['read:groups:admin'] },
   'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search': { permission: 'an organization admin API key', classicScopes: ['read:groups:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships': { permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)', classicScopes: ['write:groups:admin'] },
-  'DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}': { permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)', classicScopes: ['write:groups:admin'] },
+  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships': {
+    permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)',
+    classicScopes: ['write:groups:admin'],
+  },
+  'DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}': {
+    permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)',
+    classicScopes: ['write:groups:admin'],
+  },
   'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/suspend-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
   'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/restore-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
   'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend': { permission: 'an organization admin API key', classicScopes: ['write:directories:admin'] },
@@ -77,19 +138,6 @@ export const ENDPOINT_NEEDS: Record<string, EndpointNeeds> = {
   'POST /admin/v2/orgs/{orgId}/workspaces': { permission: 'an organization admin API key', classicScopes: ['read:workspaces:admin'] },
   'GET /users/{accountId}/manage/api-tokens': { permission: 'an organization admin API key of an org that manages the account (verified domain)', classicScopes: ['read:tokens:admin'] },
 };
-
-/** Read-side hint on what an endpoint needs, for probe and error messages. */
-export function describeNeeds(endpoint: string, authMode?: AuthMode): string | undefined {
-  const n = ENDPOINT_NEEDS[endpoint];
-  if (!n) return undefined;
-  const parts: string[] = [];
-  if (n.permission) parts.push(`needs ${n.permission}`);
-  if (authMode && authMode !== 'basic' && (n.classicScopes?.length || n.granularScopes?.length)) {
-    const scopes = [n.classicScopes?.length ? `classic scope ${n.classicScopes.join(' ')}` : '', n.granularScopes?.length ? `or the granular scopes ${n.granularScopes.join(' ')}` : ''].filter(Boolean).join(' ');
-    parts.push(`with a token or OAuth credential that has the ${scopes}`);
-  }
-  return parts.length ? parts.join(' ') : undefined;
-}
 
 export interface MapContext {
   upstream: UpstreamName;
@@ -140,7 +188,10 @@ export function upstreamMessage(body: unknown): string | undefined {
       o = JSON.parse(t);
     } catch {
       // not JSON: a proxy or HTML error page; keep a short, tag-free excerpt
-      const text = t.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+      const text = t
+        .replace(/<[^>]*>/g, ' ')
+        .replace(/\s+/g, ' ')
+        .trim();
       return text ? redact(text.slice(0, 200)) : undefined;
     }
   }
@@ -232,7 +283,8 @@ function jiraHint(status: number, mc: MapContext, message: string | undefined, h
   if (status === 403) {
     if ((headers['x-authentication-denied-reason'] ?? '').toUpperCase().includes('CAPTCHA'))
       return 'Jira locked the account behind a CAPTCHA after repeated failed logins: sign in once in a browser as that account, then retry.';
-    if (needs?.permission) return `The account is authenticated but lacks ${needs.permission}${mc.authMode !== 'basic' && scopeText ? `, or the credential lacks ${scopeText}` : ''}. A Jira admin can grant it in Settings > System > Global permissions (or the project's permission scheme).`;
+    if (needs?.permission)
+      return `The account is authenticated but lacks ${needs.permission}${mc.authMode !== 'basic' && scopeText ? `, or the credential lacks ${scopeText}` : ''}. A Jira admin can grant it in Settings > System > Global permissions (or the project's permission scheme).`;
     return 'The account is authenticated but lacks a Jira permission this call needs.';
   }
   if (status === 404) {
@@ -259,7 +311,8 @@ function adminHint(status: number, mc: MapContext, body: unknown): string | unde
     return 'The organization API key was refused: it may have expired (keys last at most a year) or been revoked. Only an organization API key works on the admin API (a Jira API token or OAuth token does not); create one in admin.atlassian.com > Settings > API keys and set atlassian-api-token.';
   if (status === 403) {
     if (codes.includes('ADMIN-403-3')) return 'The API key belongs to an admin who cannot manage this organization; create the key as an organization admin of this org.';
-    if (codes.includes('ADMIN-403-5')) return 'The API key may not manage this group: groups synced from an identity provider (SCIM) or protected admin groups must be changed in the identity provider or by an org admin.';
+    if (codes.includes('ADMIN-403-5'))
+      return 'The API key may not manage this group: groups synced from an identity provider (SCIM) or protected admin groups must be changed in the identity provider or by an org admin.';
     return `The organization API key is not allowed to do this${needs?.classicScopes?.length ? `; a key with scopes needs ${needs.classicScopes.join(', ')}` : ''}. Check the key's scopes in admin.atlassian.com > Settings > API keys.`;
   }
   if (status === 404) {
@@ -278,7 +331,8 @@ function tokenHint(status: number, mc: MapContext, body: unknown): string | unde
   } else {
     if (status === 401 || msg.includes('invalid_client') || msg.includes('unauthorized_client'))
       return "The OAuth client ID or secret was refused; check the service account's OAuth credential in admin.atlassian.com > Directory > Service accounts (it may have been rotated, revoked or expired).";
-    if (status === 403 || msg.includes('invalid_scope') || msg.includes('access_denied')) return "The service account's OAuth credential may not request a token for this site or these scopes; check its scopes and that it has access to the site.";
+    if (status === 403 || msg.includes('invalid_scope') || msg.includes('access_denied'))
+      return "The service account's OAuth credential may not request a token for this site or these scopes; check its scopes and that it has access to the site.";
   }
   return undefined;
 }
@@ -298,10 +352,7 @@ export function fromHttpFailure(f: HttpFailure, mc: MapContext, ambiguous = fals
   if (mc.upstream === 'jira') hint = jiraHint(f.status, mc, um, f.headers);
   else if (mc.upstream === 'admin') hint = adminHint(f.status, mc, f.body);
   else hint = tokenHint(f.status, mc, f.body);
-  const what =
-    mc.upstream === 'token'
-      ? `OAuth token request failed with HTTP ${f.status}`
-      : `${mc.upstream === 'admin' ? 'Atlassian admin API' : 'Jira'} answered HTTP ${f.status} to ${mc.endpoint}`;
+  const what = mc.upstream === 'token' ? `OAuth token request failed with HTTP ${f.status}` : `${mc.upstream === 'admin' ? 'Atlassian admin API' : 'Jira'} answered HTTP ${f.status} to ${mc.endpoint}`;
   // a refused OAuth token request means our credential is bad, whatever the status
   const k: ErrorKind = mc.upstream === 'token' && (f.status === 400 || f.status === 401 || f.status === 403) ? 'auth' : kind;
   return new UpstreamError(k, what, { endpoint: mc.endpoint, status: f.status, upstreamMessage: um, rateLimit: f.rateLimit, hint }, ambiguous);

@@ -163,7 +163,21 @@ declare module 'axios' {
 }
 
 const BAD_BODY = 'ERR_BAD_JSON_BODY';
-const NETWORK_RETRY_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'ECONNREFUSED', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT', 'ERR_BAD_RESPONSE', 'EPROTO', 'UND_ERR_SOCKET']);
+const NETWORK_RETRY_CODES = new Set([
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ECONNABORTED',
+  'EPIPE',
+  'ECONNREFUSED',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ERR_SOCKET_CONNECTION_TIMEOUT',
+  'ERR_BAD_RESPONSE',
+  'EPROTO',
+  'UND_ERR_SOCKET',
+]);
 /** network failures where the request certainly did not reach Atlassian: safe to resend even a write */
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 
@@ -523,11 +537,16 @@ export class Upstream {
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue?.path?.length ? issue.path.join('.') : '(body)';
-        throw new UpstreamError('bad-upstream', `Atlassian answered ${endpoint} with an unexpected shape: ${where}: ${issue?.message ?? 'invalid'}`, {
-          endpoint,
-          status: res.status,
-          hint: 'The Atlassian API may have changed; please report this with the connector version.',
-        }, !idempotent);
+        throw new UpstreamError(
+          'bad-upstream',
+          `Atlassian answered ${endpoint} with an unexpected shape: ${where}: ${issue?.message ?? 'invalid'}`,
+          {
+            endpoint,
+            status: res.status,
+            hint: 'The Atlassian API may have changed; please report this with the connector version.',
+          },
+          !idempotent,
+        );
       }
       return { status: res.status, data: parsed.data };
     } catch (e) {
@@ -545,12 +564,22 @@ export class Upstream {
     if (st.giveUp) {
       const g = st.giveUp;
       const base = g.status ? fromHttpFailure({ status: g.status, body: g.body, headers: g.headers ?? {}, rateLimit: g.rateLimit }, this.mapContext(ep)) : undefined;
-      return new UpstreamError(g.kind, g.message, { endpoint: ep, status: g.status, upstreamMessage: base?.details.upstreamMessage, rateLimit: g.rateLimit, hint: g.kind === 'rate-limited' ? 'Retry after the reset time.' : undefined }, g.kind !== 'rate-limited' && !st.idempotent);
+      return new UpstreamError(
+        g.kind,
+        g.message,
+        { endpoint: ep, status: g.status, upstreamMessage: base?.details.upstreamMessage, rateLimit: g.rateLimit, hint: g.kind === 'rate-limited' ? 'Retry after the reset time.' : undefined },
+        g.kind !== 'rate-limited' && !st.idempotent,
+      );
     }
     if (axios.isAxiosError(e)) {
       const res = e.response;
       if (isBodyFault(e)) {
-        return new UpstreamError('bad-upstream', `Atlassian answered ${ep} with a truncated or invalid JSON body`, { endpoint: ep, status: res?.status, hint: 'Usually transient (a proxy cut the response); retry later.' }, !st.idempotent);
+        return new UpstreamError(
+          'bad-upstream',
+          `Atlassian answered ${ep} with a truncated or invalid JSON body`,
+          { endpoint: ep, status: res?.status, hint: 'Usually transient (a proxy cut the response); retry later.' },
+          !st.idempotent,
+        );
       }
       if (res) {
         const status = res.status;
@@ -566,7 +595,12 @@ export class Upstream {
           ? `the caller's deadline passed while waiting for ${host} to answer ${ep}`
           : `${host} did not answer ${ep} within ${st.attemptTimeoutMs} ms`
         : `could not reach ${host} for ${ep} (${code})`;
-      return new UpstreamError('unavailable', msg, { endpoint: ep, hint: timeout ? 'Atlassian is slow or unreachable; the http-timeout-seconds setting bounds each attempt.' : 'Check network access to Atlassian (proxy, DNS, firewall).' }, !st.idempotent && !NOT_SENT_CODES.has(code));
+      return new UpstreamError(
+        'unavailable',
+        msg,
+        { endpoint: ep, hint: timeout ? 'Atlassian is slow or unreachable; the http-timeout-seconds setting bounds each attempt.' : 'Check network access to Atlassian (proxy, DNS, firewall).' },
+        !st.idempotent && !NOT_SENT_CODES.has(code),
+      );
     }
     const m = e instanceof Error ? e.message : String(e);
     return new UpstreamError('internal', `unexpected failure calling ${ep}: ${m}`, { endpoint: ep }, !st.idempotent);

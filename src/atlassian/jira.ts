@@ -110,8 +110,13 @@ async function stateSays(read: () => Promise<boolean>): Promise<boolean> {
 }
 
 export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) => Promise<string>): JiraClient {
-  const get = <T>(path: string, schema: z.ZodType<T>, ctx: RequestContext | undefined, pathParams?: Record<string, string | number>, query?: Record<string, string | number | boolean | string[] | undefined>) =>
-    up.call({ method: 'GET', path: API + path, pathParams, query, schema }, ctx);
+  const get = <T>(
+    path: string,
+    schema: z.ZodType<T>,
+    ctx: RequestContext | undefined,
+    pathParams?: Record<string, string | number>,
+    query?: Record<string, string | number | boolean | string[] | undefined>,
+  ) => up.call({ method: 'GET', path: API + path, pathParams, query, schema }, ctx);
 
   const client: JiraClient = {
     baseUrl: (ctx) => baseUrl(ctx),

@@ -43,7 +43,13 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   const jira = clients.jira;
   const account = who(cfg);
 
-  async function run<T>(capability: string, check: string, required: boolean, fn: () => Promise<T>, ok: (v: T) => { ok: boolean; detail: string; fix?: string; kind?: ErrorKind }): Promise<T | undefined> {
+  async function run<T>(
+    capability: string,
+    check: string,
+    required: boolean,
+    fn: () => Promise<T>,
+    ok: (v: T) => { ok: boolean; detail: string; fix?: string; kind?: ErrorKind },
+  ): Promise<T | undefined> {
     try {
       const v = await fn();
       const r = ok(v);
@@ -63,13 +69,28 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     base = await jira.baseUrl(ctx);
   } catch (e) {
     const ce = e instanceof ConnectorError ? e : undefined;
-    out.push({ capability: 'credentials', check: 'GET /_edge/tenant_info', required: true, ok: false, detail: ce?.message ?? 'could not find where to send Jira requests', fix: ce?.details.hint, kind: ce?.kind ?? 'invalid-input', status: ce?.details.status });
+    out.push({
+      capability: 'credentials',
+      check: 'GET /_edge/tenant_info',
+      required: true,
+      ok: false,
+      detail: ce?.message ?? 'could not find where to send Jira requests',
+      fix: ce?.details.hint,
+      kind: ce?.kind ?? 'invalid-input',
+      status: ce?.details.status,
+    });
     return out;
   }
-  const me = await run('credentials', 'GET /rest/api/3/myself', true, () => jira.myself(ctx), (u) => ({
-    ok: true,
-    detail: `authenticated as ${u.displayName ?? u.accountId} (${u.accountType ?? 'atlassian'}${u.appType ? `/${u.appType}` : ''} account ${u.accountId}) with ${describeAuthMode(cfg.jira.authMode)} at ${base}`,
-  }));
+  const me = await run(
+    'credentials',
+    'GET /rest/api/3/myself',
+    true,
+    () => jira.myself(ctx),
+    (u) => ({
+      ok: true,
+      detail: `authenticated as ${u.displayName ?? u.accountId} (${u.accountType ?? 'atlassian'}${u.appType ? `/${u.appType}` : ''} account ${u.accountId}) with ${describeAuthMode(cfg.jira.authMode)} at ${base}`,
+    }),
+  );
   if (!me) {
     // nothing else can work; the credential problem is the one to fix. A token of the other kind
     // (classic vs scoped) is the most common cause: try the same credential the other way.
@@ -82,45 +103,91 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   }
 
   // 2. read users: users/search answers an empty list (not 403) without "Browse users and groups"
-  await run('read users', 'GET /rest/api/3/users/search', true, () => jira.searchUsers(0, 1, ctx), (users) =>
-    users.length > 0
-      ? { ok: true, detail: 'can list the users of the site' }
-      : {
-          ok: false,
-          kind: 'permission',
-          detail: 'Jira returned no users at all, which is what it does when the account lacks the global permission "Browse users and groups"',
-          fix: `Grant ${account} the global permission "Browse users and groups" (Jira settings > System > Global permissions, e.g. through a group it belongs to).${scopeAdvice(cfg, 'read:jira-user (classic) or read:user:jira, read:group:jira, read:application-role:jira, read:avatar:jira')}`,
-        },
+  await run(
+    'read users',
+    'GET /rest/api/3/users/search',
+    true,
+    () => jira.searchUsers(0, 1, ctx),
+    (users) =>
+      users.length > 0
+        ? { ok: true, detail: 'can list the users of the site' }
+        : {
+            ok: false,
+            kind: 'permission',
+            detail: 'Jira returned no users at all, which is what it does when the account lacks the global permission "Browse users and groups"',
+            fix: `Grant ${account} the global permission "Browse users and groups" (Jira settings > System > Global permissions, e.g. through a group it belongs to).${scopeAdvice(cfg, 'read:jira-user (classic) or read:user:jira, read:group:jira, read:application-role:jira, read:avatar:jira')}`,
+          },
   );
 
   // 3. browse groups and their members
-  const groups = await run('browse groups', 'GET /rest/api/3/group/bulk', true, () => jira.listGroups(0, 1, ctx), (p) => ({ ok: true, detail: p.values.length ? 'can list groups' : 'can list groups (the site has none)' }));
+  const groups = await run(
+    'browse groups',
+    'GET /rest/api/3/group/bulk',
+    true,
+    () => jira.listGroups(0, 1, ctx),
+    (p) => ({ ok: true, detail: p.values.length ? 'can list groups' : 'can list groups (the site has none)' }),
+  );
   if (groups?.values[0]) {
     const g = groups.values[0];
-    await run('browse groups', 'GET /rest/api/3/group/member', true, () => jira.groupMembers(g.groupId, 0, 1, ctx), () => ({ ok: true, detail: 'can list group members (inactive users included)' }));
+    await run(
+      'browse groups',
+      'GET /rest/api/3/group/member',
+      true,
+      () => jira.groupMembers(g.groupId, 0, 1, ctx),
+      () => ({ ok: true, detail: 'can list group members (inactive users included)' }),
+    );
   }
 
   // 4. projects and project roles
-  const projects = await run('read projects and roles', 'GET /rest/api/3/project/search', true, () => jira.searchProjects({ startAt: 0, maxResults: 1, keys: cfg.projectKeys.slice(0, 1) }, ctx), (p) =>
-    p.values.length
-      ? { ok: true, detail: 'can list projects' }
-      : {
-          ok: true,
-          detail: `no project is visible to ${account}; project and project-role grants will be empty`,
-          fix: `If the site has projects, give ${account} the global permission "Administer Jira" (or "Administer projects" on each project to sync).`,
-        },
+  const projects = await run(
+    'read projects and roles',
+    'GET /rest/api/3/project/search',
+    true,
+    () => jira.searchProjects({ startAt: 0, maxResults: 1, keys: cfg.projectKeys.slice(0, 1) }, ctx),
+    (p) =>
+      p.values.length
+        ? { ok: true, detail: 'can list projects' }
+        : {
+            ok: true,
+            detail: `no project is visible to ${account}; project and project-role grants will be empty`,
+            fix: `If the site has projects, give ${account} the global permission "Administer Jira" (or "Administer projects" on each project to sync).`,
+          },
   );
-  await run('read projects and roles', 'GET /rest/api/3/role', false, () => jira.roles(ctx), (r) => ({ ok: true, detail: `can list the ${r.length} project roles` }));
+  await run(
+    'read projects and roles',
+    'GET /rest/api/3/role',
+    false,
+    () => jira.roles(ctx),
+    (r) => ({ ok: true, detail: `can list the ${r.length} project roles` }),
+  );
   const project = projects?.values[0];
   if (project) {
-    const details = await run('read projects and roles', 'GET /rest/api/3/project/{projectIdOrKey}/roledetails', true, () => jira.projectRoleDetails(project.id, ctx), (r) => ({ ok: true, detail: `can read the roles of project ${project.key} (${r.length})` }));
+    const details = await run(
+      'read projects and roles',
+      'GET /rest/api/3/project/{projectIdOrKey}/roledetails',
+      true,
+      () => jira.projectRoleDetails(project.id, ctx),
+      (r) => ({ ok: true, detail: `can read the roles of project ${project.key} (${r.length})` }),
+    );
     const role = details?.[0];
     if (role)
-      await run('read projects and roles', 'GET /rest/api/3/project/{projectIdOrKey}/role/{id}', true, () => jira.projectRole(project.id, role.id, ctx), () => ({ ok: true, detail: `can read who holds role "${role.name}" in ${project.key}` }));
+      await run(
+        'read projects and roles',
+        'GET /rest/api/3/project/{projectIdOrKey}/role/{id}',
+        true,
+        () => jira.projectRole(project.id, role.id, ctx),
+        () => ({ ok: true, detail: `can read who holds role "${role.name}" in ${project.key}` }),
+      );
   }
 
   // 5. application roles (product access): Administer Jira
-  await run('application roles', 'GET /rest/api/3/applicationrole', false, () => jira.applicationRoles(ctx), (r) => ({ ok: true, detail: `can read product access (${r.map((a) => a.key).join(', ') || 'none'})` }));
+  await run(
+    'application roles',
+    'GET /rest/api/3/applicationrole',
+    false,
+    () => jira.applicationRoles(ctx),
+    (r) => ({ ok: true, detail: `can read product access (${r.map((a) => a.key).join(', ') || 'none'})` }),
+  );
 
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
@@ -137,7 +204,9 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
         check: 'GET /rest/api/3/mypermissions',
         required: !unknown,
         ok: false,
-        detail: unknown ? `could not check the write permissions of ${account} (${ce.message}); the first Grant or Revoke will tell` : `${ce.message}.${ce.details.upstreamMessage ? ` Atlassian said: ${ce.details.upstreamMessage}` : ''}`,
+        detail: unknown
+          ? `could not check the write permissions of ${account} (${ce.message}); the first Grant or Revoke will tell`
+          : `${ce.message}.${ce.details.upstreamMessage ? ` Atlassian said: ${ce.details.upstreamMessage}` : ''}`,
         fix: unknown ? undefined : ce.details.hint,
         kind: ce.kind,
         status: ce.details.status,
@@ -177,19 +246,36 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   if (clients.admin && cfg.org) {
     const admin = clients.admin;
     const orgId = cfg.org.orgId;
-    const orgs = await run('organization admin API', 'GET /admin/v1/orgs', true, () => admin.orgs(undefined, ctx), (p) =>
-      p.data.some((o) => o.id === orgId) || p.nextCursor
-        ? { ok: true, detail: 'the organization API key is accepted' }
-        : {
-            ok: false,
-            kind: 'permission',
-            detail: `the organization API key does not give access to organization ${orgId} (it sees ${p.data.map((o) => o.id).join(', ') || 'no organization'})`,
-            fix: 'Check atlassian-orgid (admin.atlassian.com/o/<orgId>/...) and that the key was created in that organization.',
-          },
+    const orgs = await run(
+      'organization admin API',
+      'GET /admin/v1/orgs',
+      true,
+      () => admin.orgs(undefined, ctx),
+      (p) =>
+        p.data.some((o) => o.id === orgId) || p.nextCursor
+          ? { ok: true, detail: 'the organization API key is accepted' }
+          : {
+              ok: false,
+              kind: 'permission',
+              detail: `the organization API key does not give access to organization ${orgId} (it sees ${p.data.map((o) => o.id).join(', ') || 'no organization'})`,
+              fix: 'Check atlassian-orgid (admin.atlassian.com/o/<orgId>/...) and that the key was created in that organization.',
+            },
     );
     if (orgs) {
-      await run('organization admin API', 'GET /admin/v1/orgs/{orgId}/users', true, () => admin.orgUsers(orgId, undefined, ctx), () => ({ ok: true, detail: 'can list managed accounts' }));
-      await run('organization admin API', 'GET /admin/v2/orgs/{orgId}/directories', false, () => admin.directories(orgId, undefined, ctx), (p) => ({ ok: true, detail: `can list directories (${p.data.length})` }));
+      await run(
+        'organization admin API',
+        'GET /admin/v1/orgs/{orgId}/users',
+        true,
+        () => admin.orgUsers(orgId, undefined, ctx),
+        () => ({ ok: true, detail: 'can list managed accounts' }),
+      );
+      await run(
+        'organization admin API',
+        'GET /admin/v2/orgs/{orgId}/directories',
+        false,
+        () => admin.directories(orgId, undefined, ctx),
+        (p) => ({ ok: true, detail: `can list directories (${p.data.length})` }),
+      );
     }
   }
   return out;

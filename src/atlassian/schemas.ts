@@ -6,9 +6,18 @@
 import { z } from 'zod';
 
 const str = z.string();
-const optStr = z.string().nullish().transform((v) => v ?? undefined);
-const optBool = z.boolean().nullish().transform((v) => v ?? undefined);
-const optNum = z.number().nullish().transform((v) => v ?? undefined);
+const optStr = z
+  .string()
+  .nullish()
+  .transform((v) => v ?? undefined);
+const optBool = z
+  .boolean()
+  .nullish()
+  .transform((v) => v ?? undefined);
+const optNum = z
+  .number()
+  .nullish()
+  .transform((v) => v ?? undefined);
 
 // ---------------------------------------------------------------- Jira
 
@@ -27,8 +36,14 @@ export const JiraUserSchema = z.object({
   emailAddress: optStr,
   timeZone: optStr,
   locale: optStr,
-  avatarUrls: z.record(z.string(), z.string()).nullish().transform((v) => v ?? undefined),
-  groups: z.object({ size: optNum, items: z.array(GroupNameSchema).default([]) }).nullish().transform((v) => v ?? undefined),
+  avatarUrls: z
+    .record(z.string(), z.string())
+    .nullish()
+    .transform((v) => v ?? undefined),
+  groups: z
+    .object({ size: optNum, items: z.array(GroupNameSchema).default([]) })
+    .nullish()
+    .transform((v) => v ?? undefined),
   applicationRoles: z
     .object({ size: optNum, items: z.array(z.object({ key: str, name: optStr })).default([]) })
     .nullish()
@@ -87,14 +102,22 @@ export const ProjectSchema = z.object({
   deleted: optBool,
   description: optStr,
   uuid: optStr,
-  lead: JiraUserSchema.partial({ active: true }).nullish().transform((v) => v ?? undefined),
+  lead: JiraUserSchema.partial({ active: true })
+    .nullish()
+    .transform((v) => v ?? undefined),
   projectCategory: ProjectCategorySchema.nullish().transform((v) => v ?? undefined),
   self: optStr,
 });
 export type JiraProject = z.infer<typeof ProjectSchema>;
 
 const RoleScopeSchema = z
-  .object({ type: optStr, project: z.object({ id: optStr, key: optStr, name: optStr }).nullish().transform((v) => v ?? undefined) })
+  .object({
+    type: optStr,
+    project: z
+      .object({ id: optStr, key: optStr, name: optStr })
+      .nullish()
+      .transform((v) => v ?? undefined),
+  })
   .nullish()
   .transform((v) => v ?? undefined);
 
@@ -118,14 +141,23 @@ export const RoleActorSchema = z.object({
   type: str,
   name: optStr,
   avatarUrl: optStr,
-  actorUser: z.object({ accountId: optStr }).nullish().transform((v) => v ?? undefined),
-  actorGroup: z.object({ name: optStr, displayName: optStr, groupId: optStr }).nullish().transform((v) => v ?? undefined),
+  actorUser: z
+    .object({ accountId: optStr })
+    .nullish()
+    .transform((v) => v ?? undefined),
+  actorGroup: z
+    .object({ name: optStr, displayName: optStr, groupId: optStr })
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type JiraRoleActor = z.infer<typeof RoleActorSchema>;
 
 export const ProjectRoleSchema = ProjectRoleDetailsSchema.extend({
   currentUserRole: optBool,
-  actors: z.array(RoleActorSchema).nullish().transform((v) => v ?? []),
+  actors: z
+    .array(RoleActorSchema)
+    .nullish()
+    .transform((v) => v ?? []),
 });
 export type JiraProjectRole = z.infer<typeof ProjectRoleSchema>;
 
@@ -134,10 +166,22 @@ const GroupRefSchema = z.object({ name: optStr, groupId: optStr });
 export const ApplicationRoleSchema = z.object({
   key: str.min(1),
   name: str,
-  groups: z.array(str).nullish().transform((v) => v ?? []),
-  groupDetails: z.array(GroupRefSchema).nullish().transform((v) => v ?? []),
-  defaultGroups: z.array(str).nullish().transform((v) => v ?? []),
-  defaultGroupsDetails: z.array(GroupRefSchema).nullish().transform((v) => v ?? []),
+  groups: z
+    .array(str)
+    .nullish()
+    .transform((v) => v ?? []),
+  groupDetails: z
+    .array(GroupRefSchema)
+    .nullish()
+    .transform((v) => v ?? []),
+  defaultGroups: z
+    .array(str)
+    .nullish()
+    .transform((v) => v ?? []),
+  defaultGroupsDetails: z
+    .array(GroupRefSchema)
+    .nullish()
+    .transform((v) => v ?? []),
   numberOfSeats: optNum,
   remainingSeats: optNum,
   userCount: optNum,
@@ -151,7 +195,10 @@ export const ServerInfoSchema = z.object({
   baseUrl: optStr,
   displayUrl: optStr,
   version: optStr,
-  versionNumbers: z.array(z.number()).nullish().transform((v) => v ?? undefined),
+  versionNumbers: z
+    .array(z.number())
+    .nullish()
+    .transform((v) => v ?? undefined),
   buildNumber: optNum,
   deploymentType: optStr,
   serverTitle: optStr,
@@ -170,7 +217,10 @@ export const PermissionSchemesSchema = z.object({
           z.object({
             id: optNum,
             permission: str,
-            holder: z.object({ type: str, parameter: optStr, value: optStr }).nullish().transform((v) => v ?? undefined),
+            holder: z
+              .object({ type: str, parameter: optStr, value: optStr })
+              .nullish()
+              .transform((v) => v ?? undefined),
           }),
         )
         .nullish()
@@ -190,7 +240,11 @@ export const TenantInfoSchema = z.object({ cloudId: str.min(1) });
 
 export const TokenResponseSchema = z.object({
   access_token: str.min(1),
-  expires_in: z.number().positive().nullish().transform((v) => v ?? undefined),
+  expires_in: z
+    .number()
+    .positive()
+    .nullish()
+    .transform((v) => v ?? undefined),
   token_type: optStr,
   scope: optStr,
   refresh_token: optStr,
@@ -207,7 +261,10 @@ const linksSchema = z
 export const OrgSchema = z.object({
   id: str.min(1),
   type: optStr,
-  attributes: z.object({ name: optStr }).nullish().transform((v) => ({ name: v?.name })),
+  attributes: z
+    .object({ name: optStr })
+    .nullish()
+    .transform((v) => ({ name: v?.name })),
 });
 export type AdminOrg = z.infer<typeof OrgSchema>;
 export const OrgPageSchema = z.object({ data: z.array(OrgSchema), links: linksSchema });
@@ -232,7 +289,10 @@ export const OrgUserSchema = z.object({
 export type AdminOrgUser = z.infer<typeof OrgUserSchema>;
 export const OrgUserPageSchema = z.object({
   data: z.array(OrgUserSchema),
-  meta: z.object({ total: optNum }).nullish().transform((v) => ({ total: v?.total })),
+  meta: z
+    .object({ total: optNum })
+    .nullish()
+    .transform((v) => ({ total: v?.total })),
   links: linksSchema,
 });
 
@@ -261,7 +321,10 @@ export const DirectoryUserSchema = z.object({
   email: optStr,
   emailVerified: optBool,
   claimStatus: optStr,
-  platformRoles: z.array(z.unknown()).nullish().transform((v) => v ?? undefined),
+  platformRoles: z
+    .array(z.unknown())
+    .nullish()
+    .transform((v) => v ?? undefined),
   managementSource: optStr,
   mfaEnabled: optBool,
   jobTitle: optStr,
@@ -273,7 +336,10 @@ export const DirectoryUserSchema = z.object({
     .array(z.object({ id: str, name: optStr }))
     .nullish()
     .transform((v) => v ?? undefined),
-  productAccess: z.array(z.unknown()).nullish().transform((v) => v ?? undefined),
+  productAccess: z
+    .array(z.unknown())
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type AdminDirectoryUser = z.infer<typeof DirectoryUserSchema>;
 export const DirectoryUserPageSchema = z.object({ data: z.array(DirectoryUserSchema), links: linksSchema });
@@ -289,7 +355,10 @@ export const DirectoryGroupSchema = z.object({
     .transform((v) => v ?? undefined),
   externalSynced: optBool,
   managedBy: optStr,
-  counts: z.object({ users: optNum, resources: optNum }).nullish().transform((v) => v ?? undefined),
+  counts: z
+    .object({ users: optNum, resources: optNum })
+    .nullish()
+    .transform((v) => v ?? undefined),
 });
 export type AdminDirectoryGroup = z.infer<typeof DirectoryGroupSchema>;
 export const DirectoryGroupPageSchema = z.object({ data: z.array(DirectoryGroupSchema), links: linksSchema });
@@ -309,7 +378,8 @@ export type AdminWorkspace = z.infer<typeof WorkspaceSchema>;
 export const WorkspacePageSchema = z.object({
   data: z.array(WorkspaceSchema),
   links: linksSchema,
-  meta: z.object({ pageSize: optNum, total: optNum }).nullish().transform((v) => ({ pageSize: v?.pageSize, total: v?.total })),
+  meta: z
+    .object({ pageSize: optNum, total: optNum })
+    .nullish()
+    .transform((v) => ({ pageSize: v?.pageSize, total: v?.total })),
 });
-
-export const MessageSchema = z.object({ message: optStr }).nullish();

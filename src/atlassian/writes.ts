@@ -53,9 +53,3 @@ export async function safeWrite(o: WriteOptions): Promise<WriteResult> {
     }
   }
 }
-
-/** Matches Atlassian's "already" messages (case-insensitive) in an error's upstream message. */
-export function messageMatches(e: ConnectorError, ...needles: string[]): boolean {
-  const m = (e.details.upstreamMessage ?? '').toLowerCase();
-  return needles.some((n) => m.includes(n.toLowerCase()));
-}

@@ -21,12 +21,8 @@ export interface DemoOptions {
 
 export async function runDemo(opts: DemoOptions): Promise<void> {
   if (!['S', 'M', 'L'].includes(opts.tier)) throw new Error('--tier must be S, M or L');
-  let fakeMod: typeof import('../../test/fake-atlassian');
-  try {
-    fakeMod = await import('../../test/fake-atlassian');
-  } catch {
-    throw new Error('the demo needs the fake Atlassian Cloud, which ships with the development install: run `npm ci` in the repository');
-  }
+  // loaded only for the demo: serving the connector never loads the fake or its validator
+  const fakeMod = await import('../fake-atlassian');
   const out = process.stdout;
   const started = Date.now();
   const fake = await fakeMod.startFakeAtlassian({ tier: opts.tier as 'S' | 'M' | 'L', seed: opts.seed });
@@ -84,7 +80,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
     out.write(`${label.padEnd(36)}${String(got).padStart(10)}${(want === undefined ? '' : String(want)).padStart(10)}${mark}\n`);
   }
   const mismatches = rows.filter(([, got, want]) => want !== undefined && got !== want).length;
-  out.write(mismatches ? `\n${mismatches} count(s) differ from the tenant.\n` : '\nEvery count matches the tenant\'s ground truth.\n');
+  out.write(mismatches ? `\n${mismatches} count(s) differ from the tenant.\n` : "\nEvery count matches the tenant's ground truth.\n");
   const t = report.data.totals;
   const rel = (f: string) => relative(process.cwd(), f) || f;
   out.write(`\nSnapshot: ${rel(snapshot)}\n`);

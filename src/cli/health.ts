@@ -13,7 +13,11 @@ export async function checkHealth(address: string, timeoutMs = 3000, tlsCaFile?:
   };
   try {
     return await new Promise<string>((resolve, reject) =>
-      client.check({ service }, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (e, r) => (e ? reject(new Error(`health check of ${address} failed: ${e.details || e.message}`)) : resolve(typeof r.status === 'number' ? (['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][r.status] ?? String(r.status)) : String(r.status)))),
+      client.check({ service }, new Metadata(), { deadline: new Date(Date.now() + timeoutMs) }, (e, r) =>
+        e
+          ? reject(new Error(`health check of ${address} failed: ${e.details || e.message}`))
+          : resolve(typeof r.status === 'number' ? (['UNKNOWN', 'SERVING', 'NOT_SERVING', 'SERVICE_UNKNOWN'][r.status] ?? String(r.status)) : String(r.status)),
+      ),
     );
   } finally {
     client.close();

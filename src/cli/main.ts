@@ -26,42 +26,37 @@ function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): vo
   setRootLogger(createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'info', format === 'console' ? 'console' : 'json'));
 }
 
-addConfigOptions(program.command('serve').description('run the gRPC server (default 127.0.0.1:50051)'), ['jira', 'oauth', 'organization', 'behaviour', 'server']).action(
+addConfigOptions(program.command('serve').description('run the gRPC server (default 127.0.0.1:50051)'), ['jira', 'oauth', 'organization', 'behaviour', 'server']).action(async (_opts, cmd: Command) =>
+  guarded(async () => {
+    const raw = rawFrom(cmd);
+    const server = parseServerConfig(raw);
+    setupLogging(raw);
+    const cfg = parseConnectorConfig(raw);
+    if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
+    const { connector } = await buildConnector(cfg);
+    const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls });
+    log().info(
+      { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
+      'jira connector listening',
+    );
+    const stop = (signal: string) => {
+      log().info({ signal }, 'shutting down');
+      running.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  }),
+);
+
+addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), ['jira', 'oauth', 'organization', 'behaviour']).action(
   async (_opts, cmd: Command) =>
     guarded(async () => {
       const raw = rawFrom(cmd);
-      const server = parseServerConfig(raw);
-      setupLogging(raw);
+      setupLogging(raw, true);
       const cfg = parseConnectorConfig(raw);
-      if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
-      const { connector } = await buildConnector(cfg);
-      const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls });
-      log().info(
-        { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
-        'jira connector listening',
-      );
-      const stop = (signal: string) => {
-        log().info({ signal }, 'shutting down');
-        running.stop().then(() => process.exit(0));
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+      const { runValidateCommand } = await import('./validate');
+      process.exitCode = await runValidateCommand(cfg);
     }),
-);
-
-addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), [
-  'jira',
-  'oauth',
-  'organization',
-  'behaviour',
-]).action(async (_opts, cmd: Command) =>
-  guarded(async () => {
-    const raw = rawFrom(cmd);
-    setupLogging(raw, true);
-    const cfg = parseConnectorConfig(raw);
-    const { runValidateCommand } = await import('./validate');
-    process.exitCode = await runValidateCommand(cfg);
-  }),
 );
 
 program

@@ -4,7 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { FIELDS, FieldGroup, CONSTRAINTS } from '../config/fields';
-import { ConfigError, collectRaw, RawConfig, secretValues } from '../config/schema';
+import { collectRaw, RawConfig, secretValues } from '../config/schema';
 import { registerSecret } from '../log';
 
 export function addConfigOptions(cmd: Command, groups: FieldGroup[]): Command {

@@ -84,26 +84,30 @@ export function registerProvisionCommands(program: Command): void {
     }),
   );
 
-  addConfigOptions(targetOptions(program.command('revoke').description('revoke a grant (e.g. remove a user from a group), as the platform would')), ['jira', 'oauth', 'organization', 'behaviour']).action(
-    (_o, cmd: Command) =>
-      guarded(async () => {
-        const t = target(cmd.opts());
-        print(
-          await withServer(cmd, async (c) => {
-            const ent = entitlementId(t.resourceType, t.resource, t.slug);
-            const r = await c.grantManager.revoke(
-              GrantManagerServiceRevokeRequest.fromPartial({
-                grant: {
-                  id: grantId(ent, t.principalType, t.principal),
-                  entitlement: { id: ent, resource: { id: { resourceType: t.resourceType, resource: t.resource } } },
-                  principal: { id: { resourceType: t.principalType, resource: t.principal } },
-                },
-              }),
-            );
-            return { revoked: grantId(ent, t.principalType, t.principal), annotations: r.annotations.map(typeName) };
-          }),
-        );
-      }),
+  addConfigOptions(targetOptions(program.command('revoke').description('revoke a grant (e.g. remove a user from a group), as the platform would')), [
+    'jira',
+    'oauth',
+    'organization',
+    'behaviour',
+  ]).action((_o, cmd: Command) =>
+    guarded(async () => {
+      const t = target(cmd.opts());
+      print(
+        await withServer(cmd, async (c) => {
+          const ent = entitlementId(t.resourceType, t.resource, t.slug);
+          const r = await c.grantManager.revoke(
+            GrantManagerServiceRevokeRequest.fromPartial({
+              grant: {
+                id: grantId(ent, t.principalType, t.principal),
+                entitlement: { id: ent, resource: { id: { resourceType: t.resourceType, resource: t.resource } } },
+                principal: { id: { resourceType: t.principalType, resource: t.principal } },
+              },
+            }),
+          );
+          return { revoked: grantId(ent, t.principalType, t.principal), annotations: r.annotations.map(typeName) };
+        }),
+      );
+    }),
   );
 
   addConfigOptions(
@@ -126,7 +130,11 @@ export function registerProvisionCommands(program: Command): void {
             }),
           );
           const res = r.result;
-          return { result: res?.$case, account: res && 'resource' in res.value ? res.value.resource?.id?.resource : undefined, message: res?.$case === 'actionRequired' ? res.value.message : undefined };
+          return {
+            result: res?.$case,
+            account: res && 'resource' in res.value ? res.value.resource?.id?.resource : undefined,
+            message: res?.$case === 'actionRequired' ? res.value.message : undefined,
+          };
         }),
       );
     }),

@@ -96,7 +96,9 @@ export function syncSummary(r: SnapshotSyncResult): string[] {
 export function registerReviewCommands(program: Command): void {
   const sync = program
     .command('sync')
-    .description('run a full sync through the c1.connector.v2 gRPC contract (in-process, or --connector for a running server) into a SQLite snapshot; an interrupted sync resumes from its last page when run again with the same --out')
+    .description(
+      'run a full sync through the c1.connector.v2 gRPC contract (in-process, or --connector for a running server) into a SQLite snapshot; an interrupted sync resumes from its last page when run again with the same --out',
+    )
     .option('-o, --out <file>', 'snapshot file', 'jira-snapshot.sqlite')
     .option('--connector <host:port>', 'sync a running connector server instead of starting one in this process (the Jira flags are then not needed)')
     .option('--connector-ca <file>', 'PEM CA that signed the running server’s certificate (TLS)')
@@ -116,10 +118,13 @@ export function registerReviewCommands(program: Command): void {
       const workers = positiveInt('workers', flags.workers);
       const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress;
       const { ttyProgress, lineProgress } = await import('../review/progress');
-      const reporter: ProgressReporter =
-        mode === 'bar' ? ttyProgress(process.stderr) : mode === 'lines' ? lineProgress((l) => process.stderr.write(l + '\n')) : { update() {}, log() {}, done() {} };
+      const reporter: ProgressReporter = mode === 'bar' ? ttyProgress(process.stderr) : mode === 'lines' ? lineProgress((l) => process.stderr.write(l + '\n')) : { update() {}, log() {}, done() {} };
       const level = (flags.logLevel ?? process.env.BATON_LOG_LEVEL ?? 'warn') as LogLevel;
-      setRootLogger(createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'warn', 'console', { write: (s: string) => (reporter.log(s.replace(/\n$/, '')), true) } as unknown as NodeJS.WritableStream));
+      setRootLogger(
+        createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'warn', 'console', {
+          write: (s: string) => (reporter.log(s.replace(/\n$/, '')), true),
+        } as unknown as NodeJS.WritableStream),
+      );
 
       const { dialConnector } = await import('../client/connector-client');
       let client: ConnectorClient;

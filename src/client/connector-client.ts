@@ -29,7 +29,7 @@ function promised<C extends Client>(client: C): Promised<C> {
   return new Proxy(client, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver);
-      if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'close' || prop.startsWith('get') && prop.endsWith('Channel')) return v;
+      if (typeof v !== 'function' || typeof prop !== 'string' || prop === 'close' || (prop.startsWith('get') && prop.endsWith('Channel'))) return v;
       return (req: unknown, options?: { deadlineMs?: number }) =>
         new Promise((resolve, reject) => {
           const callOptions: Partial<CallOptions> = options?.deadlineMs ? { deadline: new Date(Date.now() + options.deadlineMs) } : {};
@@ -61,9 +61,7 @@ export interface DialOptions {
 }
 
 export function dialConnector(address: string, opts: DialOptions = {}): ConnectorClient {
-  const creds: ChannelCredentials = opts.caPem
-    ? grpcCredentials.createSsl(opts.caPem, opts.clientKeyPem ?? null, opts.clientCertPem ?? null)
-    : grpcCredentials.createInsecure();
+  const creds: ChannelCredentials = opts.caPem ? grpcCredentials.createSsl(opts.caPem, opts.clientKeyPem ?? null, opts.clientCertPem ?? null) : grpcCredentials.createInsecure();
   // the Baton SDK keeps grpc-go's default 4 MiB receive limit: so do we, to catch oversized pages
   const channelOptions = { 'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 4 * 1024 * 1024 };
   const raw = {

@@ -194,7 +194,9 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
     }
   };
   for (const t of types) {
-    store(await pages(`ListResources(${t.id})`, (pageToken) => client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId }))));
+    store(
+      await pages(`ListResources(${t.id})`, (pageToken) => client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId }))),
+    );
   }
   while (childQueue.length) {
     const batch = childQueue.splice(0, childQueue.length);
@@ -211,7 +213,9 @@ export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): 
 
   // 4. static entitlements (expected empty for Jira, but the syncer asks)
   for (const t of types) {
-    const st = await pages(`ListStaticEntitlements(${t.id})`, (pageToken) => client.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId })));
+    const st = await pages(`ListStaticEntitlements(${t.id})`, (pageToken) =>
+      client.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId: syncId })),
+    );
     if (st.length) warnings.push(`${t.id}: ${st.length} static entitlements ignored by this client`);
   }
 
@@ -317,8 +321,7 @@ export function expandGrants(grants: Grant[], entitlements: Map<string, Entitlem
       if (!srcEnt) continue; // "source missing": dropped, as the SDK does
       const sr = srcEnt.resource!.id!;
       const p = g.principal!.id!;
-      if (sr.resourceType !== p.resourceType || sr.resource !== p.resource)
-        throw new SyncError(`grant ${g.id}: source entitlement ${src} does not belong to the grant's principal`);
+      if (sr.resourceType !== p.resourceType || sr.resource !== p.resource) throw new SyncError(`grant ${g.id}: source entitlement ${src} does not belong to the grant's principal`);
       edges.push({ src, dst: g.entitlement!, types: ge.resourceTypeIds });
     }
   }

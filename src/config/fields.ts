@@ -28,14 +28,7 @@ export interface FieldSpec {
   aliases?: string[];
 }
 
-export const AUTH_MODES = [
-  'auto',
-  'basic',
-  'scoped-basic',
-  'scoped-bearer',
-  'oauth-client-credentials',
-  'oauth-refresh-token',
-] as const;
+export const AUTH_MODES = ['auto', 'basic', 'scoped-basic', 'scoped-bearer', 'oauth-client-credentials', 'oauth-refresh-token'] as const;
 export type AuthModeSetting = (typeof AUTH_MODES)[number];
 
 export const FIELDS: FieldSpec[] = [
@@ -43,8 +36,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'jira-url',
     env: 'BATON_JIRA_URL',
     displayName: 'Jira site URL',
-    description:
-      'Your Jira Cloud site, e.g. https://example.atlassian.net (or the gateway form https://api.atlassian.com/ex/jira/<cloudId>). Plain http:// is accepted only for loopback hosts.',
+    description: 'Your Jira Cloud site, e.g. https://example.atlassian.net (or the gateway form https://api.atlassian.com/ex/jira/<cloudId>). Plain http:// is accepted only for loopback hosts.',
     type: 'string',
     group: 'jira',
     required: true,
@@ -73,8 +65,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'jira-cloud-id',
     env: 'BATON_JIRA_CLOUD_ID',
     displayName: 'Cloud ID',
-    description:
-      'Cloud ID of the site (from https://<site>.atlassian.net/_edge/tenant_info). Discovered automatically when a scoped token or OAuth needs it and only the site URL is given.',
+    description: 'Cloud ID of the site (from https://<site>.atlassian.net/_edge/tenant_info). Discovered automatically when a scoped token or OAuth needs it and only the site URL is given.',
     type: 'string',
     group: 'jira',
   },
@@ -110,8 +101,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'jira-oauth-refresh-token',
     env: 'BATON_JIRA_OAUTH_REFRESH_TOKEN',
     displayName: 'OAuth refresh token',
-    description:
-      'Refresh token of a 3LO authorization (scope offline_access). Atlassian rotates it on every use; see jira-oauth-refresh-token-file.',
+    description: 'Refresh token of a 3LO authorization (scope offline_access). Atlassian rotates it on every use; see jira-oauth-refresh-token-file.',
     type: 'string',
     group: 'oauth',
     secret: true,
@@ -129,8 +119,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'atlassian-orgid',
     env: 'BATON_ATLASSIAN_ORGID',
     displayName: 'Organization ID',
-    description:
-      'Atlassian organization ID (admin.atlassian.com/o/<orgId>/...). Set together with atlassian-api-token to sync managed accounts and directory groups.',
+    description: 'Atlassian organization ID (admin.atlassian.com/o/<orgId>/...). Set together with atlassian-api-token to sync managed accounts and directory groups.',
     type: 'string',
     group: 'organization',
     aliases: ['atlassian-orgId'],

@@ -118,13 +118,19 @@ const fieldsSchema = z.object({
   'jira-url': z.string().optional(),
   'jira-email': z.string().optional(),
   'jira-api-token': z.string().optional(),
-  'jira-cloud-id': z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'a cloud ID looks like a UUID').optional(),
+  'jira-cloud-id': z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, 'a cloud ID looks like a UUID')
+    .optional(),
   'jira-auth-mode': z.enum(AUTH_MODES),
   'jira-oauth-client-id': z.string().optional(),
   'jira-oauth-client-secret': z.string().optional(),
   'jira-oauth-refresh-token': z.string().optional(),
   'jira-oauth-refresh-token-file': z.string().optional(),
-  'atlassian-orgid': z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'an organization ID has only letters, digits, - and _').optional(),
+  'atlassian-orgid': z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,128}$/, 'an organization ID has only letters, digits, - and _')
+    .optional(),
   'atlassian-api-token': z.string().optional(),
   'atlassian-api-url': z.string(),
   'atlassian-auth-url': z.string(),
@@ -195,8 +201,7 @@ function resolveAuth(f: Fields): Pick<JiraConfig, 'authMode' | 'authModeReason'>
   const hasRefresh = !!f['jira-oauth-refresh-token'] || !!f['jira-oauth-refresh-token-file'];
   const mode = f['jira-auth-mode'];
   if (mode !== 'auto') return { authMode: mode, authModeReason: 'set by --jira-auth-mode' };
-  if (hasToken && hasClient)
-    throw new ConfigError('jira-auth-mode', 'both an API token and an OAuth client are configured; set jira-auth-mode to say which one to use, or remove one');
+  if (hasToken && hasClient) throw new ConfigError('jira-auth-mode', 'both an API token and an OAuth client are configured; set jira-auth-mode to say which one to use, or remove one');
   if (hasClient) {
     return hasRefresh
       ? { authMode: 'oauth-refresh-token', authModeReason: 'an OAuth client with a refresh token is configured' }
@@ -207,8 +212,7 @@ function resolveAuth(f: Fields): Pick<JiraConfig, 'authMode' | 'authModeReason'>
   if (!hasEmail) return { authMode: 'scoped-bearer', authModeReason: 'an API token without an email is sent as Bearer through the gateway (service-account scoped token)' };
   if (f['jira-email']!.toLowerCase().endsWith(SERVICE_ACCOUNT_DOMAIN))
     return { authMode: 'scoped-basic', authModeReason: 'the email is a service account, whose tokens are scoped and work only through the gateway' };
-  if (f['jira-url'] && GATEWAY_PATH.test(safePath(f['jira-url'])))
-    return { authMode: 'scoped-basic', authModeReason: 'the Jira URL is the gateway form, used by scoped tokens' };
+  if (f['jira-url'] && GATEWAY_PATH.test(safePath(f['jira-url']))) return { authMode: 'scoped-basic', authModeReason: 'the Jira URL is the gateway form, used by scoped tokens' };
   return { authMode: 'basic', authModeReason: 'an email with a classic API token on the site URL' };
 }
 

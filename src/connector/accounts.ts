@@ -25,7 +25,11 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 function stringList(v: unknown): string[] | undefined {
   if (v === undefined || v === null || v === '') return undefined;
   if (Array.isArray(v)) return v.map(String);
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   return undefined;
 }
 
@@ -58,8 +62,7 @@ export function accountManager(api: AccountApi, linkBase?: string): AccountManag
     ],
     async create(req: CreateAccountRequest, ctx): Promise<CreateAccountResponse> {
       const opt = req.credentialOptions?.options;
-      if (opt && opt.$case !== 'noPassword')
-        throw invalidInput(`credential option ${opt.$case} is not supported: Atlassian accounts are created by invitation; send no_password`);
+      if (opt && opt.$case !== 'noPassword') throw invalidInput(`credential option ${opt.$case} is not supported: Atlassian accounts are created by invitation; send no_password`);
       const info = req.accountInfo;
       const profile = (info?.profile ?? {}) as Record<string, unknown>;
       const email = (info?.emails.find((e) => e.isPrimary) ?? info?.emails[0])?.address || (typeof profile.email === 'string' ? profile.email : '') || info?.login || '';
@@ -114,11 +117,11 @@ export interface AccountActionResult {
 
 /** Suspend or restore a managed account's access in the organization. */
 export async function accountAction(org: OrgApi | undefined, action: AccountActionName, accountId: string, ctx: CallContext): Promise<AccountActionResult> {
-  if (!org)
-    throw new ConnectorError('precondition', `${action} needs the Atlassian organization: set BATON_ATLASSIAN_ORGID and BATON_ATLASSIAN_API_TOKEN (an org admin API key)`);
+  if (!org) throw new ConnectorError('precondition', `${action} needs the Atlassian organization: set BATON_ATLASSIAN_ORGID and BATON_ATLASSIAN_API_TOKEN (an org admin API key)`);
   const d = (await directoryUsersById(org, [accountId], ctx)).get(accountId);
   if (!d) throw new ConnectorError('precondition', `account ${accountId} is not in the organization's directory, so its access cannot be suspended or restored here`);
-  if (d.claimStatus !== 'managed') throw new ConnectorError('precondition', `account ${accountId} is not managed by the organization (its email domain is not verified); only managed accounts can be suspended or restored`);
+  if (d.claimStatus !== 'managed')
+    throw new ConnectorError('precondition', `account ${accountId} is not managed by the organization (its email domain is not verified); only managed accounts can be suspended or restored`);
   const before = orgFacts(d).suspended;
   if (before === (action === 'account_disable')) {
     log().info({ audit: true, action, accountId, changed: false }, `provisioning: ${action} (already in that state)`);

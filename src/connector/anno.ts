@@ -4,13 +4,7 @@
  */
 import type { Any } from '../gen/google/protobuf/any';
 import { packAny } from './annotations';
-import {
-  UserTrait,
-  UserTrait_AccountType,
-  UserTrait_Status_Status,
-  GroupTrait,
-  RoleTrait,
-} from '../gen/c1/connector/v2/annotation_trait';
+import { UserTrait, UserTrait_AccountType, UserTrait_Status_Status, GroupTrait, RoleTrait } from '../gen/c1/connector/v2/annotation_trait';
 import { ChildResourceType, SkipEntitlementsAndGrants } from '../gen/c1/connector/v2/annotation_resource_tree';
 import { GrantExpandable, GrantImmutable, GrantAlreadyExists, GrantAlreadyRevoked, GrantMetadata } from '../gen/c1/connector/v2/annotation_grant';
 import { ExternalLink } from '../gen/c1/connector/v2/annotation_external_link';
@@ -105,14 +99,6 @@ export function grantAlreadyRevoked(): Any {
   return packAny(GrantAlreadyRevoked, N + 'GrantAlreadyRevoked', {});
 }
 
-export function grantMetadata(metadata: Record<string, unknown>): Any {
-  return packAny(GrantMetadata, N + 'GrantMetadata', { metadata });
-}
-
 export function externalLink(url: string): Any {
   return packAny(ExternalLink, N + 'ExternalLink', { url });
-}
-
-export function entitlementImmutable(sourceId = ''): Any {
-  return packAny(EntitlementImmutable, N + 'EntitlementImmutable', { sourceId });
 }

@@ -82,10 +82,7 @@ export interface JiraApi {
   /** GET /group/bulk?groupId=: undefined when there is no such group */
   getGroup(groupId: string, ctx?: RequestContext): Promise<JiraGroup | undefined>;
   groupMembers(groupId: string, startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraUser>>;
-  searchProjects(
-    q: { startAt: number; maxResults: number; keys?: string[]; expand?: string },
-    ctx?: RequestContext,
-  ): Promise<PageBean<JiraProject>>;
+  searchProjects(q: { startAt: number; maxResults: number; keys?: string[]; expand?: string }, ctx?: RequestContext): Promise<PageBean<JiraProject>>;
   getProject(idOrKey: string, ctx?: RequestContext): Promise<JiraProject>;
   /** GET /role: every role of the site (the roles of every company-managed project) */
   roles(ctx?: RequestContext): Promise<JiraRoleDetails[]>;

@@ -20,8 +20,7 @@ import { groupProvisioner, projectRoleProvisioner, JiraWriteApi } from './resour
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
-  description:
-    'Jira Cloud and Atlassian organization access: users, groups, projects, project roles and product access, with group and project-role provisioning.',
+  description: 'Jira Cloud and Atlassian organization access: users, groups, projects, project roles and product access, with group and project-role provisioning.',
   helpUrl: 'https://github.com/jira-identity-connector/jira-identity-connector#readme',
 };
 

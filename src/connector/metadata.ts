@@ -5,14 +5,7 @@
  * connector-level list is the union plus SERVICE_MODE_TARGETED_SYNC when any getter exists,
  * sorted; resource type capabilities are sorted by id.
  */
-import {
-  Capability,
-  CapabilityDetailCredentialOption,
-  ConnectorAccountCreationSchema,
-  ConnectorCapabilities,
-  ConnectorMetadata,
-  ResourceTypeCapability,
-} from '../gen/c1/connector/v2/connector';
+import { Capability, CapabilityDetailCredentialOption, ConnectorAccountCreationSchema, ConnectorCapabilities, ConnectorMetadata, ResourceTypeCapability } from '../gen/c1/connector/v2/connector';
 import type { AccountManager, Connector, CredentialOption } from './types';
 
 const CRED: Record<CredentialOption, CapabilityDetailCredentialOption> = {

@@ -62,7 +62,7 @@ export const SCOPES: CapabilityScopes[] = [
     what: 'managed accounts, directories and directory groups (admin API, organization API key)',
     classic: ['read:orgs:admin', 'read:accounts:admin', 'read:directories:admin', 'read:groups:admin'],
     granular: [],
-    permission: 'organization admin (the API key inherits its creator\'s rights)',
+    permission: "organization admin (the API key inherits its creator's rights)",
   },
   {
     capability: 'organization-provisioning',

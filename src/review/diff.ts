@@ -190,7 +190,8 @@ export function diffText(d: SnapshotDiff): string {
   out.push(`Changes from ${d.old.asOf || d.old.file} to ${d.new.asOf || d.new.file} (${d.new.source || 'unknown source'})`);
   if (d.warning) out.push(`warning: ${d.warning}`);
   out.push(`accounts: ${s.newAccounts} new, ${s.removedAccounts} removed, ${s.changedAccounts} changed; access: ${s.granted} granted, ${s.revoked} revoked, ${s.viaChanged} obtained differently`);
-  const acc = (sign: string, x: AccountChange) => `  ${sign} ${x.name}${x.email ? ` <${x.email}>` : ''} (${x.accountId}) ${x.accountType}, ${x.active ? 'active' : 'inactive'}${x.fields ? `: ${x.fields.join('; ')}` : ''}`;
+  const acc = (sign: string, x: AccountChange) =>
+    `  ${sign} ${x.name}${x.email ? ` <${x.email}>` : ''} (${x.accountId}) ${x.accountType}, ${x.active ? 'active' : 'inactive'}${x.fields ? `: ${x.fields.join('; ')}` : ''}`;
   const section = <T>(title: string, list: T[], line: (x: T) => string) => {
     if (!list.length) return;
     out.push('', `${title} (${list.length})`);
@@ -216,6 +217,25 @@ export function diffCsv(d: SnapshotDiff): string {
   for (const x of [...d.accounts.new, ...d.accounts.removed, ...d.accounts.changed])
     rows.push([`${x.change}-account`, 'user', x.accountId, x.name, x.email, x.accountType, x.active ? 'active' : 'inactive', '', '', '', '', '', '', '', (x.fields ?? []).join('; ')]);
   for (const c of [...d.granted, ...d.revoked, ...d.viaChanged])
-    rows.push([c.change, c.principalType, c.principalId, c.principalName, c.email, '', '', c.what, c.entitlementId, c.resourceType, c.resourceId, c.slug, c.how, c.via.join('; '), c.oldVia ? `was: ${c.oldVia.join('; ')}` : '']);
-  return toCsv(['change', 'principal_type', 'principal_id', 'principal_name', 'email', 'account_type', 'status', 'what', 'entitlement_id', 'resource_type', 'resource_id', 'slug', 'how', 'via', 'details'], rows);
+    rows.push([
+      c.change,
+      c.principalType,
+      c.principalId,
+      c.principalName,
+      c.email,
+      '',
+      '',
+      c.what,
+      c.entitlementId,
+      c.resourceType,
+      c.resourceId,
+      c.slug,
+      c.how,
+      c.via.join('; '),
+      c.oldVia ? `was: ${c.oldVia.join('; ')}` : '',
+    ]);
+  return toCsv(
+    ['change', 'principal_type', 'principal_id', 'principal_name', 'email', 'account_type', 'status', 'what', 'entitlement_id', 'resource_type', 'resource_id', 'slug', 'how', 'via', 'details'],
+    rows,
+  );
 }

@@ -5,7 +5,7 @@
  * (a person's groups, roles and products with how each was obtained; a project's people).
  */
 import type { ReportData } from './report';
-import { FINDING_TITLES } from './report';
+import { FINDING_TITLES } from './findings';
 
 const esc = (s: unknown) =>
   String(s ?? '')
@@ -17,7 +17,12 @@ const esc = (s: unknown) =>
 
 /** JSON safe inside <script>: no "</script>", no HTML comment openers, no JS line separators. */
 function scriptJson(v: unknown): string {
-  return JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 function compact(d: ReportData): unknown {
@@ -35,7 +40,9 @@ function compact(d: ReportData): unknown {
     }
     return i;
   };
-  const access = d.projectAccess.filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId)).map((a) => [projIdx.get(a.projectId)!, personIdx.get(a.accountId)!, intern(a.access), intern(a.through)]);
+  const access = d.projectAccess
+    .filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId))
+    .map((a) => [projIdx.get(a.projectId)!, personIdx.get(a.accountId)!, intern(a.access), intern(a.through)]);
   return {
     meta: d.meta,
     generatedAt: d.generatedAt,
@@ -263,8 +270,15 @@ document.body.dataset.ready='1';
 export function renderHtml(d: ReportData): string {
   const m = d.meta;
   const t = d.totals;
-  const when = (iso?: string) => (iso ? iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC').replace(/Z$/, ' UTC') : 'unknown');
-  const card = (n: number, label: string, id: string, warn = false) => `<div class="card${warn && n > 0 ? ' warn' : ''}"><div class="n" id="total-${id}">${n.toLocaleString('en-US')}</div><div class="l">${esc(label)}</div></div>`;
+  const when = (iso?: string) =>
+    iso
+      ? iso
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, ' UTC')
+          .replace(/Z$/, ' UTC')
+      : 'unknown';
+  const card = (n: number, label: string, id: string, warn = false) =>
+    `<div class="card${warn && n > 0 ? ' warn' : ''}"><div class="n" id="total-${id}">${n.toLocaleString('en-US')}</div><div class="l">${esc(label)}</div></div>`;
   const findingRows = (Object.keys(FINDING_TITLES) as (keyof typeof FINDING_TITLES)[])
     .map((k) => `<tr><td>${esc(FINDING_TITLES[k])}</td><td class="num" id="finding-count-${k}">${t[`findings:${k}`] ?? 0}</td></tr>`)
     .join('');

@@ -5,9 +5,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSnapshot } from './store';
-import { Review, Person, Holding, loadReview, describeVia, describeEntitlement, adminMatcher, pk } from './model';
+import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMatcher, pk } from './model';
 import { toCsv } from './csv';
 import { renderHtml } from './html';
+import { FINDING_TITLES, type FindingKind } from './findings';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -19,15 +20,6 @@ export interface ReportOptions {
   /** the date inactivity is measured from (ISO); default: when the snapshot was taken */
   asOf?: string;
 }
-
-export type FindingKind = 'inactive-licensed' | 'external-admin' | 'hidden-email' | 'app-broad-access';
-
-export const FINDING_TITLES: Record<FindingKind, string> = {
-  'inactive-licensed': 'Inactive but licensed',
-  'external-admin': 'External account with admin-like access',
-  'hidden-email': 'Email hidden',
-  'app-broad-access': 'App account with broad access',
-};
 
 const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'external-admin': 'high',
@@ -208,11 +200,17 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     if (products.length) {
       const seats = products.map((x) => `${x.what} (${x.through.join('; ')})`).join(', ');
       if (!p.active) flag('inactive-licensed', `${p.suspended ? 'suspended' : 'deactivated'} but holds ${seats}`);
-      else if (daysInactive !== undefined && daysInactive >= options.inactiveDays) flag('inactive-licensed', `last active ${(p.lastActive ?? '').slice(0, 10)} (${daysInactive} days before ${asOf.slice(0, 10)}) and holds ${seats}`);
+      else if (daysInactive !== undefined && daysInactive >= options.inactiveDays)
+        flag('inactive-licensed', `last active ${(p.lastActive ?? '').slice(0, 10)} (${daysInactive} days before ${asOf.slice(0, 10)}) and holds ${seats}`);
       else if (orgData && p.managed === true && !p.lastActive) flag('inactive-licensed', `never active in a product and holds ${seats}`);
     }
-    if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length) flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
-    if (p.emailHidden) flag('hidden-email', p.email ? `hidden by profile visibility in Jira; the organization knows it as ${p.email}` : 'hidden by profile visibility; the account cannot be matched to a person by email');
+    if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length)
+      flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
+    if (p.emailHidden)
+      flag(
+        'hidden-email',
+        p.email ? `hidden by profile visibility in Jira; the organization knows it as ${p.email}` : 'hidden by profile visibility; the account cannot be matched to a person by email',
+      );
     if (p.accountType === 'app') {
       const broad: string[] = [];
       if (row.adminAccess.length) broad.push(row.adminAccess.join(', '));
@@ -313,7 +311,18 @@ function accessRows(rv: Review): string[][] {
   const people = [...rv.people.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
   for (const p of people) {
     for (const h of userHoldings(rv, p.accountId)) {
-      out.push([p.accountId, p.name, p.email, h.entitlement.resourceType, h.entitlement.resourceId, h.entitlement.slug, describeEntitlement(rv, h.entitlement.id), h.kind, describeVia(rv, h).join(' | '), h.entitlement.id]);
+      out.push([
+        p.accountId,
+        p.name,
+        p.email,
+        h.entitlement.resourceType,
+        h.entitlement.resourceId,
+        h.entitlement.slug,
+        describeEntitlement(rv, h.entitlement.id),
+        h.kind,
+        describeVia(rv, h).join(' | '),
+        h.entitlement.id,
+      ]);
     }
   }
   return out;
@@ -347,7 +356,26 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
     people: toCsv(
-      ['account_id', 'name', 'email', 'email_visibility', 'account_type', 'active', 'managed', 'last_active', 'days_inactive', 'site_access', 'api_tokens', 'product_seats', 'groups', 'projects', 'project_roles', 'lead_of', 'admin_like_access', 'findings'],
+      [
+        'account_id',
+        'name',
+        'email',
+        'email_visibility',
+        'account_type',
+        'active',
+        'managed',
+        'last_active',
+        'days_inactive',
+        'site_access',
+        'api_tokens',
+        'product_seats',
+        'groups',
+        'projects',
+        'project_roles',
+        'lead_of',
+        'admin_like_access',
+        'findings',
+      ],
       data.people.map((p) => [
         p.accountId,
         p.name,
@@ -371,7 +399,18 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     ),
     projects: toCsv(
       ['project_id', 'key', 'name', 'lead', 'lead_account_id', 'people', 'people_direct', 'people_through_groups', 'people_inactive', 'roles'],
-      data.projects.map((p) => [p.id, p.key, p.name, p.lead, p.leadAccountId, p.people, p.direct, p.throughGroups, p.inactive, p.roles.map((r) => `${r.role}: ${r.people} (${r.direct} direct, ${r.throughGroups} through groups)`)]),
+      data.projects.map((p) => [
+        p.id,
+        p.key,
+        p.name,
+        p.lead,
+        p.leadAccountId,
+        p.people,
+        p.direct,
+        p.throughGroups,
+        p.inactive,
+        p.roles.map((r) => `${r.role}: ${r.people} (${r.direct} direct, ${r.throughGroups} through groups)`),
+      ]),
     ),
     projectAccess: toCsv(
       ['project_key', 'project_id', 'account_id', 'name', 'email', 'active', 'access', 'through'],

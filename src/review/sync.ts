@@ -239,7 +239,19 @@ async function syncLocked(client: ConnectorClient, opts: SnapshotSyncOptions, ru
     tx(() => {
       setMeta(db, 'finished_at', new Date().toISOString());
       setMeta(db, 'status', 'complete');
-      setMeta(db, 'stats', JSON.stringify({ calls: progress.calls, pages: progress.pages, retries: progress.retries, rateLimitWaits: progress.rateLimitWaits, waitMs: progress.waitMs, durationMs: Date.now() - started, workers }));
+      setMeta(
+        db,
+        'stats',
+        JSON.stringify({
+          calls: progress.calls,
+          pages: progress.pages,
+          retries: progress.retries,
+          rateLimitWaits: progress.rateLimitWaits,
+          waitMs: progress.waitMs,
+          durationMs: Date.now() - started,
+          workers,
+        }),
+      );
     });
     closed = true;
     if (opts.overwrite) removeSnapshotFiles(out);

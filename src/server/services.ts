@@ -10,16 +10,8 @@ import { ConnectorError, invalidInput } from '../errors';
 import { toServiceError } from './status';
 import { log } from '../log';
 import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
-import {
-  ConnectorServiceServer,
-  ConnectorServiceValidateResponse,
-} from '../gen/c1/connector/v2/connector';
-import {
-  ResourceTypesServiceServer,
-  ResourcesServiceServer,
-  ResourceGetterServiceServer,
-  AccountManagerServiceServer,
-} from '../gen/c1/connector/v2/resource';
+import { ConnectorServiceServer, ConnectorServiceValidateResponse } from '../gen/c1/connector/v2/connector';
+import { ResourceTypesServiceServer, ResourcesServiceServer, ResourceGetterServiceServer, AccountManagerServiceServer } from '../gen/c1/connector/v2/resource';
 import { EntitlementsServiceServer } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceServer, GrantManagerServiceServer } from '../gen/c1/connector/v2/grant';
 import { ActionServiceServer, ActionType, BatonActionSchema, BatonActionStatus } from '../gen/c1/connector/v2/action';
@@ -261,7 +253,8 @@ export class ConnectorServices {
       getActionSchema: unary('GetActionSchema', async (req) => ({ schema: actionSchema(find(req.name)), annotations: [] })),
       invokeAction: unary('InvokeAction', async (req, ctx) => {
         const spec = find(req.name);
-        if (req.resourceTypeId && req.resourceTypeId !== spec.resourceTypeId) throw invalidInput(`action ${spec.name} works on ${spec.resourceTypeId} resources, not ${req.resourceTypeId.slice(0, 64)}`);
+        if (req.resourceTypeId && req.resourceTypeId !== spec.resourceTypeId)
+          throw invalidInput(`action ${spec.name} works on ${spec.resourceTypeId} resources, not ${req.resourceTypeId.slice(0, 64)}`);
         this.requireProvisioning(`the ${spec.name} action`);
         const response = await this.connector.actions!.invoke(spec.name, (req.args ?? {}) as Record<string, unknown>, ctx);
         const id = randomUUID();
@@ -302,4 +295,3 @@ function actionSchema(a: ActionSpec): BatonActionSchema {
     ],
   });
 }
-

@@ -29,10 +29,6 @@ const CODE_OF: Record<ErrorKind, Code> = {
 
 export const SDK_ERROR_DOMAIN = 'github.com/conductorone/baton-sdk';
 
-export function codeOf(kind: ErrorKind): Code {
-  return CODE_OF[kind];
-}
-
 export interface StatusError extends ServiceError {
   code: Code;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync } from 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useFake, basicRaw, FAST } from './helpers';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { parseConnectorConfig } from '../../src/config/schema';
 import { createAtlassianClients } from '../../src/atlassian';
 
@@ -103,7 +103,16 @@ describe('scoped-basic: email + scoped token through the gateway', () => {
 
   it('a site URL that is not a Jira Cloud site → invalid-input from the cloud ID discovery', async () => {
     const s = h.fake.credentials.scoped;
-    const e = await h.fails(h.clients(h.config({ 'jira-url': `${h.fake.siteUrl.replace('127.0.0.1', 'localhost')}`, 'jira-email': s.email, 'jira-api-token': s.token, 'jira-auth-mode': 'scoped-basic' }, (c) => (c.jira.siteUrl = `${h.fake.apiUrl}/nowhere`))).jira.myself());
+    const e = await h.fails(
+      h
+        .clients(
+          h.config(
+            { 'jira-url': `${h.fake.siteUrl.replace('127.0.0.1', 'localhost')}`, 'jira-email': s.email, 'jira-api-token': s.token, 'jira-auth-mode': 'scoped-basic' },
+            (c) => (c.jira.siteUrl = `${h.fake.apiUrl}/nowhere`),
+          ),
+        )
+        .jira.myself(),
+    );
     expect(e.kind).toBe('invalid-input');
     expect(e.details.hint).toMatch(/jira-cloud-id/);
   });
@@ -210,7 +219,13 @@ describe('oauth-client-credentials: refresh before expiry', () => {
 
   it('fetches a new token before the old one expires', async () => {
     const oc = short.credentials.oauthClient;
-    const cfg = parseConnectorConfig({ 'jira-url': short.siteUrl, 'atlassian-api-url': short.apiUrl, 'atlassian-auth-url': short.authUrl, 'jira-oauth-client-id': oc.clientId, 'jira-oauth-client-secret': oc.clientSecret });
+    const cfg = parseConnectorConfig({
+      'jira-url': short.siteUrl,
+      'atlassian-api-url': short.apiUrl,
+      'atlassian-auth-url': short.authUrl,
+      'jira-oauth-client-id': oc.clientId,
+      'jira-oauth-client-secret': oc.clientSecret,
+    });
     const c = createAtlassianClients(cfg, FAST);
     try {
       await c.jira.myself();
@@ -229,7 +244,12 @@ describe('oauth-refresh-token (3LO, rotating refresh tokens)', () => {
     const three = h.fake.credentials.mint3LO();
     h.secret(three.clientSecret, three.refreshToken);
     const file = path.join(dir, 'refresh-token');
-    const cfg = h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': file });
+    const cfg = h.config({
+      'jira-oauth-client-id': three.clientId,
+      'jira-oauth-client-secret': three.clientSecret,
+      'jira-oauth-refresh-token': three.refreshToken,
+      'jira-oauth-refresh-token-file': file,
+    });
     expect(cfg.jira.authMode).toBe('oauth-refresh-token');
     const c = h.clients(cfg);
     // parallel first calls: exactly one refresh (a second one would burn the rotated token)
@@ -264,7 +284,9 @@ describe('oauth-refresh-token (3LO, rotating refresh tokens)', () => {
     const file = path.join(dir, 'stale');
     writeFileSync(file, 'eyJyZWZyZXNoIjoiZmFrZSJ9.stale-and-unknown-token\n');
     h.secret('eyJyZWZyZXNoIjoiZmFrZSJ9.stale-and-unknown-token');
-    const c = h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': file }));
+    const c = h.clients(
+      h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': file }),
+    );
     expect((await c.jira.myself()).accountId).toBe(three.accountId);
     const now = readFileSync(file, 'utf8').trim();
     h.secret(now);
@@ -275,9 +297,13 @@ describe('oauth-refresh-token (3LO, rotating refresh tokens)', () => {
     const three = h.fake.credentials.mint3LO();
     h.secret(three.clientSecret, three.refreshToken);
     h.fake.credentials.revoke(three.refreshToken);
-    const e = await h.fails(h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken })).jira.myself());
+    const e = await h.fails(
+      h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken })).jira.myself(),
+    );
     expect(e.kind).toBe('auth');
-    const e2 = await h.fails(h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token-file': path.join(dir, 'missing') })).jira.myself());
+    const e2 = await h.fails(
+      h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token-file': path.join(dir, 'missing') })).jira.myself(),
+    );
     expect(e2.kind).toBe('auth');
     expect(e2.details.hint).toMatch(/offline_access/);
   });
@@ -285,7 +311,14 @@ describe('oauth-refresh-token (3LO, rotating refresh tokens)', () => {
   it('an app without the scope → auth naming the scopes', async () => {
     const three = h.fake.credentials.mint3LO({ scopes: ['read:jira-work', 'offline_access'] });
     h.secret(three.clientSecret, three.refreshToken);
-    const c = h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': path.join(dir, 'scoped') }));
+    const c = h.clients(
+      h.config({
+        'jira-oauth-client-id': three.clientId,
+        'jira-oauth-client-secret': three.clientSecret,
+        'jira-oauth-refresh-token': three.refreshToken,
+        'jira-oauth-refresh-token-file': path.join(dir, 'scoped'),
+      }),
+    );
     const e = await h.fails(c.jira.searchUsers(0, 5));
     expect(e.kind).toBe('auth');
     expect(e.details.hint).toMatch(/read:jira-user/);

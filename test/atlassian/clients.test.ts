@@ -25,7 +25,7 @@ describe('Jira client (classic token on the site URL)', () => {
   it('pages users/search until an empty page and matches the ground truth', async () => {
     const j = jira();
     const ids: string[] = [];
-    for (let startAt = 0; ; ) {
+    for (let startAt = 0; ;) {
       const page = await j.searchUsers(startAt, 17);
       if (page.length === 0) break;
       ids.push(...page.map((u) => u.accountId));
@@ -41,7 +41,7 @@ describe('Jira client (classic token on the site URL)', () => {
   it('lists groups and members (inactive included) as PageBeans', async () => {
     const j = jira();
     const groups = [];
-    for (let startAt = 0; ; ) {
+    for (let startAt = 0; ;) {
       const p = await j.listGroups(startAt, 4);
       groups.push(...p.values);
       if (p.isLast || p.values.length === 0) break;
@@ -52,7 +52,7 @@ describe('Jira client (classic token on the site URL)', () => {
     expect(await j.getGroup('00000000-0000-0000-0000-000000000000')).toBeUndefined();
     const big = h.fake.tenant.groups().reduce((a, b) => (h.fake.tenant.groupSize(a.groupId) >= h.fake.tenant.groupSize(b.groupId) ? a : b));
     const members: string[] = [];
-    for (let startAt = 0; ; ) {
+    for (let startAt = 0; ;) {
       const p = await j.groupMembers(big.groupId, startAt, 3);
       members.push(...p.values.map((m) => m.accountId));
       if (p.isLast || p.values.length === 0) break;
@@ -71,7 +71,12 @@ describe('Jira client (classic token on the site URL)', () => {
   it('reads projects (lead expanded), roles and role actors', async () => {
     const j = jira();
     const page = await j.searchProjects({ startAt: 0, maxResults: 100 });
-    expect(page.values.map((p) => p.id).sort()).toEqual(h.fake.tenant.projects().map((p) => p.id).sort());
+    expect(page.values.map((p) => p.id).sort()).toEqual(
+      h.fake.tenant
+        .projects()
+        .map((p) => p.id)
+        .sort(),
+    );
     const p0 = page.values[0];
     expect(p0.lead?.accountId).toBe(h.fake.tenant.project(p0.id)!.leadAccountId);
     expect((await j.getProject(p0.key)).id).toBe(p0.id);
@@ -80,16 +85,36 @@ describe('Jira client (classic token on the site URL)', () => {
     expect(none).toMatchObject({ values: [], isLast: true });
 
     const roles = await j.roles();
-    expect(roles.map((r) => r.id).sort()).toEqual(h.fake.tenant.roles().map((r) => r.id).sort());
+    expect(roles.map((r) => r.id).sort()).toEqual(
+      h.fake.tenant
+        .roles()
+        .map((r) => r.id)
+        .sort(),
+    );
     const details = await j.projectRoleDetails(p0.id);
     expect(details.length).toBeGreaterThan(0);
     const role = await j.projectRole(p0.id, details[0].id);
     const truth = h.fake.tenant.roleActors(p0.id, details[0].id);
-    expect(role.actors.filter((a) => a.actorUser).map((a) => a.actorUser!.accountId).sort()).toEqual([...truth.users].sort());
-    expect(role.actors.filter((a) => a.actorGroup).map((a) => a.actorGroup!.groupId).sort()).toEqual([...truth.groups].sort());
+    expect(
+      role.actors
+        .filter((a) => a.actorUser)
+        .map((a) => a.actorUser!.accountId)
+        .sort(),
+    ).toEqual([...truth.users].sort());
+    expect(
+      role.actors
+        .filter((a) => a.actorGroup)
+        .map((a) => a.actorGroup!.groupId)
+        .sort(),
+    ).toEqual([...truth.groups].sort());
 
     const apps = await j.applicationRoles();
-    expect(apps.map((a) => a.key).sort()).toEqual(h.fake.tenant.applicationRoles().map((a) => a.key).sort());
+    expect(apps.map((a) => a.key).sort()).toEqual(
+      h.fake.tenant
+        .applicationRoles()
+        .map((a) => a.key)
+        .sort(),
+    );
     const schemes = await j.permissionSchemes();
     expect(schemes.length).toBe(h.fake.tenant.permissionSchemes().length);
   });
@@ -113,7 +138,10 @@ describe('Jira client (classic token on the site URL)', () => {
     const p = t.projects()[1];
     const role = t.roles()[0];
     const before = t.roleActors(p.id, role.id);
-    const users = t.users().filter((x) => x.accountType === 'atlassian' && t.isActiveInJira(x) && !before.users.includes(x.accountId)).slice(0, 2);
+    const users = t
+      .users()
+      .filter((x) => x.accountType === 'atlassian' && t.isActiveInJira(x) && !before.users.includes(x.accountId))
+      .slice(0, 2);
     const group = t.groups().find((g) => !before.groups.includes(g.groupId))!;
     expect(await j.addRoleActors(p.key, role.id, { users: [users[0].accountId] })).toEqual({ changed: true });
     // one of two already there: Jira refuses the whole request; the client adds the missing one
@@ -193,7 +221,12 @@ describe('admin client (org API key)', () => {
     const a = admin();
     const t = h.fake.tenant;
     const dirs = await a.directories(h.fake.orgId);
-    expect(dirs.data.map((d) => d.directoryId).sort()).toEqual(t.directories().map((d) => d.directoryId).sort());
+    expect(dirs.data.map((d) => d.directoryId).sort()).toEqual(
+      t
+        .directories()
+        .map((d) => d.directoryId)
+        .sort(),
+    );
     const dir = dirs.data[0].directoryId;
 
     const users: string[] = [];

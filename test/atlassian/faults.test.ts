@@ -16,7 +16,7 @@ function client(tweak?: Parameters<typeof h.config>[1], opts = FAST): AtlassianC
 
 async function allUsers(j: JiraClient, pageSize = 9): Promise<string[]> {
   const ids: string[] = [];
-  for (let startAt = 0; ; ) {
+  for (let startAt = 0; ;) {
     const page = await j.searchUsers(startAt, pageSize);
     if (page.length === 0) return ids;
     ids.push(...page.map((u) => u.accountId));
@@ -26,11 +26,11 @@ async function allUsers(j: JiraClient, pageSize = 9): Promise<string[]> {
 
 async function allMembers(j: JiraClient): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
-  for (let g = 0; ; ) {
+  for (let g = 0; ;) {
     const groups = await j.listGroups(g, 4);
     for (const grp of groups.values) {
       const m: string[] = [];
-      for (let s = 0; ; ) {
+      for (let s = 0; ;) {
         const p = await j.groupMembers(grp.groupId, s, 4);
         m.push(...p.values.map((v) => v.accountId));
         if (p.isLast || !p.values.length) break;

@@ -4,7 +4,7 @@
  * (logTap) and every error our clients produce in the file and checks them for secrets.
  */
 import { Writable } from 'node:stream';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { parseConnectorConfig, ConnectorConfig, RawConfig } from '../../src/config/schema';
 import { createAtlassianClients, AtlassianClients, ClientOptions } from '../../src/atlassian';
 import { ConnectorError } from '../../src/errors';

@@ -26,7 +26,9 @@ it('no secret reaches a log line or an error, whatever fails', async () => {
   const scoped = h.clients(h.config({ 'jira-email': c.scoped.email, 'jira-api-token': c.scoped.token, 'jira-auth-mode': 'scoped-basic' }));
   const bearer = h.clients(h.config({ 'jira-api-token': c.serviceAccount.token }));
   const cc = h.clients(h.config({ 'jira-oauth-client-id': c.oauthClient.clientId, 'jira-oauth-client-secret': c.oauthClient.clientSecret }));
-  const lo = h.clients(h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': file }));
+  const lo = h.clients(
+    h.config({ 'jira-oauth-client-id': three.clientId, 'jira-oauth-client-secret': three.clientSecret, 'jira-oauth-refresh-token': three.refreshToken, 'jira-oauth-refresh-token-file': file }),
+  );
 
   // successes (debug lines for every request, info lines for token fetches)
   for (const x of [basic, scoped, bearer, cc, lo]) await x.jira.myself();
@@ -76,7 +78,17 @@ it('no secret reaches a log line or an error, whatever fails', async () => {
 
   // the check itself (helpers.useFake repeats it in afterAll for every test file)
   const all = [...h.lines, ...h.errors];
-  const secrets = [c.admin.token, c.admin.authorization, c.scoped.token, c.serviceAccount.token, c.oauthClient.clientSecret, three.clientSecret, three.refreshToken, c.orgApiKey.key, Buffer.from(`${c.admin.email}:${c.admin.token}`).toString('base64')];
+  const secrets = [
+    c.admin.token,
+    c.admin.authorization,
+    c.scoped.token,
+    c.serviceAccount.token,
+    c.oauthClient.clientSecret,
+    three.clientSecret,
+    three.refreshToken,
+    c.orgApiKey.key,
+    Buffer.from(`${c.admin.email}:${c.admin.token}`).toString('base64'),
+  ];
   for (const s of secrets) expect(all.filter((l) => l.includes(s))).toEqual([]);
   for (const p of SECRET_PREFIXES) expect(all.filter((l) => l.includes(p))).toEqual([]);
   expect(all.filter((l) => /(Basic|Bearer) (?!\[REDACTED\])[A-Za-z0-9+/=._~-]{12,}/.test(l))).toEqual([]);

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { checkHealth } from '../../src/cli/health';
 
 const ROOT = join(__dirname, '..', '..');

@@ -9,7 +9,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type { Tenant } from '../fake-atlassian';
+import type { Tenant } from '../../src/fake-atlassian';
 
 /** tools/baton-bridge of this checkout, from test/conformance/ or from its compiled copy in dist/test/conformance/. */
 function bridgeDir(): string {
@@ -24,7 +24,11 @@ export const BRIDGE_BIN = join(BRIDGE_DIR, 'bin', process.platform === 'win32' ?
 export const BUILD_TIMEOUT_MS = 20 * 60_000;
 
 function newestSource(): number {
-  return Math.max(...readdirSync(BRIDGE_DIR).filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum').map((f) => statSync(join(BRIDGE_DIR, f)).mtimeMs));
+  return Math.max(
+    ...readdirSync(BRIDGE_DIR)
+      .filter((f) => f.endsWith('.go') || f === 'go.mod' || f === 'go.sum')
+      .map((f) => statSync(join(BRIDGE_DIR, f)).mtimeMs),
+  );
 }
 
 /** Builds the bridge unless the binary is newer than its sources; returns the binary's path. Throws with the reason when Go is missing or the build fails. */

@@ -5,14 +5,14 @@
  * with the tenant's ground truth exactly as the conformance test does.
  *
  *   npm run build && npm run bridge:build
- *   node dist/test/conformance/measure.js --tier L [--seed 1] [--workers 4] [--engine pebble|sqlite] [--latency 0] [--rps 0] [--no-compare]
+ *   node dist/test/conformance/measure.js (after npm run build:dev) --tier L [--seed 1] [--workers 4] [--engine pebble|sqlite] [--latency 0] [--rps 0] [--no-compare]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeAtlassian, Tier } from '../fake-atlassian';
+import { startFakeAtlassian, Tier } from '../../src/fake-atlassian';
 import { ensureBridge, runBridge, readDump, expectedFrom, compare } from './bridge';
 
 function arg(name: string, d: string): string {
@@ -61,7 +61,14 @@ async function main(): Promise<void> {
   const port = 45000 + Math.floor(Math.random() * 15000);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
   const server = spawn(process.execPath, [join(__dirname, '..', '..', 'src', 'cli', 'main.js'), 'serve', '--port', String(port), '--log-level', 'warn'], {
-    env: { ...env, BATON_JIRA_URL: fake.siteUrl, BATON_JIRA_EMAIL: fake.credentials.adminEmail, BATON_JIRA_API_TOKEN: fake.credentials.classicToken, BATON_ATLASSIAN_API_URL: fake.apiUrl, BATON_ATLASSIAN_AUTH_URL: fake.authUrl },
+    env: {
+      ...env,
+      BATON_JIRA_URL: fake.siteUrl,
+      BATON_JIRA_EMAIL: fake.credentials.adminEmail,
+      BATON_JIRA_API_TOKEN: fake.credentials.classicToken,
+      BATON_ATLASSIAN_API_URL: fake.apiUrl,
+      BATON_ATLASSIAN_AUTH_URL: fake.authUrl,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   try {
@@ -70,7 +77,10 @@ async function main(): Promise<void> {
     const out = join(dir, `jira-${tier}.c1z`);
     const dumpPath = join(dir, `jira-${tier}.json`);
     const t0 = Date.now();
-    const r = await runBridge(['sync', '--addr', `127.0.0.1:${port}`, '--out', out, '--workers', workers, '--engine', engine, '--tmp-dir', dir, ...(doCompare ? ['--dump', dumpPath] : [])], 60 * 60_000);
+    const r = await runBridge(
+      ['sync', '--addr', `127.0.0.1:${port}`, '--out', out, '--workers', workers, '--engine', engine, '--tmp-dir', dir, ...(doCompare ? ['--dump', dumpPath] : [])],
+      60 * 60_000,
+    );
     const wallMs = Date.now() - t0;
     if (r.code !== 0) throw new Error(`bridge failed: ${JSON.stringify(r.json).slice(0, 4000)}\n${r.stderr.slice(-4000)}`);
     const rep = r.json;

@@ -10,7 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { fakeConfig } from '../helpers/harness';
 import { makePki } from '../helpers/certs';
 import { parseConnectorConfig } from '../../src/config/schema';
@@ -69,65 +69,80 @@ describe('the SDK syncer on the M tier', () => {
     await fake?.stop();
   });
 
-  test('a full sync (Pebble c1z, 4 workers) holds exactly the ground truth, with 0 warnings', async () => {
-    const { report, dump } = await sdkSync(server.address, 'm-pebble', ['--workers', '4']);
-    expectConformant(report, dump, fake);
-    const counts = fake.groundTruthCounts();
-    expect(report.resources).toEqual({ user: counts.users, group: counts.groups, project: counts.projects, 'project-role': counts.projectRoles, 'application-role': counts.applicationRoles });
-    expect(report.resourceTypes).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
-    expect(report.grants.expanded).toBeGreaterThan(0);
-    expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Validate']).toBe(1);
-    expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Cleanup']).toBe(1);
-    expect(fake.validationErrors).toEqual([]);
-  }, SYNC_TIMEOUT);
-
-  test('429s on every Jira endpoint and a 503 outage longer than our own retries: the SDK retries UNAVAILABLE and the c1z is the same', async () => {
-    // 429s: our HTTP layer absorbs them (Retry-After); the syncer only sees slower answers
-    fake.faults.rateLimit({ capacity: 10, refillPerSec: 200, retryAfterSec: 1 }, 'jira');
-    // 30 x 503 on one project's role actors: more than the 5 attempts each upstream call makes, so
-    // ListGrants answers UNAVAILABLE with a RateLimitDescription detail and the SDK retries the RPC
-    const last = fake.tenant.projects().filter((p) => fake.tenant.projectRoles(p.id).length > 0).at(-1)!;
-    fake.faults.failWith(503, 30, { retryAfterSec: 1, match: (r) => r.key === 'GET /rest/api/3/project/{projectIdOrKey}/role/{id}' && r.path.includes(`/project/${last.id}/`) });
-    fake.stats.reset();
-    try {
-      const { report, dump } = await sdkSync(server.address, 'm-faults', ['--workers', '4']);
-      expect(fake.stats.statusCount(429)).toBeGreaterThan(0);
-      expect(fake.stats.statusCount(503)).toBe(30);
-      expect(report.wire?.errors).toEqual({ '/c1.connector.v2.GrantsService/ListGrants Unavailable': expect.any(Number) });
-      // the only thing the SDK logged is its retries; it waited until the reset_at of our
-      // RateLimitDescription (its own linear backoff would wait exactly 1 s x attempt)
-      const logs = report.warnings!.logs;
-      expect(logs.length).toBe(report.wire!.errors['/c1.connector.v2.GrantsService/ListGrants Unavailable']);
-      expect(logs.every((l) => l.message === 'retrying operation' && /code = Unavailable/.test(String(l.fields?.error)))).toBe(true);
-      expect(logs.some((l) => Number(l.fields?.wait) % 1e9 !== 0)).toBe(true);
-      expectConformant({ ...report, warnings: { count: report.warnings!.count, logs: [] } }, dump, fake);
-    } finally {
-      fake.faults.clear();
-    }
-  }, SYNC_TIMEOUT);
-
-  test('the SQLite (v1) c1z over mutual TLS, one worker, holds the same', async () => {
-    const pki = makePki();
-    const f = (name: string, pem: string) => {
-      const p = join(dir, name);
-      writeFileSync(p, pem);
-      return p;
-    };
-    const tls = { certFile: f('server.pem', pki.serverCert), keyFile: f('server-key.pem', pki.serverKey), clientCaFile: f('ca.pem', pki.caCert) };
-    const tlsServer = await serve(fake, { tls });
-    try {
-      const creds = ['--tls-ca', tls.clientCaFile, '--tls-cert', f('client.pem', pki.clientCert), '--tls-key', f('client-key.pem', pki.clientKey)];
-      const { report, dump } = await sdkSync(tlsServer.address, 'm-sqlite-mtls', ['--engine', 'sqlite', '--workers', '1', ...creds]);
-      expect(report.engine).toBe('sqlite');
+  test(
+    'a full sync (Pebble c1z, 4 workers) holds exactly the ground truth, with 0 warnings',
+    async () => {
+      const { report, dump } = await sdkSync(server.address, 'm-pebble', ['--workers', '4']);
       expectConformant(report, dump, fake);
-      // without the client certificate the server refuses the connection, and the bridge says so
-      const refused = await runBridge(['sync', '--addr', tlsServer.address, '--out', join(dir, 'refused.c1z'), '--tls-ca', tls.clientCaFile], 60_000);
-      expect(refused.code).toBe(1);
-      expect(refused.json.ok).toBe(false);
-    } finally {
-      await tlsServer.stop();
-    }
-  }, SYNC_TIMEOUT);
+      const counts = fake.groundTruthCounts();
+      expect(report.resources).toEqual({ user: counts.users, group: counts.groups, project: counts.projects, 'project-role': counts.projectRoles, 'application-role': counts.applicationRoles });
+      expect(report.resourceTypes).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+      expect(report.grants.expanded).toBeGreaterThan(0);
+      expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Validate']).toBe(1);
+      expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Cleanup']).toBe(1);
+      expect(fake.validationErrors).toEqual([]);
+    },
+    SYNC_TIMEOUT,
+  );
+
+  test(
+    '429s on every Jira endpoint and a 503 outage longer than our own retries: the SDK retries UNAVAILABLE and the c1z is the same',
+    async () => {
+      // 429s: our HTTP layer absorbs them (Retry-After); the syncer only sees slower answers
+      fake.faults.rateLimit({ capacity: 10, refillPerSec: 200, retryAfterSec: 1 }, 'jira');
+      // 30 x 503 on one project's role actors: more than the 5 attempts each upstream call makes, so
+      // ListGrants answers UNAVAILABLE with a RateLimitDescription detail and the SDK retries the RPC
+      const last = fake.tenant
+        .projects()
+        .filter((p) => fake.tenant.projectRoles(p.id).length > 0)
+        .at(-1)!;
+      fake.faults.failWith(503, 30, { retryAfterSec: 1, match: (r) => r.key === 'GET /rest/api/3/project/{projectIdOrKey}/role/{id}' && r.path.includes(`/project/${last.id}/`) });
+      fake.stats.reset();
+      try {
+        const { report, dump } = await sdkSync(server.address, 'm-faults', ['--workers', '4']);
+        expect(fake.stats.statusCount(429)).toBeGreaterThan(0);
+        expect(fake.stats.statusCount(503)).toBe(30);
+        expect(report.wire?.errors).toEqual({ '/c1.connector.v2.GrantsService/ListGrants Unavailable': expect.any(Number) });
+        // the only thing the SDK logged is its retries; it waited until the reset_at of our
+        // RateLimitDescription (its own linear backoff would wait exactly 1 s x attempt)
+        const logs = report.warnings!.logs;
+        expect(logs.length).toBe(report.wire!.errors['/c1.connector.v2.GrantsService/ListGrants Unavailable']);
+        expect(logs.every((l) => l.message === 'retrying operation' && /code = Unavailable/.test(String(l.fields?.error)))).toBe(true);
+        expect(logs.some((l) => Number(l.fields?.wait) % 1e9 !== 0)).toBe(true);
+        expectConformant({ ...report, warnings: { count: report.warnings!.count, logs: [] } }, dump, fake);
+      } finally {
+        fake.faults.clear();
+      }
+    },
+    SYNC_TIMEOUT,
+  );
+
+  test(
+    'the SQLite (v1) c1z over mutual TLS, one worker, holds the same',
+    async () => {
+      const pki = makePki();
+      const f = (name: string, pem: string) => {
+        const p = join(dir, name);
+        writeFileSync(p, pem);
+        return p;
+      };
+      const tls = { certFile: f('server.pem', pki.serverCert), keyFile: f('server-key.pem', pki.serverKey), clientCaFile: f('ca.pem', pki.caCert) };
+      const tlsServer = await serve(fake, { tls });
+      try {
+        const creds = ['--tls-ca', tls.clientCaFile, '--tls-cert', f('client.pem', pki.clientCert), '--tls-key', f('client-key.pem', pki.clientKey)];
+        const { report, dump } = await sdkSync(tlsServer.address, 'm-sqlite-mtls', ['--engine', 'sqlite', '--workers', '1', ...creds]);
+        expect(report.engine).toBe('sqlite');
+        expectConformant(report, dump, fake);
+        // without the client certificate the server refuses the connection, and the bridge says so
+        const refused = await runBridge(['sync', '--addr', tlsServer.address, '--out', join(dir, 'refused.c1z'), '--tls-ca', tls.clientCaFile], 60_000);
+        expect(refused.code).toBe(1);
+        expect(refused.json.ok).toBe(false);
+      } finally {
+        await tlsServer.stop();
+      }
+    },
+    SYNC_TIMEOUT,
+  );
 });
 
 describe('provisioning through the SDK provisioner and request shapes', () => {
@@ -150,72 +165,89 @@ describe('provisioning through the SDK provisioner and request shapes', () => {
     await fake?.stop();
   });
 
-  const bridge = (args: string[]) => runBridge<{ annotations: string[]; code?: string; message?: string; response?: Record<string, unknown>; request?: Record<string, unknown> }>([...args, '--addr', writer.address], 60_000);
+  const bridge = (args: string[]) =>
+    runBridge<{ annotations: string[]; code?: string; message?: string; response?: Record<string, unknown>; request?: Record<string, unknown> }>([...args, '--addr', writer.address], 60_000);
 
-  test('grant and revoke group memberships and project-role actors; the tenant changes; repeats are no-ops; a re-sync matches', async () => {
-    const t = fake.tenant;
-    // grant: a user who is not in an ordinary group
-    const g = t.groups().find((x) => !x.system && !x.externalSynced)!;
-    const u = t.users().find((x) => x.accountType === 'atlassian' && t.isActiveInJira(x) && !t.isGroupMember(g.groupId, x.accountId))!.accountId;
-    const grantArgs = ['grant', '--c1z', c1z, '--entitlement', `group:${g.groupId}:member`, '--principal-type', 'user', '--principal-id', u];
-    const g1 = await bridge(grantArgs);
-    expect(g1.json).toMatchObject({ ok: true });
-    expect(t.isGroupMember(g.groupId, u)).toBe(true);
-    expect(g1.json.annotations).not.toContain('GrantAlreadyExists');
-    expect((g1.json.response as { grants: { id: string }[] }).grants.map((x) => x.id)).toEqual([`group:${g.groupId}:member:user:${u}`]);
-    // the SDK's provisioner sends the full stored resources, not stubs
-    expect((g1.json.request as { principal: { display_name?: string } }).principal.display_name).toBeTruthy();
-    expect((await bridge(grantArgs)).json.annotations).toContain('GrantAlreadyExists');
+  test(
+    'grant and revoke group memberships and project-role actors; the tenant changes; repeats are no-ops; a re-sync matches',
+    async () => {
+      const t = fake.tenant;
+      // grant: a user who is not in an ordinary group
+      const g = t.groups().find((x) => !x.system && !x.externalSynced)!;
+      const u = t.users().find((x) => x.accountType === 'atlassian' && t.isActiveInJira(x) && !t.isGroupMember(g.groupId, x.accountId))!.accountId;
+      const grantArgs = ['grant', '--c1z', c1z, '--entitlement', `group:${g.groupId}:member`, '--principal-type', 'user', '--principal-id', u];
+      const g1 = await bridge(grantArgs);
+      expect(g1.json).toMatchObject({ ok: true });
+      expect(t.isGroupMember(g.groupId, u)).toBe(true);
+      expect(g1.json.annotations).not.toContain('GrantAlreadyExists');
+      expect((g1.json.response as { grants: { id: string }[] }).grants.map((x) => x.id)).toEqual([`group:${g.groupId}:member:user:${u}`]);
+      // the SDK's provisioner sends the full stored resources, not stubs
+      expect((g1.json.request as { principal: { display_name?: string } }).principal.display_name).toBeTruthy();
+      expect((await bridge(grantArgs)).json.annotations).toContain('GrantAlreadyExists');
 
-    // revoke: an existing direct membership, read from the c1z
-    const member = dump.grants.find((x) => !x.expanded && x.entitlement.startsWith('group:') && x.principalType === 'user' && !t.group(x.entitlement.split(':')[1])?.system && !t.group(x.entitlement.split(':')[1])?.externalSynced && x.entitlement !== `group:${g.groupId}:member`)!;
-    const gid2 = member.entitlement.slice('group:'.length, -':member'.length);
-    const r1 = await bridge(['revoke', '--c1z', c1z, '--grant', member.id]);
-    expect(r1.json).toMatchObject({ ok: true, annotations: [] });
-    expect(t.isGroupMember(gid2, member.principalId)).toBe(false);
-    expect((await bridge(['revoke', '--c1z', c1z, '--grant', member.id])).json.annotations).toContain('GrantAlreadyRevoked');
+      // revoke: an existing direct membership, read from the c1z
+      const member = dump.grants.find(
+        (x) =>
+          !x.expanded &&
+          x.entitlement.startsWith('group:') &&
+          x.principalType === 'user' &&
+          !t.group(x.entitlement.split(':')[1])?.system &&
+          !t.group(x.entitlement.split(':')[1])?.externalSynced &&
+          x.entitlement !== `group:${g.groupId}:member`,
+      )!;
+      const gid2 = member.entitlement.slice('group:'.length, -':member'.length);
+      const r1 = await bridge(['revoke', '--c1z', c1z, '--grant', member.id]);
+      expect(r1.json).toMatchObject({ ok: true, annotations: [] });
+      expect(t.isGroupMember(gid2, member.principalId)).toBe(false);
+      expect((await bridge(['revoke', '--c1z', c1z, '--grant', member.id])).json.annotations).toContain('GrantAlreadyRevoked');
 
-    // a group actor of a project role: revoke, then grant back
-    const actor = dump.grants.find((x) => x.entitlement.startsWith('project-role:') && x.principalType === 'group')!;
-    const [, projectId, roleId] = actor.entitlement.split(':');
-    expect(actor.annotations).toContain('GrantExpandable');
-    expect((await bridge(['revoke', '--c1z', c1z, '--grant', actor.id])).json.ok).toBe(true);
-    expect(t.roleActors(projectId, Number(roleId)).groups).not.toContain(actor.principalId);
-    const back = await bridge(['grant', '--c1z', c1z, '--entitlement', actor.entitlement, '--principal-type', 'group', '--principal-id', actor.principalId]);
-    expect(back.json.ok).toBe(true);
-    expect(t.roleActors(projectId, Number(roleId)).groups).toContain(actor.principalId);
+      // a group actor of a project role: revoke, then grant back
+      const actor = dump.grants.find((x) => x.entitlement.startsWith('project-role:') && x.principalType === 'group')!;
+      const [, projectId, roleId] = actor.entitlement.split(':');
+      expect(actor.annotations).toContain('GrantExpandable');
+      expect((await bridge(['revoke', '--c1z', c1z, '--grant', actor.id])).json.ok).toBe(true);
+      expect(t.roleActors(projectId, Number(roleId)).groups).not.toContain(actor.principalId);
+      const back = await bridge(['grant', '--c1z', c1z, '--entitlement', actor.entitlement, '--principal-type', 'group', '--principal-id', actor.principalId]);
+      expect(back.json.ok).toBe(true);
+      expect(t.roleActors(projectId, Number(roleId)).groups).toContain(actor.principalId);
 
-    // an expanded grant (GrantImmutable, held through a group) cannot be revoked on its own
-    const inherited = dump.grants.find((x) => x.expanded && x.entitlement.startsWith('project-role:'))!;
-    const refused = await bridge(['revoke', '--c1z', c1z, '--grant', inherited.id]);
-    expect(refused.code).toBe(1);
-    expect(refused.json).toMatchObject({ ok: false, result: { code: 'FailedPrecondition' } });
+      // an expanded grant (GrantImmutable, held through a group) cannot be revoked on its own
+      const inherited = dump.grants.find((x) => x.expanded && x.entitlement.startsWith('project-role:'))!;
+      const refused = await bridge(['revoke', '--c1z', c1z, '--grant', inherited.id]);
+      expect(refused.code).toBe(1);
+      expect(refused.json).toMatchObject({ ok: false, result: { code: 'FailedPrecondition' } });
 
-    // the next SDK sync shows exactly the changed tenant
-    const after = await sdkSync(reader.address, 'prov-after');
-    expectConformant(after.report, after.dump, fake);
-    const ids = new Set(after.dump.grants.map((x) => x.id));
-    expect(ids.has(`group:${g.groupId}:member:user:${u}`)).toBe(true);
-    expect(ids.has(member.id)).toBe(false);
-    expect(ids.has(actor.id)).toBe(true);
-  }, SYNC_TIMEOUT);
+      // the next SDK sync shows exactly the changed tenant
+      const after = await sdkSync(reader.address, 'prov-after');
+      expectConformant(after.report, after.dump, fake);
+      const ids = new Set(after.dump.grants.map((x) => x.id));
+      expect(ids.has(`group:${g.groupId}:member:user:${u}`)).toBe(true);
+      expect(ids.has(member.id)).toBe(false);
+      expect(ids.has(actor.id)).toBe(true);
+    },
+    SYNC_TIMEOUT,
+  );
 
-  test('create-account with no_password invites the user; again answers already_exists', async () => {
-    const t = fake.tenant;
-    const email = 'sdk.bridge.invitee@acme.example';
-    expect(t.users().some((x) => x.email === email)).toBe(false);
-    const args = ['create-account', '--email', email, '--profile', JSON.stringify({ products: ['jira-software'] })];
-    const c1 = await bridge(args);
-    expect(c1.json).toMatchObject({ ok: true, request: { credential_options: { no_password: {} } } });
-    const success = (c1.json.response as { success?: { resource: { id: { resource: string } }; is_create_account_result: boolean } }).success!;
-    expect(success.is_create_account_result).toBe(true);
-    const created = t.users().find((x) => x.email === email)!;
-    expect(created).toBeDefined();
-    expect(success.resource.id.resource).toBe(created.accountId);
-    expect(t.isActiveInJira(created)).toBe(true);
+  test(
+    'create-account with no_password invites the user; again answers already_exists',
+    async () => {
+      const t = fake.tenant;
+      const email = 'sdk.bridge.invitee@acme.example';
+      expect(t.users().some((x) => x.email === email)).toBe(false);
+      const args = ['create-account', '--email', email, '--profile', JSON.stringify({ products: ['jira-software'] })];
+      const c1 = await bridge(args);
+      expect(c1.json).toMatchObject({ ok: true, request: { credential_options: { no_password: {} } } });
+      const success = (c1.json.response as { success?: { resource: { id: { resource: string } }; is_create_account_result: boolean } }).success!;
+      expect(success.is_create_account_result).toBe(true);
+      const created = t.users().find((x) => x.email === email)!;
+      expect(created).toBeDefined();
+      expect(success.resource.id.resource).toBe(created.accountId);
+      expect(t.isActiveInJira(created)).toBe(true);
 
-    const c2 = await bridge(args);
-    expect(c2.json.ok).toBe(true);
-    expect((c2.json.response as { already_exists?: { resource: { id: { resource: string } } } }).already_exists?.resource.id.resource).toBe(created.accountId);
-  }, SYNC_TIMEOUT);
+      const c2 = await bridge(args);
+      expect(c2.json.ok).toBe(true);
+      expect((c2.json.response as { already_exists?: { resource: { id: { resource: string } } } }).already_exists?.resource.id.resource).toBe(created.accountId);
+    },
+    SYNC_TIMEOUT,
+  );
 });

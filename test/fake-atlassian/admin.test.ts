@@ -1,5 +1,5 @@
 /** Organization admin API: v1 full-URL paging, v2 cursor tokens, envelopes, writes, user management API. */
-import { startFakeAtlassian, type FakeAtlassian } from './index';
+import { startFakeAtlassian, type FakeAtlassian } from '../../src/fake-atlassian/index';
 import { admin, call, expectNoValidationErrors, site, takeValidationErrors } from './test-helpers';
 
 let fake: FakeAtlassian;
@@ -91,7 +91,9 @@ describe('v1', () => {
     expect(refused.status).toBe(403);
     expect(refused.json.errors[0].code).toBe('ADMIN-403-5');
     const system = t.groups().find((x) => x.system)!;
-    expect((await admin(fake, `/admin/v1/orgs/${fake.orgId}/directory/groups/${system.groupId}/memberships`, { method: 'POST', body: { account_id: u.accountId } })).json.errors[0].code).toBe('ADMIN-404-10');
+    expect((await admin(fake, `/admin/v1/orgs/${fake.orgId}/directory/groups/${system.groupId}/memberships`, { method: 'POST', body: { account_id: u.accountId } })).json.errors[0].code).toBe(
+      'ADMIN-404-10',
+    );
   });
 
   test('workspaces (POST, body cursor rules) expose the Jira site hostUrl', async () => {
@@ -149,13 +151,24 @@ describe('v2 directory API (hand-written schemas, atlassian-api.md §4.2)', () =
       got.push(...r.json.data);
       cursor = r.json.links.next;
     }
-    expect(got.map((u: { accountId: string }) => u.accountId).sort()).toEqual(t.directoryGroupMembers(dir, g.groupId).filter((id) => t.user(id)!.directoryId === dir).sort());
+    expect(got.map((u: { accountId: string }) => u.accountId).sort()).toEqual(
+      t
+        .directoryGroupMembers(dir, g.groupId)
+        .filter((id) => t.user(id)!.directoryId === dir)
+        .sort(),
+    );
     expect(got.every((u: { groups: Array<{ id: string }> }) => u.groups.some((x) => x.id === g.groupId))).toBe(true);
     const managed = await admin(fake, url, { method: 'POST', body: { claimStatus: 'unmanaged', limit: 100 } });
     expect(managed.json.data.every((u: { claimStatus: string }) => u.claimStatus === 'unmanaged')).toBe(true);
     expect((await admin(fake, url, { method: 'POST', body: { searchTerm: 'a', emails: ['x@y.z'] } })).status).toBe(400);
     const site = await admin(fake, `/admin/v2/orgs/${fake.orgId}/directories/-/users?limit=100&resourceIds=${enc(`ari:cloud:jira::site/${fake.cloudId}`)}&status=suspended`);
-    expect(site.json.data.map((u: { accountId: string }) => u.accountId).sort()).toEqual(t.directoryUsers().filter((u) => u.inJira && u.suspended && u.accountStatus === 'active').map((u) => u.accountId).sort());
+    expect(site.json.data.map((u: { accountId: string }) => u.accountId).sort()).toEqual(
+      t
+        .directoryUsers()
+        .filter((u) => u.inJira && u.suspended && u.accountStatus === 'active')
+        .map((u) => u.accountId)
+        .sort(),
+    );
   });
 
   test('groups list and search; counts; externalSynced; single group and user details', async () => {

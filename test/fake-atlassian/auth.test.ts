@@ -1,5 +1,5 @@
 /** Authentication modes, 401 vs 403, scopes and rotating refresh tokens. */
-import { startFakeAtlassian, type FakeAtlassian } from './index';
+import { startFakeAtlassian, type FakeAtlassian } from '../../src/fake-atlassian/index';
 import { call, expectNoValidationErrors } from './test-helpers';
 
 let fake: FakeAtlassian;

@@ -1,5 +1,5 @@
 /** Fault knobs: rate limit (429 + headers), 503 bursts, resets, truncated and slow bodies, latency; stats. */
-import { startFakeAtlassian, type FakeAtlassian } from './index';
+import { startFakeAtlassian, type FakeAtlassian } from '../../src/fake-atlassian/index';
 import { admin, call, expectNoValidationErrors, gw, site } from './test-helpers';
 
 let fake: FakeAtlassian;

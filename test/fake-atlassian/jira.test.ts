@@ -1,5 +1,5 @@
 /** Jira REST v3 behaviour of the fake: paging, clamping, end markers, hidden emails, permissions, writes. */
-import { startFakeAtlassian, type FakeAtlassian, type TenantUser } from './index';
+import { startFakeAtlassian, type FakeAtlassian, type TenantUser } from '../../src/fake-atlassian/index';
 import { call, expectNoValidationErrors, followPageBean, gw, site } from './test-helpers';
 
 let fake: FakeAtlassian; // S tier
@@ -71,7 +71,12 @@ describe('users', () => {
     const u = fake.tenant.users().find((x) => x.accountId.includes(':') && fake.tenant.userGroups(x.accountId).length > 1)!;
     const one = await site(fake, `/rest/api/3/user?accountId=${encodeURIComponent(u.accountId)}&expand=groups,applicationRoles`);
     expect(one.status).toBe(200);
-    expect(one.json.groups.items.map((g: { groupId: string }) => g.groupId).sort()).toEqual(fake.tenant.userGroups(u.accountId, { jiraOnly: true }).map((g) => g.groupId).sort());
+    expect(one.json.groups.items.map((g: { groupId: string }) => g.groupId).sort()).toEqual(
+      fake.tenant
+        .userGroups(u.accountId, { jiraOnly: true })
+        .map((g) => g.groupId)
+        .sort(),
+    );
     const groups = await site(fake, `/rest/api/3/user/groups?accountId=${encodeURIComponent(u.accountId)}`);
     expect(groups.json.map((g: { name: string }) => g.name)).toEqual(fake.tenant.userGroups(u.accountId, { jiraOnly: true }).map((g) => g.name));
     const missing = await site(fake, '/rest/api/3/user?accountId=nope');
@@ -124,7 +129,7 @@ describe('groups', () => {
     expect((await site(fake, '/rest/api/3/group/member?groupId=00000000-0000-4000-8000-000000000000')).status).toBe(404);
   });
 
-  test('POST/DELETE group/user mutate the tenant; repeats answer 400 with Atlassian\'s texts; DELETE answers 200', async () => {
+  test("POST/DELETE group/user mutate the tenant; repeats answer 400 with Atlassian's texts; DELETE answers 200", async () => {
     const g = fake.tenant.group('Engineering Team')!;
     const u = fake.tenant.users().find((x) => x.accountType === 'atlassian' && !fake.tenant.isGroupMember(g.groupId, x.accountId))!;
     const add = await site(fake, `/rest/api/3/group/user?groupId=${g.groupId}`, { method: 'POST', body: { accountId: u.accountId } });
@@ -158,7 +163,12 @@ describe('projects and roles', () => {
     expect(r.json.isLast).toBe(true);
     const { values, pages } = await followPageBean<{ id: string; key: string }>(m, `${m.siteUrl}/rest/api/3/project/search?maxResults=20&expand=lead`);
     expect(pages).toBe(3);
-    expect(values.map((p) => p.key)).toEqual(m.tenant.projects().map((p) => p.key).sort());
+    expect(values.map((p) => p.key)).toEqual(
+      m.tenant
+        .projects()
+        .map((p) => p.key)
+        .sort(),
+    );
     const none = await site(m, '/rest/api/3/project/search?query=zzzz-no-such');
     expect(none.status).toBe(404);
   });
@@ -223,7 +233,8 @@ describe('projects and roles', () => {
   test('project-role endpoints answer 401/404 like Atlassian for non-admins; 404 for unknown projects', async () => {
     const p = fake.tenant.projects()[1];
     const cred = fake.credentials.mintClassicToken({
-      accountId: fake.tenant.users()[5].accountId, permissions: { administerJira: false, siteAdmin: false, administerProjects: [], browseProjects: true },
+      accountId: fake.tenant.users()[5].accountId,
+      permissions: { administerJira: false, siteAdmin: false, administerProjects: [], browseProjects: true },
     });
     const a = cred.authorization;
     expect((await call(`${fake.siteUrl}/rest/api/3/project/${p.key}/role`, { auth: a })).status).toBe(401);
@@ -288,7 +299,10 @@ describe('users: create and delete, search/jql, gateway and v2 paths', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const r = await site(m, `/rest/api/3/search/jql?jql=${encodeURIComponent(`project = ${p.key} ORDER BY key`)}&maxResults=1&fields=key${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`);
+      const r = await site(
+        m,
+        `/rest/api/3/search/jql?jql=${encodeURIComponent(`project = ${p.key} ORDER BY key`)}&maxResults=1&fields=key${token ? `&nextPageToken=${encodeURIComponent(token)}` : ''}`,
+      );
       expect(r.status).toBe(200);
       expect(r.json.total).toBeUndefined();
       seen.push(...r.json.issues.map((i: { key: string }) => i.key));

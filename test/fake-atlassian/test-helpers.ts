@@ -1,5 +1,5 @@
 /** Small helpers for the fake's own tests (real HTTP with node's fetch; no mocks). */
-import type { FakeAtlassian } from './index';
+import type { FakeAtlassian } from '../../src/fake-atlassian/index';
 
 export interface CallResult<T = unknown> {
   status: number;
@@ -8,7 +8,10 @@ export interface CallResult<T = unknown> {
   json: T;
 }
 
-export async function call<T = any>(url: string, init: { method?: string; auth?: string; body?: unknown; headers?: Record<string, string>; form?: Record<string, string> } = {}): Promise<CallResult<T>> {
+export async function call<T = any>(
+  url: string,
+  init: { method?: string; auth?: string; body?: unknown; headers?: Record<string, string>; form?: Record<string, string> } = {},
+): Promise<CallResult<T>> {
   const headers: Record<string, string> = { Accept: 'application/json', ...init.headers };
   if (init.auth) headers.Authorization = init.auth;
   let body: string | undefined;

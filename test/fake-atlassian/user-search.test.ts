@@ -1,5 +1,5 @@
 /** The fake's GET /user/search and GET /mypermissions. */
-import { startFakeAtlassian, FakeAtlassian } from './index';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian/index';
 import { site, call } from './test-helpers';
 
 let fake: FakeAtlassian;

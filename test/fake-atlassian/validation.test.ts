@@ -1,5 +1,5 @@
 /** OpenAPI validation: requests that break Atlassian's documents are rejected; normal traffic is clean. */
-import { startFakeAtlassian, type FakeAtlassian } from './index';
+import { startFakeAtlassian, type FakeAtlassian } from '../../src/fake-atlassian/index';
 import { admin, call, expectNoValidationErrors, gw, site, takeValidationErrors } from './test-helpers';
 
 let fake: FakeAtlassian;
@@ -116,14 +116,27 @@ describe('normal traffic produces zero validation errors', () => {
     const g = t.group('Équipe Produit – Paris')!;
     const enc = encodeURIComponent;
     const jira = [
-      '/rest/api/3/myself?expand=groups,applicationRoles', '/rest/api/3/serverInfo', '/rest/api/3/users/search?maxResults=1000', '/rest/api/3/users?startAt=10',
-      `/rest/api/3/user?accountId=${enc(u.accountId)}&expand=groups,applicationRoles`, `/rest/api/3/user/groups?accountId=${enc(u.accountId)}`,
-      `/rest/api/3/user/bulk?accountId=${enc(u.accountId)}`, '/rest/api/3/group/bulk?accessType=admin', `/rest/api/3/group/bulk?groupName=${enc(g.name)}&applicationKey=jira-software`,
+      '/rest/api/3/myself?expand=groups,applicationRoles',
+      '/rest/api/3/serverInfo',
+      '/rest/api/3/users/search?maxResults=1000',
+      '/rest/api/3/users?startAt=10',
+      `/rest/api/3/user?accountId=${enc(u.accountId)}&expand=groups,applicationRoles`,
+      `/rest/api/3/user/groups?accountId=${enc(u.accountId)}`,
+      `/rest/api/3/user/bulk?accountId=${enc(u.accountId)}`,
+      '/rest/api/3/group/bulk?accessType=admin',
+      `/rest/api/3/group/bulk?groupName=${enc(g.name)}&applicationKey=jira-software`,
       `/rest/api/3/group/member?groupname=${enc(g.name)}&includeInactiveUsers=true&startAt=0&maxResults=50`,
-      '/rest/api/3/project/search?expand=lead,description,url&orderBy=-name&typeKey=software,business&status=live', `/rest/api/3/project/${p.key}?expand=lead`,
-      `/rest/api/3/project/${p.id}/role`, `/rest/api/3/project/${p.key}/roledetails?currentMember=false&excludeConnectAddons=true`,
-      ...t.roles().map((r) => `/rest/api/3/project/${p.key}/role/${r.id}?excludeInactiveUsers=false`), '/rest/api/3/role', '/rest/api/3/role/10002',
-      '/rest/api/3/applicationrole', '/rest/api/3/applicationrole/jira-software', '/rest/api/3/permissionscheme?expand=all', `/rest/api/3/project/${p.key}/permissionscheme?expand=permissions`,
+      '/rest/api/3/project/search?expand=lead,description,url&orderBy=-name&typeKey=software,business&status=live',
+      `/rest/api/3/project/${p.key}?expand=lead`,
+      `/rest/api/3/project/${p.id}/role`,
+      `/rest/api/3/project/${p.key}/roledetails?currentMember=false&excludeConnectAddons=true`,
+      ...t.roles().map((r) => `/rest/api/3/project/${p.key}/role/${r.id}?excludeInactiveUsers=false`),
+      '/rest/api/3/role',
+      '/rest/api/3/role/10002',
+      '/rest/api/3/applicationrole',
+      '/rest/api/3/applicationrole/jira-software',
+      '/rest/api/3/permissionscheme?expand=all',
+      `/rest/api/3/project/${p.key}/permissionscheme?expand=permissions`,
       `/rest/api/3/search/jql?jql=${enc(`project = ${p.key} AND assignee != EMPTY ORDER BY updated DESC`)}&fields=*all&maxResults=2`,
     ];
     for (const path of jira) {
@@ -132,12 +145,24 @@ describe('normal traffic produces zero validation errors', () => {
     const org = `/admin/v1/orgs/${fake.orgId}`;
     const v2 = `/admin/v2/orgs/${fake.orgId}/directories`;
     const adminPaths = [
-      '/admin/v1/orgs', org, `${org}/users`, `${org}/directory/users/${enc(t.adminAccountId)}/last-active-dates`, v2, `${v2}/-/users?limit=5&groupIds=${g.groupId}`,
+      '/admin/v1/orgs',
+      org,
+      `${org}/users`,
+      `${org}/directory/users/${enc(t.adminAccountId)}/last-active-dates`,
+      v2,
+      `${v2}/-/users?limit=5&groupIds=${g.groupId}`,
       `${v2}/-/users?claimStatus=managed&accountStatus=active&membershipStatus=active&emailDomains=acme.example&searchTerm=a&mfaEnabled=true`,
-      `${v2}/-/groups?counts=true&searchTerm=team`, `${v2}/-/users/${enc(t.adminAccountId)}`, `${v2}/-/groups/${g.groupId}`, `/users/${enc(t.adminAccountId)}/manage/api-tokens`,
+      `${v2}/-/groups?counts=true&searchTerm=team`,
+      `${v2}/-/users/${enc(t.adminAccountId)}`,
+      `${v2}/-/groups/${g.groupId}`,
+      `/users/${enc(t.adminAccountId)}/manage/api-tokens`,
     ];
     for (const path of adminPaths) expect([path, (await admin(fake, path)).status]).toEqual([path, 200]);
-    for (const [path, body] of [[`${v2}/-/users/search`, { expand: ['groups', 'productAccess', 'platformRoles', 'counts.resources'], limit: 100 }], [`${v2}/-/groups/search`, { expand: ['counts.users', 'counts.resources'] }], [`/admin/v2/orgs/${fake.orgId}/workspaces`, {}]] as const) {
+    for (const [path, body] of [
+      [`${v2}/-/users/search`, { expand: ['groups', 'productAccess', 'platformRoles', 'counts.resources'], limit: 100 }],
+      [`${v2}/-/groups/search`, { expand: ['counts.users', 'counts.resources'] }],
+      [`/admin/v2/orgs/${fake.orgId}/workspaces`, {}],
+    ] as const) {
       expect([path, (await admin(fake, path, { method: 'POST', body })).status]).toEqual([path, 200]);
     }
     expect(fake.validationErrors).toEqual([]);

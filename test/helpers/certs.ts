@@ -31,7 +31,10 @@ function cert(subjectCn: string, pub: forge.pki.PublicKey, issuer: { cert?: forg
 
 function ca(cn: string) {
   const k = keys();
-  const c = cert(cn, k.publicKey, { key: k.privateKey, cn }, [{ name: 'basicConstraints', cA: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true }]);
+  const c = cert(cn, k.publicKey, { key: k.privateKey, cn }, [
+    { name: 'basicConstraints', cA: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true },
+  ]);
   return { cert: c, key: k.privateKey, cn };
 }
 
@@ -42,7 +45,14 @@ function leaf(issuer: ReturnType<typeof ca>, cn: string, server: boolean) {
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
     { name: 'extKeyUsage', serverAuth: server, clientAuth: !server },
   ];
-  if (server) ext.push({ name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] });
+  if (server)
+    ext.push({
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: '127.0.0.1' },
+        { type: 2, value: 'localhost' },
+      ],
+    });
   const c = cert(cn, k.publicKey, issuer, ext);
   return { cert: forge.pki.certificateToPem(c), key: forge.pki.privateKeyToPem(k.privateKey) };
 }

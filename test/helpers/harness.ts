@@ -2,7 +2,7 @@
  * Test harness: the fake Atlassian Cloud, our connector configured against it, the gRPC server on
  * a random loopback port, and a real gRPC client — the way the platform reaches us.
  */
-import { startFakeAtlassian, FakeAtlassian, FakeAtlassianOptions } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian, FakeAtlassianOptions } from '../../src/fake-atlassian';
 import { parseConnectorConfig, RawConfig, ConnectorConfig } from '../../src/config/schema';
 import { buildConnector } from '../../src/connector/wire';
 import { startServer, RunningServer } from '../../src/server/server';

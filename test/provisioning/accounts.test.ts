@@ -62,7 +62,9 @@ describe('with the organization and provisioning', () => {
   });
 
   test('CreateAccount refuses passwords and bad input with INVALID_ARGUMENT', async () => {
-    const pw = await fails(h.client.accountManager.createAccount(invite('x@acme.example', [], { options: { $case: 'randomPassword', value: { length: 20, constraints: [] } }, forceChangeAtNextLogin: false })));
+    const pw = await fails(
+      h.client.accountManager.createAccount(invite('x@acme.example', [], { options: { $case: 'randomPassword', value: { length: 20, constraints: [] } }, forceChangeAtNextLogin: false })),
+    );
     expect(Code[pw.code]).toBe('INVALID_ARGUMENT');
     expect(pw.details).toMatch(/no_password/);
     expect(Code[(await fails(h.client.accountManager.createAccount(invite('not-an-email')))).code]).toBe('INVALID_ARGUMENT');

@@ -144,8 +144,14 @@ test('a 429 in the middle of a project-role grant is retried and applied once', 
 
 test('500 concurrent grants and revokes over 50 memberships converge to the intended state', async () => {
   const t = h.fake.tenant;
-  const groups = t.groups().filter((x) => !x.system && !x.externalSynced).slice(0, 5);
-  const users = t.users().filter((u) => u.accountType === 'atlassian' && t.isActiveInJira(u)).slice(0, 10);
+  const groups = t
+    .groups()
+    .filter((x) => !x.system && !x.externalSynced)
+    .slice(0, 5);
+  const users = t
+    .users()
+    .filter((u) => u.accountType === 'atlassian' && t.isActiveInJira(u))
+    .slice(0, 10);
   const pairs = groups.flatMap((g) => users.map((u) => ({ g: g.groupId, u: u.accountId })));
   expect(pairs).toHaveLength(50);
   // intended final state: even-indexed pairs are members, odd ones are not; the last operation per pair decides
@@ -157,9 +163,7 @@ test('500 concurrent grants and revokes over 50 memberships converge to the inte
   for (let round = 0; round < 10; round++) {
     const batch = started.slice(round * 50, round * 50 + 50);
     await Promise.all(
-      batch.map((o) =>
-        o.grant ? h.client.grantManager.grant(grantReq('group', o.g, 'member', 'user', o.u)) : h.client.grantManager.revoke(revokeReq('group', o.g, 'member', 'user', o.u)),
-      ),
+      batch.map((o) => (o.grant ? h.client.grantManager.grant(grantReq('group', o.g, 'member', 'user', o.u)) : h.client.grantManager.revoke(revokeReq('group', o.g, 'member', 'user', o.u)))),
     );
   }
   pairs.forEach((p, i) => expect([p.g, p.u, t.isGroupMember(p.g, p.u)]).toEqual([p.g, p.u, i % 2 === 0]));
@@ -168,8 +172,8 @@ test('500 concurrent grants and revokes over 50 memberships converge to the inte
   const flip = pairs.flatMap((p, i) => Array.from({ length: 10 }, () => ({ ...p, grant: i % 2 === 1 })));
   const results = await Promise.all(
     flip.map((o) =>
-      (o.grant ? h.client.grantManager.grant(grantReq('group', o.g, 'member', 'user', o.u)) : h.client.grantManager.revoke(revokeReq('group', o.g, 'member', 'user', o.u))).then(
-        (r) => annos(r.annotations),
+      (o.grant ? h.client.grantManager.grant(grantReq('group', o.g, 'member', 'user', o.u)) : h.client.grantManager.revoke(revokeReq('group', o.g, 'member', 'user', o.u))).then((r) =>
+        annos(r.annotations),
       ),
     ),
   );

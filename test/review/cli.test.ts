@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { fakeConfig } from '../helpers/harness';
 import { makePki } from '../helpers/certs';
 import { parseConnectorConfig } from '../../src/config/schema';
@@ -132,7 +132,21 @@ test('sync a running server over mutual TLS with --connector', async () => {
   });
   try {
     const out = join(dir, 'tls.sqlite');
-    const r = await cli(['sync', '--connector', server.address, '--connector-ca', files.caCert, '--connector-cert', files.clientCert, '--connector-key', files.clientKey, '-o', out, '--progress', 'none']);
+    const r = await cli([
+      'sync',
+      '--connector',
+      server.address,
+      '--connector-ca',
+      files.caCert,
+      '--connector-cert',
+      files.clientCert,
+      '--connector-key',
+      files.clientKey,
+      '-o',
+      out,
+      '--progress',
+      'none',
+    ]);
     // (grpc-js makes Node warn that an IP address is used as the TLS server name: not ours to silence)
     expect({ code: r.code, stderr: r.stderr.replace(/.*DeprecationWarning.*\n|.*trace-deprecation.*\n/g, '') }).toEqual({ code: 0, stderr: '' });
     expect(r.stdout).toContain(`${fake.groundTruthCounts().users} users`);
@@ -150,7 +164,21 @@ test('on a terminal the progress is one bar redrawn in place', () => {
   const writes: string[] = [];
   const stream = { isTTY: true, columns: 160, write: (s: string) => (writes.push(s), true) } as unknown as NodeJS.WriteStream;
   const bar = ttyProgress(stream);
-  const p = { phase: 'grants' as const, phaseDone: 30, phaseTotal: 60, resources: { user: 50, group: 10 }, entitlements: 38, grants: 100, expanded: 0, calls: 120, pages: 118, retries: 2, rateLimitWaits: 2, waitMs: 1500, resumed: false };
+  const p = {
+    phase: 'grants' as const,
+    phaseDone: 30,
+    phaseTotal: 60,
+    resources: { user: 50, group: 10 },
+    entitlements: 38,
+    grants: 100,
+    expanded: 0,
+    calls: 120,
+    pages: 118,
+    retries: 2,
+    rateLimitWaits: 2,
+    waitMs: 1500,
+    resumed: false,
+  };
   bar.update(p);
   bar.log('resources: 50 user');
   bar.update({ ...p, phaseDone: 60 });

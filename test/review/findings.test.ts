@@ -29,9 +29,17 @@ interface U {
   status?: string;
 }
 
-function makeSnapshot(file: string, users: U[], groups: string[], grants: { ent: string; type: string; id: string; kind?: 'direct' | 'expanded'; paths?: string[][] }[], extra: (db: ReturnType<typeof openForWrite>) => void = () => {}) {
+function makeSnapshot(
+  file: string,
+  users: U[],
+  groups: string[],
+  grants: { ent: string; type: string; id: string; kind?: 'direct' | 'expanded'; paths?: string[][] }[],
+  extra: (db: ReturnType<typeof openForWrite>) => void = () => {},
+) {
   const db = openForWrite(`${file}.partial`);
-  const res = db.prepare('INSERT INTO resources (resource_type, resource_id, parent_type, parent_id, display_name, description, status, child_types, profile, data) VALUES (?, ?, NULL, NULL, ?, \'\', ?, \'[]\', ?, x\'\')');
+  const res = db.prepare(
+    "INSERT INTO resources (resource_type, resource_id, parent_type, parent_id, display_name, description, status, child_types, profile, data) VALUES (?, ?, NULL, NULL, ?, '', ?, '[]', ?, x'')",
+  );
   for (const u of users) res.run('user', u.id, u.name, u.status ?? 'enabled', JSON.stringify({ account_id: u.id, display_name: u.name, active: (u.status ?? 'enabled') === 'enabled', ...u.profile }));
   for (const g of groups) res.run('group', g, g, 'enabled', JSON.stringify({ group_id: g, name: g }));
   res.run('application-role', 'jira-software', 'Jira', 'enabled', JSON.stringify({ key: 'jira-software', name: 'Jira' }));
@@ -60,19 +68,46 @@ test('findings from organization data: inactive by date or never, external admin
   const users: U[] = [
     { id: 'alice', name: 'Alice', profile: { email: 'alice@acme.example', email_visibility: 'visible', account_type: 'atlassian', managed: true, last_active: daysBefore(200) } },
     { id: 'bob', name: 'Bob', profile: { email: 'bob@gmail.example', email_visibility: 'visible', account_type: 'atlassian', managed: false, external: true, last_active: daysBefore(1) } },
-    { id: 'carol', name: 'Carol', profile: { email: 'carol@acme.example', email_visibility: 'hidden by profile visibility', account_type: 'atlassian', managed: true, product_last_active: { 'jira-software': daysBefore(3).slice(0, 10) }, sources: { email: 'organization' } } },
+    {
+      id: 'carol',
+      name: 'Carol',
+      profile: {
+        email: 'carol@acme.example',
+        email_visibility: 'hidden by profile visibility',
+        account_type: 'atlassian',
+        managed: true,
+        product_last_active: { 'jira-software': daysBefore(3).slice(0, 10) },
+        sources: { email: 'organization' },
+      },
+    },
     { id: 'dave', name: 'Dave', status: 'disabled', profile: { email: 'dave@acme.example', email_visibility: 'visible', account_type: 'atlassian', managed: true, suspended: true } },
     { id: 'erin', name: 'Erin', profile: { email: 'erin@acme.example', email_visibility: 'visible', account_type: 'atlassian', managed: true } },
-    { id: 'frank', name: 'Frank', profile: { email: 'frank@acme.example', email_visibility: 'visible', account_type: 'atlassian', claim_status: 'managed', api_token_count: 2, product_access: [{ key: 'jira-software', last_active: daysBefore(10) }] } },
+    {
+      id: 'frank',
+      name: 'Frank',
+      profile: {
+        email: 'frank@acme.example',
+        email_visibility: 'visible',
+        account_type: 'atlassian',
+        claim_status: 'managed',
+        api_token_count: 2,
+        product_access: [{ key: 'jira-software', last_active: daysBefore(10) }],
+      },
+    },
     { id: 'app1', name: 'Deploy bot', profile: { email: '', email_visibility: 'hidden by profile visibility', account_type: 'app', app_type: 'service', managed: false } },
     { id: 'cust', name: 'Customer', profile: { email: 'c@customer.example', email_visibility: 'visible', account_type: 'customer' } },
   ];
-  makeSnapshot(file, users, ['jira-software-users', 'site-admins'], [
-    ...['alice', 'carol', 'dave', 'erin', 'frank'].flatMap(seat),
-    { ent: 'group:site-admins:member', type: 'user', id: 'bob' },
-    { ent: 'group:site-admins:member', type: 'user', id: 'app1' },
-    { ent: 'group:site-admins:member', type: 'user', id: 'cust' },
-  ]);
+  makeSnapshot(
+    file,
+    users,
+    ['jira-software-users', 'site-admins'],
+    [
+      ...['alice', 'carol', 'dave', 'erin', 'frank'].flatMap(seat),
+      { ent: 'group:site-admins:member', type: 'user', id: 'bob' },
+      { ent: 'group:site-admins:member', type: 'user', id: 'app1' },
+      { ent: 'group:site-admins:member', type: 'user', id: 'cust' },
+    ],
+  );
   const db = openSnapshot(file);
   const rv = loadReview(db);
   db.close();
@@ -109,9 +144,12 @@ test('findings from organization data: inactive by date or never, external admin
 test('CSV cells that look like formulas are defused; HTML is escaped', () => {
   const file = join(dir, 'evil.sqlite');
   const evil = '=HYPERLINK("http://x.example","click")';
-  makeSnapshot(file, [{ id: 'u1', name: evil, profile: { email: 'u1@acme.example', email_visibility: 'visible', account_type: 'atlassian' } }], ['</script><script>alert(1)</script>'], [
-    { ent: 'group:</script><script>alert(1)</script>:member', type: 'user', id: 'u1' },
-  ]);
+  makeSnapshot(
+    file,
+    [{ id: 'u1', name: evil, profile: { email: 'u1@acme.example', email_visibility: 'visible', account_type: 'atlassian' } }],
+    ['</script><script>alert(1)</script>'],
+    [{ ent: 'group:</script><script>alert(1)</script>:member', type: 'user', id: 'u1' }],
+  );
   const w = writeReport(file, join(dir, 'evil-report'));
   const rows = parseCsv(readFileSync(w.files.people, 'utf8'));
   expect(rows[1][rows[0].indexOf('name')]).toBe(`'${evil}`);
@@ -124,7 +162,10 @@ test('CSV cells that look like formulas are defused; HTML is escaped', () => {
 test('paths: every route through nested grants, shortest first; direct grants keep theirs', () => {
   const ent = (id: string, type: string, res: string, slug: string) => Entitlement.fromPartial({ id, slug, resource: { id: { resourceType: type, resource: res } } });
   const E = new Map(
-    [ent('group:g:member', 'group', 'g', 'member'), ent('project-role:p:r:assigned', 'project-role', 'p:r', 'assigned'), ent('project:p:participate', 'project', 'p', 'participate')].map((e) => [e.id, e]),
+    [ent('group:g:member', 'group', 'g', 'member'), ent('project-role:p:r:assigned', 'project-role', 'p:r', 'assigned'), ent('project:p:participate', 'project', 'p', 'participate')].map((e) => [
+      e.id,
+      e,
+    ]),
   );
   const grant = (e: string, pt: string, pid: string, annotations: Grant['annotations'] = []) =>
     Grant.fromPartial({ id: `${e}:${pt}:${pid}`, entitlement: E.get(e), principal: { id: { resourceType: pt, resource: pid } }, annotations });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startHarness, Harness } from '../helpers/harness';
-import { TENANT_EPOCH } from '../fake-atlassian';
+import { TENANT_EPOCH } from '../../src/fake-atlassian';
 import { syncSnapshot } from '../../src/review/sync';
 import { writeReport, WrittenReport } from '../../src/review/report';
 import { Browser, findChromium, NO_CHROMIUM, Page } from './helpers/chromium';
@@ -85,7 +85,9 @@ test('people: sort, filter, open a person; projects open too', async () => {
   expect(detail).toContain(someone.products[0].what);
   expect(detail).toContain(someone.roles[0].what);
   // the select filter on account type
-  await page.eval(`(() => { const q = document.querySelector('#host-people input[type=search]'); q.value = ''; q.dispatchEvent(new Event('input')); const s = [...document.querySelectorAll('#host-people select')].find((x) => x.getAttribute('aria-label') === 'Type'); s.value = 'customer'; s.dispatchEvent(new Event('change')); })()`);
+  await page.eval(
+    `(() => { const q = document.querySelector('#host-people input[type=search]'); q.value = ''; q.dispatchEvent(new Event('input')); const s = [...document.querySelectorAll('#host-people select')].find((x) => x.getAttribute('aria-label') === 'Type'); s.value = 'customer'; s.dispatchEvent(new Event('change')); })()`,
+  );
   expect(await rows()).toBe(report.data.people.filter((p) => p.accountType === 'customer').length);
   // projects: a project opens with its roles and people
   await page.eval(`document.querySelector('nav.tabs a[data-tab=projects]').click()`);
@@ -107,7 +109,9 @@ test('takes the screenshot', async () => {
   const docs = join(ROOT, 'docs', 'report-screenshot.png');
   if (process.env.UPDATE_SCREENSHOT === '1' || !existsSync(docs)) copyFileSync(shot, docs);
   // the people tab with a person open, for whoever changes the page (not in docs/)
-  await page.eval(`(() => { document.querySelector('nav.tabs a[data-tab=people]').click(); const s = [...document.querySelectorAll('#host-people select')].find((x) => x.getAttribute('aria-label') === 'Type'); s.value = ''; s.dispatchEvent(new Event('change')); document.querySelectorAll('#people-table tbody tr.main')[1].click(); document.getElementById('tab-people').scrollIntoView(); })()`);
+  await page.eval(
+    `(() => { document.querySelector('nav.tabs a[data-tab=people]').click(); const s = [...document.querySelectorAll('#host-people select')].find((x) => x.getAttribute('aria-label') === 'Type'); s.value = ''; s.dispatchEvent(new Event('change')); document.querySelectorAll('#people-table tbody tr.main')[1].click(); document.getElementById('tab-people').scrollIntoView(); })()`,
+  );
   writeFileSync(join(ROOT, '.tmp', 'report-people.png'), await page.screenshot());
   expect(page.problems).toEqual({ exceptions: [], consoleErrors: [], logErrors: [], externalRequests: [], failedLoads: [] });
 });

@@ -120,7 +120,9 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
   const users = t.users();
   expect(ids('hidden-email')).toEqual(new Set(users.filter((u) => !u.emailVisible).map((u) => u.accountId)));
   expect(ids('inactive-licensed')).toEqual(new Set(users.filter((u) => !t.isActiveInJira(u) && people.get(u.accountId)!.products.length > 0).map((u) => u.accountId)));
-  expect(ids('app-broad-access')).toEqual(new Set(users.filter((u) => u.accountType === 'app' && (people.get(u.accountId)!.admin || people.get(u.accountId)!.projects.length >= 10)).map((u) => u.accountId)));
+  expect(ids('app-broad-access')).toEqual(
+    new Set(users.filter((u) => u.accountType === 'app' && (people.get(u.accountId)!.admin || people.get(u.accountId)!.projects.length >= 10)).map((u) => u.accountId)),
+  );
   expect(ids('external-admin')).toEqual(new Set(users.filter((u) => u.accountType === 'customer' && people.get(u.accountId)!.admin).map((u) => u.accountId)));
   expect(ids('inactive-licensed').size).toBeGreaterThan(0);
   expect(ids('hidden-email').size).toBeGreaterThan(0);
@@ -135,7 +137,12 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
     const row = byId.get(u.accountId)!;
     expect(row[hdr.indexOf('active')]).toBe(String(t.isActiveInJira(u)));
     expect(row[hdr.indexOf('email')]).toBe(u.emailVisible ? u.email : '');
-    expect(row[hdr.indexOf('groups')]).toBe(people.get(u.accountId)!.groups.sort((a, b) => a.localeCompare(b)).join('; '));
+    expect(row[hdr.indexOf('groups')]).toBe(
+      people
+        .get(u.accountId)!
+        .groups.sort((a, b) => a.localeCompare(b))
+        .join('; '),
+    );
   }
   expect(parseCsv(readFileSync(w.files.projects, 'utf8')).length - 1).toBe(truthCounts.projects);
   expect(parseCsv(readFileSync(w.files.findings, 'utf8')).length - 1).toBe(rep.findings.length);
@@ -233,7 +240,7 @@ test('a sync killed midway (twice) and rerun finishes with the same snapshot as 
     mid.close();
     expect(grantsDone).toBeGreaterThanOrEqual(before);
     expect(grantsDone).toBeLessThan(grantsAll); // killed midway, not at the end
-  
+
     // 3. rerun: resumes, finishes
     const r = await cli(['sync', '--connector', h.server.address, '-o', out, '--progress', 'lines']);
     expect({ code: r.code, stderr: r.stderr.includes('resuming sync') }).toEqual({ code: 0, stderr: true });
@@ -333,8 +340,18 @@ test('a diff after provisioning changes shows exactly those changes (data, text,
   const col = (n: string) => rows[0].indexOf(n);
   expect(rows.slice(1).filter((r) => r[col('change')] === 'granted').length).toBe(expectGranted.length);
   expect(rows.slice(1).filter((r) => r[col('change')] === 'revoked').length).toBe(expectRevoked.length);
-  expect(rows.slice(1).filter((r) => r[col('change')] === 'new-account').map((r) => r[col('principal_id')])).toEqual([created.user!.accountId]);
-  expect(rows.slice(1).filter((r) => r[col('change')] === 'removed-account').map((r) => r[col('principal_id')])).toEqual([gone.accountId]);
+  expect(
+    rows
+      .slice(1)
+      .filter((r) => r[col('change')] === 'new-account')
+      .map((r) => r[col('principal_id')]),
+  ).toEqual([created.user!.accountId]);
+  expect(
+    rows
+      .slice(1)
+      .filter((r) => r[col('change')] === 'removed-account')
+      .map((r) => r[col('principal_id')]),
+  ).toEqual([gone.accountId]);
   const text = await cli(['diff', snapA, snapC]);
   expect(text.code).toBe(0);
   expect(text.stdout).toContain(`accounts: 1 new, 1 removed, 0 changed; access: ${expectGranted.length} granted, ${expectRevoked.length} revoked`);

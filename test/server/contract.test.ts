@@ -5,10 +5,7 @@
  */
 import { status as Code, ServiceError, makeGenericClientConstructor, credentials, Metadata } from '@grpc/grpc-js';
 import { startHarness, Harness } from '../helpers/harness';
-import {
-  Capability,
-  ConnectorServiceCleanupRequest,
-} from '../../src/gen/c1/connector/v2/connector';
+import { Capability, ConnectorServiceCleanupRequest } from '../../src/gen/c1/connector/v2/connector';
 import {
   ResourcesServiceListResourcesRequest,
   ResourceTypesServiceListResourceTypesRequest,
@@ -106,10 +103,7 @@ describe('supported RPCs', () => {
     const got = await h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: u.id }));
     expect(got.resource!.id).toEqual(u.id);
     expect(got.resource!.displayName).toBe(u.displayName);
-    await expectCode(
-      h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: 'no-such-account' } })),
-      Code.NOT_FOUND,
-    );
+    await expectCode(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: 'no-such-account' } })), Code.NOT_FOUND);
   });
 
   test('Grant, Revoke and CreateAccount are refused while provisioning is off', async () => {
@@ -188,10 +182,7 @@ describe('malformed requests', () => {
   test('unknown resource type', async () => {
     await expectCode(listResources({ resourceTypeId: 'nope' }), Code.NOT_FOUND, /unknown resource type/);
     await expectCode(h.client.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: 'nope' })), Code.NOT_FOUND);
-    await expectCode(
-      h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: { id: { resourceType: 'nope', resource: '1' } } })),
-      Code.NOT_FOUND,
-    );
+    await expectCode(h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: { id: { resourceType: 'nope', resource: '1' } } })), Code.NOT_FOUND);
   });
 
   test('missing resource in ListEntitlements and ListGrants', async () => {
@@ -213,10 +204,7 @@ describe('malformed requests', () => {
     const big = 'x'.repeat(10 * 1024 * 1024);
     await expectCode(listResources({ resourceTypeId: big }), Code.INVALID_ARGUMENT, /longer than 1024 bytes/);
     await expectCode(listResources({ resourceTypeId: 'user', pageToken: big }), Code.INVALID_ARGUMENT, /1 MiB/);
-    await expectCode(
-      h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: big } })),
-      Code.INVALID_ARGUMENT,
-    );
+    await expectCode(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: big } })), Code.INVALID_ARGUMENT);
   });
 
   test('page_size above the contract limit', async () => {

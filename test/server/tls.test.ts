@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { makePki, TestPki } from '../helpers/certs';
-import { startFakeAtlassian, FakeAtlassian } from '../fake-atlassian';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { fakeConfig } from '../helpers/harness';
 import { parseConnectorConfig } from '../../src/config/schema';
 import { buildConnector } from '../../src/connector/wire';

@@ -1,11 +1,15 @@
 /** A group with 20,000 members (inactive ones included) round-trips through a full sync. */
 import { startHarness, Harness } from '../helpers/harness';
-import { generateTenant } from '../fake-atlassian';
+import { generateTenant } from '../../src/fake-atlassian';
 import { runSync } from '../../src/client/sync';
 
 let h: Harness;
 beforeAll(async () => {
-  const tenant = generateTenant({ tier: 'S', seed: 77, spec: { users: 20000, groups: 12, projects: 2, rolesPerProject: 2, orgOnlyUsers: 0, issuesPerProject: 0, bigGroup: true, avgGroupSize: 10, maxRoleUsers: 2 } });
+  const tenant = generateTenant({
+    tier: 'S',
+    seed: 77,
+    spec: { users: 20000, groups: 12, projects: 2, rolesPerProject: 2, orgOnlyUsers: 0, issuesPerProject: 0, bigGroup: true, avgGroupSize: 10, maxRoleUsers: 2 },
+  });
   h = await startHarness({ fake: { tenant, validate: 'requests' } });
 }, 120000);
 afterAll(async () => h?.stop());

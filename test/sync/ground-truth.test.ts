@@ -5,7 +5,7 @@
  */
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
-import type { Tenant } from '../fake-atlassian';
+import type { Tenant } from '../../src/fake-atlassian';
 import { UserTrait } from '../../src/gen/c1/connector/v2/annotation_trait';
 import { pickAnnotation } from '../../src/connector/annotations';
 import { Status_ResourceStatus } from '../../src/gen/c1/connector/v2/resource';

@@ -82,8 +82,15 @@ describe('GetResource (targeted sync)', () => {
   test('project roles list under their project, with the parent set', async () => {
     const t = h.fake.tenant;
     const p = t.projects()[0];
-    const r = await h.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: p.id } }));
-    expect(r.list.map((x) => x.id!.resource).sort()).toEqual(t.roles().map((ro) => `${p.id}:${ro.id}`).sort());
+    const r = await h.client.resources.listResources(
+      ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: p.id } }),
+    );
+    expect(r.list.map((x) => x.id!.resource).sort()).toEqual(
+      t
+        .roles()
+        .map((ro) => `${p.id}:${ro.id}`)
+        .sort(),
+    );
     for (const x of r.list) expect(x.parentResourceId).toMatchObject({ resourceType: 'project', resource: p.id });
   });
 });

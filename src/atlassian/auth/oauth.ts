@@ -91,7 +91,10 @@ export class OAuthTokenSource implements AuthProvider {
       const onAbort = () => reject(new AbortedError());
       signal?.addEventListener('abort', onAbort, { once: true });
       const timer = deadline
-        ? setTimeout(() => reject(new ConnectorError('unavailable', "the caller's deadline passed while waiting for an OAuth access token", { endpoint: `POST ${this.tokenPath}` })), Math.max(0, deadline.getTime() - Date.now()))
+        ? setTimeout(
+            () => reject(new ConnectorError('unavailable', "the caller's deadline passed while waiting for an OAuth access token", { endpoint: `POST ${this.tokenPath}` })),
+            Math.max(0, deadline.getTime() - Date.now()),
+          )
         : undefined;
       p.then(resolve, reject).finally(() => {
         signal?.removeEventListener('abort', onAbort);

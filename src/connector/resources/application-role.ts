@@ -16,7 +16,7 @@ import { notFound } from '../../errors';
 export const APPLICATION_ROLE = 'application-role';
 export const SEAT = 'assigned';
 
-export const applicationRoleType = resourceType(APPLICATION_ROLE, 'Product Access', 'Access to a Jira product (a licensed seat), held through the product\'s groups', [TRAIT.TRAIT_ROLE]);
+export const applicationRoleType = resourceType(APPLICATION_ROLE, 'Product Access', "Access to a Jira product (a licensed seat), held through the product's groups", [TRAIT.TRAIT_ROLE]);
 
 function groupIds(details: JiraApplicationRole['groupDetails']): string[] {
   return [...new Set((details ?? []).map((g) => g.groupId).filter((x): x is string => !!x))];

@@ -83,7 +83,11 @@ class MemberPrefetch {
       this.order.set(ctx.activeSyncId, o);
       while (this.order.size > 8) this.order.delete(this.order.keys().next().value as string);
     }
-    for (const id of ids) if (!o.index.has(id)) (o.index.set(id, o.ids.length), o.ids.push(id));
+    for (const id of ids) {
+      if (o.index.has(id)) continue;
+      o.index.set(id, o.ids.length);
+      o.ids.push(id);
+    }
   }
 
   private fetch(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUser>> {
@@ -141,7 +145,13 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
       const page = await api.listGroups(startAt, GROUP_PAGE, ctx);
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0 || (page.total !== undefined && page.isLast === undefined && next >= page.total);
-      const dir = org ? await directoryGroupsById(org, page.values.map((g) => g.groupId), ctx) : undefined;
+      const dir = org
+        ? await directoryGroupsById(
+            org,
+            page.values.map((g) => g.groupId),
+            ctx,
+          )
+        : undefined;
       const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
       prefetch.noteGroups(
         page.values.map((g) => g.groupId),
@@ -178,9 +188,7 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
           ctx,
           { siteOnly: true },
         );
-        const items = page.data
-          .filter((u) => (onSite.has(u.accountId) ? !onSiteGroup : u.claimStatus === 'managed'))
-          .map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
+        const items = page.data.filter((u) => (onSite.has(u.accountId) ? !onSiteGroup : u.claimStatus === 'managed')).map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
         return { items, nextPageToken: page.nextCursor ? encodeToken('group-member', { p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
       }
       const startAt = st.s ?? 0;

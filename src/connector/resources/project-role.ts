@@ -52,8 +52,7 @@ export function parseProjectRole(r: Resource | undefined, field: string): { proj
   if (!r?.id || r.id.resourceType !== PROJECT_ROLE) throw invalidInput(`${field} must be a ${PROJECT_ROLE} resource`);
   const pid = profileString(r, 'project_id');
   const roleRaw = (r.profile as Record<string, unknown> | undefined)?.role_id;
-  if (pid && (typeof roleRaw === 'number' || typeof roleRaw === 'string') && Number.isInteger(Number(roleRaw)))
-    return { projectId: pid, roleId: Number(roleRaw) };
+  if (pid && (typeof roleRaw === 'number' || typeof roleRaw === 'string') && Number.isInteger(Number(roleRaw))) return { projectId: pid, roleId: Number(roleRaw) };
   // "<projectId>:<roleId>": project ids are numeric, role ids are integers
   const m = /^(\d+):(\d+)$/.exec(r.id.resource);
   if (!m) throw invalidInput(`${field}.id "${r.id.resource.slice(0, 64)}" is not a project-role id of the form <projectId>:<roleId>`);

@@ -69,9 +69,13 @@ async function membershipRoute(org: OrgApi | undefined, groupId: string, account
   const dir = (await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], limit: 10 }, ctx)).data.find((g) => g.id === groupId);
   if (!dir) return { via: 'jira' };
   if (dir.externalSynced)
-    throw new ConnectorError('cancelled', `group "${dir.name}" is synced from an identity provider (directory ${dir.directoryId ?? 'unknown'}, managed by ${dir.managedBy ?? 'external'}); change its membership in the identity provider`, {
-      reason: 'grant_cancelled',
-    });
+    throw new ConnectorError(
+      'cancelled',
+      `group "${dir.name}" is synced from an identity provider (directory ${dir.directoryId ?? 'unknown'}, managed by ${dir.managedBy ?? 'external'}); change its membership in the identity provider`,
+      {
+        reason: 'grant_cancelled',
+      },
+    );
   if (!dir.directoryId) return { via: 'jira' };
   const inDir = await org.admin.searchDirectoryUsers(org.orgId, dir.directoryId, { accountIds: [accountId], limit: 10 }, ctx);
   return inDir.data.some((u) => u.accountId === accountId) ? { via: 'admin', directoryId: dir.directoryId } : { via: 'jira' };

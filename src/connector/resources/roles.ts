@@ -45,8 +45,7 @@ export function projectRoles(api: JiraApi, lookahead = 2): ProjectRoles {
     return roleCache.get(`${syncKey(ctx)}|${projectId}`, () => api.projectRoleDetails(projectId, NO_CTX));
   };
 
-  const actorsOfOne = (projectId: string, roleId: number, ctx: CallContext) =>
-    actorCache.get(`${syncKey(ctx)}|${projectId}|${roleId}`, () => api.projectRole(projectId, roleId, NO_CTX));
+  const actorsOfOne = (projectId: string, roleId: number, ctx: CallContext) => actorCache.get(`${syncKey(ctx)}|${projectId}|${roleId}`, () => api.projectRole(projectId, roleId, NO_CTX));
 
   function prefetch(projectId: string, ctx: CallContext): void {
     const o = order.get(syncKey(ctx));

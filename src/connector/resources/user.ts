@@ -52,15 +52,36 @@ export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>, f
     profile.managed = facts.managed;
     profile.external = !facts.managed;
     sources.managed = 'organization';
-    if (facts.accountStatus) (profile.org_account_status = facts.accountStatus), (sources.org_account_status = 'organization');
+    if (facts.accountStatus) {
+      profile.org_account_status = facts.accountStatus;
+      sources.org_account_status = 'organization';
+    }
     profile.suspended = facts.suspended;
     sources.suspended = 'organization';
-    if (facts.mfaEnabled !== undefined) (profile.mfa_enabled = facts.mfaEnabled), (sources.mfa_enabled = 'organization');
-    if (facts.addedToOrg) (profile.added_to_org = facts.addedToOrg), (sources.added_to_org = 'organization');
-    if (facts.lastActive) (profile.last_active = facts.lastActive), (sources.last_active = 'organization');
-    if (Object.keys(facts.productLastActive).length) (profile.product_last_active = facts.productLastActive), (sources.product_last_active = 'organization');
-    if (facts.apiTokenCount !== undefined) (profile.api_token_count = facts.apiTokenCount), (sources.api_token_count = 'organization (user management API)');
-    if (facts.managementSource) (profile.management_source = facts.managementSource), (sources.management_source = 'organization');
+    if (facts.mfaEnabled !== undefined) {
+      profile.mfa_enabled = facts.mfaEnabled;
+      sources.mfa_enabled = 'organization';
+    }
+    if (facts.addedToOrg) {
+      profile.added_to_org = facts.addedToOrg;
+      sources.added_to_org = 'organization';
+    }
+    if (facts.lastActive) {
+      profile.last_active = facts.lastActive;
+      sources.last_active = 'organization';
+    }
+    if (Object.keys(facts.productLastActive).length) {
+      profile.product_last_active = facts.productLastActive;
+      sources.product_last_active = 'organization';
+    }
+    if (facts.apiTokenCount !== undefined) {
+      profile.api_token_count = facts.apiTokenCount;
+      sources.api_token_count = 'organization (user management API)';
+    }
+    if (facts.managementSource) {
+      profile.management_source = facts.managementSource;
+      sources.management_source = 'organization';
+    }
   }
   profile.sources = sources;
   const annotations = [
@@ -123,7 +144,13 @@ async function enrich(org: OrgApi, users: JiraUser[], ctx: CallContext): Promise
 }
 
 function fromDirectory(d: { accountId: string; accountType?: string; name?: string; email?: string; accountStatus?: string; status?: string }): JiraUser {
-  return { accountId: d.accountId, accountType: d.accountType ?? 'atlassian', active: (d.accountStatus ?? 'active') === 'active' && d.status !== 'suspended', displayName: d.name, emailAddress: d.email };
+  return {
+    accountId: d.accountId,
+    accountType: d.accountType ?? 'atlassian',
+    active: (d.accountStatus ?? 'active') === 'active' && d.status !== 'suspended',
+    displayName: d.name,
+    emailAddress: d.email,
+  };
 }
 
 function fromV1(v: AdminOrgUser): JiraUser {
@@ -139,8 +166,19 @@ async function listOrgOnly(org: OrgApi, cursor: string | undefined, ctx: CallCon
   const ids = page.data.map((v) => v.account_id);
   const onSite = await directoryUsersById(org, ids, ctx, { siteOnly: true });
   const off = page.data.filter((v) => !onSite.has(v.account_id));
-  const dir = off.length ? await directoryUsersById(org, off.map((v) => v.account_id), ctx, { expand: ['productAccess'] }) : new Map();
-  const tokens = await apiTokenCounts(org, off.map((v) => v.account_id), ctx);
+  const dir = off.length
+    ? await directoryUsersById(
+        org,
+        off.map((v) => v.account_id),
+        ctx,
+        { expand: ['productAccess'] },
+      )
+    : new Map();
+  const tokens = await apiTokenCounts(
+    org,
+    off.map((v) => v.account_id),
+    ctx,
+  );
   const items = off.map((v) => {
     const d = dir.get(v.account_id);
     const facts = orgFacts(d, v);

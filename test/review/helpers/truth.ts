@@ -3,7 +3,7 @@
  * full sync with expansion must show, and per person / per project / findings as the report
  * should compute them. Built from the tenant's own query methods, never from a sync.
  */
-import type { Tenant } from '../../fake-atlassian';
+import type { Tenant } from '../../../src/fake-atlassian';
 
 export interface TenantTruth {
   /** "<entitlementId>|<principalType>:<principalId>" for direct grants */
@@ -105,8 +105,16 @@ export function projectsTruth(t: Tenant): Map<string, ProjectTruth> {
     if (p.leadAccountId) all.add(p.leadAccountId);
     for (const r of t.projectRoles(p.id)) {
       const a = t.roleActors(p.id, r.id);
-      for (const u of a.users) (all.add(u), direct.add(u));
-      for (const g of a.groups) for (const m of t.groupMembers(g)) if (site.has(m)) (all.add(m), viaGroup.add(m));
+      for (const u of a.users) {
+        all.add(u);
+        direct.add(u);
+      }
+      for (const g of a.groups)
+        for (const m of t.groupMembers(g)) {
+          if (!site.has(m)) continue;
+          all.add(m);
+          viaGroup.add(m);
+        }
     }
     const inactive = [...all].filter((a) => {
       const u = t.user(a);

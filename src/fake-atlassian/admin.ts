@@ -73,8 +73,12 @@ function v1ProductAccess(ctx: Ctx, u: TenantUser): J[] {
 
 function v1User(ctx: Ctx, u: TenantUser): J {
   const out: J = {
-    account_id: u.accountId, account_type: u.accountType, account_status: u.accountStatus, name: u.displayName,
-    picture: avatarUrls(u.displayName)['48x48'], email: u.email,
+    account_id: u.accountId,
+    account_type: u.accountType,
+    account_status: u.accountStatus,
+    name: u.displayName,
+    picture: avatarUrls(u.displayName)['48x48'],
+    email: u.email,
     access_billable: u.inJira && ctx.s.tenant.isActiveInJira(u) && ctx.s.tenant.userProducts(u.accountId).length > 0,
   };
   if (u.lastActive) out.last_active = u.lastActive;
@@ -107,8 +111,14 @@ function v2Status(ctx: Ctx, u: TenantUser): string {
 function v2User(ctx: Ctx, u: TenantUser, expand: Set<string>, directoryId: string): J {
   const t = ctx.s.tenant;
   const out: J = {
-    accountId: u.accountId, accountType: u.accountType, status: v2Status(ctx, u), accountStatus: u.accountStatus,
-    membershipStatus: u.suspended ? 'suspended' : 'active', addedToOrg: u.addedToOrg, name: u.displayName, nickname: u.nickname,
+    accountId: u.accountId,
+    accountType: u.accountType,
+    status: v2Status(ctx, u),
+    accountStatus: u.accountStatus,
+    membershipStatus: u.suspended ? 'suspended' : 'active',
+    addedToOrg: u.addedToOrg,
+    name: u.displayName,
+    nickname: u.nickname,
   };
   if (u.claimStatus === 'managed' || u.emailVisible) out.email = u.email;
   out.emailVerified = true;
@@ -143,9 +153,13 @@ const PROTECTED_GROUPS = new Set(['site-admins', 'jira-administrators', 'jira-so
 function v2Group(ctx: Ctx, g: TenantGroup, counts: { users?: boolean; resources?: boolean }): J {
   const t = ctx.s.tenant;
   const out: J = {
-    id: g.groupId, name: g.name, description: g.description, directoryId: g.directoryId as string,
+    id: g.groupId,
+    name: g.name,
+    description: g.description,
+    directoryId: g.directoryId as string,
     managementAccess: { deletable: !g.externalSynced && !PROTECTED_GROUPS.has(g.name), modifiable: !g.externalSynced, readable: true },
-    externalSynced: g.externalSynced, managedBy: g.managedBy,
+    externalSynced: g.externalSynced,
+    managedBy: g.managedBy,
   };
   if (counts.users || counts.resources) {
     const c: J = {};
@@ -203,34 +217,53 @@ function listUsers(ctx: Ctx, dir: string, input: UserFilters & { cursor?: string
   let users: readonly TenantUser[] = t.directoryUsersView(dir);
   const site = siteResourceIds(ctx);
   const sets = {
-    acc: f.accountIds && new Set(f.accountIds), dirs: f.directoryIds && new Set(f.directoryIds), st: f.status && new Set(f.status),
-    as: f.accountStatus && new Set(f.accountStatus), ms: f.membershipStatus && new Set(f.membershipStatus),
-    dom: f.emailDomains && new Set(f.emailDomains.map((d) => d.toLowerCase().replace(/^@/, ''))), em: f.emails && new Set(f.emails.map((e) => e.toLowerCase())),
+    acc: f.accountIds && new Set(f.accountIds),
+    dirs: f.directoryIds && new Set(f.directoryIds),
+    st: f.status && new Set(f.status),
+    as: f.accountStatus && new Set(f.accountStatus),
+    ms: f.membershipStatus && new Set(f.membershipStatus),
+    dom: f.emailDomains && new Set(f.emailDomains.map((d) => d.toLowerCase().replace(/^@/, ''))),
+    em: f.emails && new Set(f.emails.map((e) => e.toLowerCase())),
     roles: f.roleIds && new Set(f.roleIds),
   };
   const groupIdx = f.groupIds?.map((id) => t.group(id)).filter((g): g is TenantGroup => !!g);
   const term = f.searchTerm?.toLowerCase();
-  const anyFilter = ['accountIds', 'directoryIds', 'resourceIds', 'groupIds', 'mfaEnabled', 'claimStatus', 'status', 'accountStatus', 'membershipStatus', 'emailDomains', 'emails', 'roleIds', 'searchTerm'].some((k) => (f as Record<string, unknown>)[k] !== undefined);
-  if (anyFilter) users = users.filter((u) => {
-    if (sets.acc && !sets.acc.has(u.accountId)) return false;
-    if (sets.dirs && !sets.dirs.has(u.directoryId as string)) return false;
-    if (f.resourceIds) {
-      const onSite = u.inJira && f.resourceIds.some((r) => site.has(r));
-      const onWiki = u.directoryId === t.directoriesList[1].directoryId && f.resourceIds.some((r) => r === t.workspacesList[1].id);
-      if (!onSite && !onWiki) return false;
-    }
-    if (groupIdx && !groupIdx.some((g) => t.isGroupMember(g.groupId, u.accountId))) return false;
-    if (f.mfaEnabled !== undefined && (u.claimStatus !== 'managed' || u.mfaEnabled !== f.mfaEnabled)) return false;
-    if (f.claimStatus && u.claimStatus !== f.claimStatus) return false;
-    if (sets.st && !sets.st.has(v2Status(ctx, u))) return false;
-    if (sets.as && !sets.as.has(u.accountStatus)) return false;
-    if (sets.ms && !sets.ms.has(u.suspended ? 'suspended' : 'active')) return false;
-    if (sets.dom && !sets.dom.has(u.email.split('@')[1].toLowerCase())) return false;
-    if (sets.em && !sets.em.has(u.email.toLowerCase())) return false;
-    if (sets.roles && !platformRoles(ctx, u).some((r) => sets.roles?.has(r))) return false;
-    if (term && !(u.nickname.toLowerCase().includes(term) || u.email.toLowerCase().includes(term) || u.displayName.toLowerCase().includes(term))) return false;
-    return true;
-  });
+  const anyFilter = [
+    'accountIds',
+    'directoryIds',
+    'resourceIds',
+    'groupIds',
+    'mfaEnabled',
+    'claimStatus',
+    'status',
+    'accountStatus',
+    'membershipStatus',
+    'emailDomains',
+    'emails',
+    'roleIds',
+    'searchTerm',
+  ].some((k) => (f as Record<string, unknown>)[k] !== undefined);
+  if (anyFilter)
+    users = users.filter((u) => {
+      if (sets.acc && !sets.acc.has(u.accountId)) return false;
+      if (sets.dirs && !sets.dirs.has(u.directoryId as string)) return false;
+      if (f.resourceIds) {
+        const onSite = u.inJira && f.resourceIds.some((r) => site.has(r));
+        const onWiki = u.directoryId === t.directoriesList[1].directoryId && f.resourceIds.some((r) => r === t.workspacesList[1].id);
+        if (!onSite && !onWiki) return false;
+      }
+      if (groupIdx && !groupIdx.some((g) => t.isGroupMember(g.groupId, u.accountId))) return false;
+      if (f.mfaEnabled !== undefined && (u.claimStatus !== 'managed' || u.mfaEnabled !== f.mfaEnabled)) return false;
+      if (f.claimStatus && u.claimStatus !== f.claimStatus) return false;
+      if (sets.st && !sets.st.has(v2Status(ctx, u))) return false;
+      if (sets.as && !sets.as.has(u.accountStatus)) return false;
+      if (sets.ms && !sets.ms.has(u.suspended ? 'suspended' : 'active')) return false;
+      if (sets.dom && !sets.dom.has(u.email.split('@')[1].toLowerCase())) return false;
+      if (sets.em && !sets.em.has(u.email.toLowerCase())) return false;
+      if (sets.roles && !platformRoles(ctx, u).some((r) => sets.roles?.has(r))) return false;
+      if (term && !(u.nickname.toLowerCase().includes(term) || u.email.toLowerCase().includes(term) || u.displayName.toLowerCase().includes(term))) return false;
+      return true;
+    });
   if (f.sortBy?.length) {
     const desc = f.sortBy[0].direction === 'desc';
     users = users.slice().sort((a, b) => (a.nickname < b.nickname ? -1 : a.nickname > b.nickname ? 1 : 0) * (desc ? -1 : 1));
@@ -323,7 +356,10 @@ const ORG = '/v1/orgs/{orgId}';
 
 export const ADMIN_ROUTES: AdminRoute[] = [
   {
-    method: 'GET', path: '/admin/v1/orgs', doc: 'admin-organization', docPath: '/v1/orgs',
+    method: 'GET',
+    path: '/admin/v1/orgs',
+    doc: 'admin-organization',
+    docPath: '/v1/orgs',
     handler: (ctx) => {
       const t = ctx.s.tenant;
       if (ctx.q.cursor !== undefined && !decodeCursor(ctx.q.cursor as string, 'v1orgs')) return badCursor();
@@ -334,11 +370,17 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/admin/v1/orgs/{orgId}', doc: 'admin-organization', docPath: ORG,
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}',
+    doc: 'admin-organization',
+    docPath: ORG,
     handler: (ctx) => orgCheck(ctx) ?? { status: 200, body: { data: orgModel(ctx) } },
   },
   {
-    method: 'GET', path: '/admin/v1/orgs/{orgId}/users', doc: 'admin-organization', docPath: `${ORG}/users`,
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/users',
+    doc: 'admin-organization',
+    docPath: `${ORG}/users`,
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -360,8 +402,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates', doc: 'admin-organization',
-    docPath: `${ORG}/directory/users/{accountId}/last-active-dates`, operationId: 'getUserLastActiveDates',
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates',
+    doc: 'admin-organization',
+    docPath: `${ORG}/directory/users/{accountId}/last-active-dates`,
+    operationId: 'getUserLastActiveDates',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -371,26 +416,30 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       return { status: 200, body: { data: d, links: {} } };
     },
   },
-  ...(['suspend', 'restore'] as const).map(
-    (action): AdminRoute => ({
-      method: 'POST', path: `/admin/v1/orgs/{orgId}/directory/users/{accountId}/${action}-access`, doc: 'admin-organization',
-      docPath: `${ORG}/directory/users/{accountId}/${action}-access`, operationId: action === 'suspend' ? 'suspendUserAccess' : 'restoreUserAccess',
-      handler: (ctx) => {
-        const err = orgCheck(ctx);
-        if (err) return err;
-        const id = ctx.params.accountId;
-        const t = ctx.s.tenant;
-        const u = t.user(id);
-        if (!u || u.directoryId === null) return userNotFound(id);
-        if (action === 'suspend') t.suspendUser(id);
-        else t.restoreUser(id);
-        return { status: 200, body: { message: `Access to organization ${t.orgId} was ${action === 'suspend' ? 'suspended' : 'restored'} for user ${id}` } };
-      },
-    }),
-  ),
+  ...(['suspend', 'restore'] as const).map((action): AdminRoute => ({
+    method: 'POST',
+    path: `/admin/v1/orgs/{orgId}/directory/users/{accountId}/${action}-access`,
+    doc: 'admin-organization',
+    docPath: `${ORG}/directory/users/{accountId}/${action}-access`,
+    operationId: action === 'suspend' ? 'suspendUserAccess' : 'restoreUserAccess',
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const id = ctx.params.accountId;
+      const t = ctx.s.tenant;
+      const u = t.user(id);
+      if (!u || u.directoryId === null) return userNotFound(id);
+      if (action === 'suspend') t.suspendUser(id);
+      else t.restoreUser(id);
+      return { status: 200, body: { message: `Access to organization ${t.orgId} was ${action === 'suspend' ? 'suspended' : 'restored'} for user ${id}` } };
+    },
+  })),
   {
-    method: 'POST', path: '/admin/v1/orgs/{orgId}/directory/groups/{groupId}/memberships', doc: 'admin-organization',
-    docPath: `${ORG}/directory/groups/{groupId}/memberships`, operationId: 'addUserToGroup',
+    method: 'POST',
+    path: '/admin/v1/orgs/{orgId}/directory/groups/{groupId}/memberships',
+    doc: 'admin-organization',
+    docPath: `${ORG}/directory/groups/{groupId}/memberships`,
+    operationId: 'addUserToGroup',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -401,8 +450,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'DELETE', path: '/admin/v1/orgs/{orgId}/directory/groups/{groupId}/memberships/{accountId}', doc: 'admin-organization',
-    docPath: `${ORG}/directory/groups/{groupId}/memberships/{accountId}`, operationId: 'removeUserFromGroup',
+    method: 'DELETE',
+    path: '/admin/v1/orgs/{orgId}/directory/groups/{groupId}/memberships/{accountId}',
+    doc: 'admin-organization',
+    docPath: `${ORG}/directory/groups/{groupId}/memberships/{accountId}`,
+    operationId: 'removeUserFromGroup',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -412,7 +464,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'POST', path: '/admin/v2/orgs/{orgId}/workspaces', doc: 'admin-organization', docPath: '/v2/orgs/{orgId}/workspaces',
+    method: 'POST',
+    path: '/admin/v2/orgs/{orgId}/workspaces',
+    doc: 'admin-organization',
+    docPath: '/v2/orgs/{orgId}/workspaces',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -432,12 +487,26 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       const links: J = { self: `${ctx.s.apiUrl}/admin/v2/orgs/${t.orgId}/workspaces` };
       if (offset + page.length < all.length) links.next = encodeCursor({ k: 'ws', o: offset + limit, l: limit });
       const data = page.map((w) => ({
-        id: w.id, type: 'workspace',
+        id: w.id,
+        type: 'workspace',
         attributes: {
-          name: w.name, typeKey: w.typeKey, type: w.type, owner: t.orgId, status: 'online', statusDetails: [], icons: {}, avatars: {}, labels: [],
-          usage: w.typeKey === 'jira' ? t.users().length : t.directoryUsers(w.directoryId).length, capacity: null,
-          createdAt: '2023-04-01T10:00:00.000Z', createdBy: t.adminAccountId, updatedAt: '2026-05-01T10:00:00.000Z',
-          hostUrl: w.hostUrl ?? ctx.s.siteUrl, realm: 'us', regions: ['us-east-1'],
+          name: w.name,
+          typeKey: w.typeKey,
+          type: w.type,
+          owner: t.orgId,
+          status: 'online',
+          statusDetails: [],
+          icons: {},
+          avatars: {},
+          labels: [],
+          usage: w.typeKey === 'jira' ? t.users().length : t.directoryUsers(w.directoryId).length,
+          capacity: null,
+          createdAt: '2023-04-01T10:00:00.000Z',
+          createdBy: t.adminAccountId,
+          updatedAt: '2026-05-01T10:00:00.000Z',
+          hostUrl: w.hostUrl ?? ctx.s.siteUrl,
+          realm: 'us',
+          regions: ['us-east-1'],
         },
         links: { self: `${ctx.s.apiUrl}/admin/v2/orgs/${t.orgId}/workspaces/${encodeURIComponent(w.id)}` },
       }));
@@ -446,7 +515,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
   },
   // ---- v2 directory API (hand-written schemas; atlassian-api.md §4.2) ----
   {
-    method: 'GET', path: '/admin/v2/orgs/{orgId}/directories', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -473,7 +545,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -483,7 +558,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'POST', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search',
+    method: 'POST',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/search',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -493,7 +571,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -504,25 +585,28 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       return { status: 200, body: { data: v2User(ctx, u, new Set(['counts.resources']), dir as string) } };
     },
   },
-  ...(['suspend', 'restore'] as const).map(
-    (action): AdminRoute => ({
-      method: 'POST', path: `/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/${action}`, doc: 'fake-handwritten',
-      docPath: `/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/${action}`,
-      handler: (ctx) => {
-        const err = orgCheck(ctx);
-        if (err) return err;
-        const { dir, error } = directoryParam(ctx, false);
-        if (error) return error;
-        const u = directoryUser(ctx, dir as string, ctx.params.accountId);
-        if (!u) return userNotFound(ctx.params.accountId);
-        if (action === 'suspend') ctx.s.tenant.suspendUser(u.accountId);
-        else ctx.s.tenant.restoreUser(u.accountId);
-        return { status: 204 };
-      },
-    }),
-  ),
+  ...(['suspend', 'restore'] as const).map((action): AdminRoute => ({
+    method: 'POST',
+    path: `/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/${action}`,
+    doc: 'fake-handwritten',
+    docPath: `/admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/${action}`,
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const { dir, error } = directoryParam(ctx, false);
+      if (error) return error;
+      const u = directoryUser(ctx, dir as string, ctx.params.accountId);
+      if (!u) return userNotFound(ctx.params.accountId);
+      if (action === 'suspend') ctx.s.tenant.suspendUser(u.accountId);
+      else ctx.s.tenant.restoreUser(u.accountId);
+      return { status: 204 };
+    },
+  })),
   {
-    method: 'GET', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -532,7 +616,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'POST', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search',
+    method: 'POST',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -542,7 +629,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'GET', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}',
+    method: 'GET',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -554,7 +644,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'POST', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships',
+    method: 'POST',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -565,7 +658,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'DELETE', path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}', doc: 'fake-handwritten', docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}',
+    method: 'DELETE',
+    path: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}',
+    doc: 'fake-handwritten',
+    docPath: '/admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}',
     handler: (ctx) => {
       const err = orgCheck(ctx);
       if (err) return err;
@@ -577,7 +673,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
   },
   // ---- user management API (admin-user-management.openapi.json) ----
   {
-    method: 'GET', path: '/users/{account_id}/manage/api-tokens', doc: 'admin-user-management', docPath: '/users/{account_id}/manage/api-tokens', operationId: 'getApiTokens',
+    method: 'GET',
+    path: '/users/{account_id}/manage/api-tokens',
+    doc: 'admin-user-management',
+    docPath: '/users/{account_id}/manage/api-tokens',
+    operationId: 'getApiTokens',
     handler: (ctx) => {
       const t = ctx.s.tenant;
       const u = t.user(ctx.params.account_id);
@@ -587,7 +687,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
     },
   },
   {
-    method: 'DELETE', path: '/users/{account_id}/manage/api-tokens/{tokenId}', doc: 'admin-user-management', docPath: '/users/{account_id}/manage/api-tokens/{tokenId}', operationId: 'deleteApiToken',
+    method: 'DELETE',
+    path: '/users/{account_id}/manage/api-tokens/{tokenId}',
+    doc: 'admin-user-management',
+    docPath: '/users/{account_id}/manage/api-tokens/{tokenId}',
+    operationId: 'deleteApiToken',
     handler: (ctx) => {
       const t = ctx.s.tenant;
       const u = t.user(ctx.params.account_id);
@@ -602,7 +706,9 @@ function orgModel(ctx: Ctx): J {
   const t = ctx.s.tenant;
   const base = `${ctx.s.apiUrl}/admin/v1/orgs/${t.orgId}`;
   return {
-    id: t.orgId, type: 'orgs', attributes: { name: t.orgName },
+    id: t.orgId,
+    type: 'orgs',
+    attributes: { name: t.orgName },
     relationships: { domains: { links: { related: `${base}/domains` } }, users: { links: { related: `${base}/users` } } },
     links: { self: base },
   };

@@ -99,9 +99,13 @@ export class FaultController {
   add(rule: FaultRule): string {
     const id = `fault-${++this.seq}`;
     this.rules.push({
-      id, rule, buckets: new Map(),
-      statusLeft: rule.status?.count ?? Infinity, resetLeft: rule.reset?.count ?? Infinity,
-      truncateLeft: rule.truncate?.count ?? Infinity, slowLeft: rule.slowBody?.count ?? Infinity,
+      id,
+      rule,
+      buckets: new Map(),
+      statusLeft: rule.status?.count ?? Infinity,
+      resetLeft: rule.reset?.count ?? Infinity,
+      truncateLeft: rule.truncate?.count ?? Infinity,
+      slowLeft: rule.slowBody?.count ?? Infinity,
     });
     return id;
   }

@@ -16,14 +16,38 @@ import { FakeAtlassianServer, type FakeAtlassianOptions, type ServedEndpoint, ty
 import type { RequestStats } from './stats';
 import type { Tenant } from './tenant';
 
-export type { Tier, TierSpec, TenantUser, TenantGroup, TenantProject, TenantRole, ApplicationRoleDef, Directory, JiraPermissions, RoleActorsView, TenantIssue, Workspace, MutationResult } from './tenant';
+export type {
+  Tier,
+  TierSpec,
+  TenantUser,
+  TenantGroup,
+  TenantProject,
+  TenantRole,
+  ApplicationRoleDef,
+  Directory,
+  JiraPermissions,
+  RoleActorsView,
+  TenantIssue,
+  Workspace,
+  MutationResult,
+} from './tenant';
 export { Tenant, generateTenant, TIERS, MANAGED_DOMAINS, TENANT_EPOCH } from './tenant';
-export type { FakeCredentials, MintOptions, OrgKeyMintOptions, BasicCredential, ServiceAccountCredential, AccessTokenCredential, OAuthClientCredential, ThreeLoCredential, OrgApiKeyCredential } from './auth';
+export type {
+  FakeCredentials,
+  MintOptions,
+  OrgKeyMintOptions,
+  BasicCredential,
+  ServiceAccountCredential,
+  AccessTokenCredential,
+  OAuthClientCredential,
+  ThreeLoCredential,
+  OrgApiKeyCredential,
+} from './auth';
 export { FaultController } from './faults';
 export type { FaultRule, FaultMatch, RateLimitSpec, RequestInfo } from './faults';
 export { RequestStats } from './stats';
 export type { FakeAtlassianOptions, ValidationIssue, ServedEndpoint } from './server';
-export { DOC_PATCHES, resolveSpecDir } from './openapi';
+export { resolveSpecDir } from './openapi';
 
 export interface FakeAtlassian {
   /** http://127.0.0.1:<port> — serves /rest/api/3/... (basic auth + classic token) and /_edge/tenant_info */

@@ -1,8 +1,8 @@
 /**
  * Benchmark of the fake Atlassian Cloud.
  *
- *   npx tsc -p tsconfig.json            # (emits dist/ even if other parts of the repo have type errors)
- *   node --expose-gc dist/test/fake-atlassian/bench.js [--tier L] [--seed 1] [--duration 10] [--concurrency 16] [--validate all]
+ *   npm run build && npm run build:dev
+ *   node --expose-gc dist/bench/fake-atlassian.js [--tier L] [--seed 1] [--duration 10] [--concurrency 16] [--validate all]
  *
  * 1. Generates the tier (default L) and reports generation time, heap growth and RSS.
  * 2. Serves it from this process (validation 'all', no latency injection) and drives it from a
@@ -13,7 +13,7 @@
  */
 import { fork } from 'node:child_process';
 import * as http from 'node:http';
-import { startFakeAtlassian, Tenant, type Tier } from './index';
+import { startFakeAtlassian, Tenant, type Tier } from '../src/fake-atlassian';
 
 interface Args {
   tier: Tier;
@@ -28,13 +28,32 @@ function parse(argv: string[]): Args & { role?: string } {
   for (let i = 0; i < argv.length; i++) {
     const v = argv[i + 1];
     switch (argv[i]) {
-      case '--tier': a.tier = v.toUpperCase() as Tier; i++; break;
-      case '--seed': a.seed = Number(v); i++; break;
-      case '--duration': a.duration = Number(v); i++; break;
-      case '--concurrency': a.concurrency = Number(v); i++; break;
-      case '--validate': a.validate = v as Args['validate']; i++; break;
-      case '--role': a.role = v; i++; break;
-      default: break;
+      case '--tier':
+        a.tier = v.toUpperCase() as Tier;
+        i++;
+        break;
+      case '--seed':
+        a.seed = Number(v);
+        i++;
+        break;
+      case '--duration':
+        a.duration = Number(v);
+        i++;
+        break;
+      case '--concurrency':
+        a.concurrency = Number(v);
+        i++;
+        break;
+      case '--validate':
+        a.validate = v as Args['validate'];
+        i++;
+        break;
+      case '--role':
+        a.role = v;
+        i++;
+        break;
+      default:
+        break;
     }
   }
   return a;
@@ -70,7 +89,14 @@ async function runLoad(plan: LoadPlan): Promise<LoadResult> {
       const u = plan.urls[next++ % plan.urls.length];
       const start = performance.now();
       const req = http.request(
-        { host: '127.0.0.1', port: plan.port, path: u.path, method: u.method ?? 'GET', agent, headers: { Authorization: u.auth, Accept: 'application/json', ...(u.body ? { 'Content-Type': 'application/json' } : {}) } },
+        {
+          host: '127.0.0.1',
+          port: plan.port,
+          path: u.path,
+          method: u.method ?? 'GET',
+          agent,
+          headers: { Authorization: u.auth, Accept: 'application/json', ...(u.body ? { 'Content-Type': 'application/json' } : {}) },
+        },
         (r) => {
           let n = 0;
           r.on('data', (c: Buffer) => (n += c.length));
@@ -161,7 +187,9 @@ async function main(): Promise<void> {
   gc?.();
   const mem = process.memoryUsage();
   const summary = tenant.summary();
-  process.stdout.write(`Tier ${args.tier} (seed ${args.seed}) generated in ${genMs.toFixed(0)} ms; tenant heap ${mem.heapUsed - heap0 > 0 ? mb(mem.heapUsed - heap0) : '?'}${gc ? '' : ' (run with --expose-gc for an exact figure)'}; process RSS ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)}\n`);
+  process.stdout.write(
+    `Tier ${args.tier} (seed ${args.seed}) generated in ${genMs.toFixed(0)} ms; tenant heap ${mem.heapUsed - heap0 > 0 ? mb(mem.heapUsed - heap0) : '?'}${gc ? '' : ' (run with --expose-gc for an exact figure)'}; process RSS ${mb(mem.rss)}, heap used ${mb(mem.heapUsed)}\n`,
+  );
   process.stdout.write(`  ${JSON.stringify(summary)}\n`);
 
   const t1 = performance.now();

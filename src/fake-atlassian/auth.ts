@@ -14,15 +14,7 @@
 import { Rng } from './rng';
 import type { JiraPermissions, Tenant, TenantUser } from './tenant';
 
-export type CredentialKind =
-  | 'classic-token'
-  | 'scoped-token'
-  | 'service-account-token'
-  | 'access-token'
-  | 'refresh-token'
-  | 'authorization-code'
-  | 'oauth-client'
-  | 'org-api-key';
+export type CredentialKind = 'classic-token' | 'scoped-token' | 'service-account-token' | 'access-token' | 'refresh-token' | 'authorization-code' | 'oauth-client' | 'org-api-key';
 
 export interface MintOptions {
   /** Principal (defaults: the site admin, or the service account for service-account kinds). */
@@ -195,7 +187,6 @@ export class CredentialStore {
   ) {
     this.rng = new Rng((tenant.seed * 31) ^ 0xc0ffee);
     this.accessTokenTtlSec = opts.accessTokenTtlSec ?? 3600;
-    const self = this;
     const admin = this.mintBasic('classic-token', { label: 'site admin classic token' });
     const scoped = this.mintBasic('scoped-token', { label: 'site admin scoped token' });
     const svc = this.mintBasic('service-account-token', { label: 'service account scoped token' }) as ServiceAccountCredential;
@@ -203,17 +194,25 @@ export class CredentialStore {
     const threeLO = this.mint3LO({ label: '3LO app' });
     const orgApiKey = this.mintOrgKey({ label: 'org API key' });
     this.view = {
-      admin, adminEmail: admin.email, classicToken: admin.token, scoped, serviceAccount: svc, oauthClient, threeLO, orgApiKey,
-      fullJiraScopes: [...fullJiraScopes], fullAdminScopes: [...fullAdminScopes],
-      mintClassicToken: (o) => self.mintBasic('classic-token', o),
-      mintScopedToken: (o) => self.mintBasic('scoped-token', o),
-      mintServiceAccountToken: (o) => self.mintBasic('service-account-token', o) as ServiceAccountCredential,
-      mintAccessToken: (o) => self.mintAccess(o ?? {}),
-      mintOAuthClient: (o) => self.mintClient('client_credentials', o ?? {}),
-      mint3LO: (o) => self.mint3LO(o ?? {}),
-      mintAuthorizationCode: (clientId, o) => self.mintCode(clientId, o ?? {}),
-      mintOrgApiKey: (o) => self.mintOrgKey(o ?? {}),
-      revoke: (secret) => self.revoke(secret),
+      admin,
+      adminEmail: admin.email,
+      classicToken: admin.token,
+      scoped,
+      serviceAccount: svc,
+      oauthClient,
+      threeLO,
+      orgApiKey,
+      fullJiraScopes: [...fullJiraScopes],
+      fullAdminScopes: [...fullAdminScopes],
+      mintClassicToken: (o) => this.mintBasic('classic-token', o),
+      mintScopedToken: (o) => this.mintBasic('scoped-token', o),
+      mintServiceAccountToken: (o) => this.mintBasic('service-account-token', o) as ServiceAccountCredential,
+      mintAccessToken: (o) => this.mintAccess(o ?? {}),
+      mintOAuthClient: (o) => this.mintClient('client_credentials', o ?? {}),
+      mint3LO: (o) => this.mint3LO(o ?? {}),
+      mintAuthorizationCode: (clientId, o) => this.mintCode(clientId, o ?? {}),
+      mintOrgApiKey: (o) => this.mintOrgKey(o ?? {}),
+      revoke: (secret) => this.revoke(secret),
       basic: (email, token) => `Basic ${Buffer.from(`${email}:${token}`).toString('base64')}`,
     };
   }
@@ -242,11 +241,23 @@ export class CredentialStore {
     const scopes = kind === 'classic-token' ? null : [...(opts.scopes ?? this.fullJiraScopes)];
     const token = this.secret('ATATT3xFfGF0', 180);
     const rec = this.store({
-      kind, secret: token, email: user.email, accountId, scopes, expiresAt: this.expiry(opts, null), revoked: false,
-      permissions: opts.permissions, label: opts.label ?? kind,
+      kind,
+      secret: token,
+      email: user.email,
+      accountId,
+      scopes,
+      expiresAt: this.expiry(opts, null),
+      revoked: false,
+      permissions: opts.permissions,
+      label: opts.label ?? kind,
     });
     const cred: BasicCredential = {
-      kind, email: user.email, token, accountId, scopes, authorization: `Basic ${Buffer.from(`${user.email}:${token}`).toString('base64')}`,
+      kind,
+      email: user.email,
+      token,
+      accountId,
+      scopes,
+      authorization: `Basic ${Buffer.from(`${user.email}:${token}`).toString('base64')}`,
       expiresAt: rec.expiresAt === null ? null : new Date(rec.expiresAt).toISOString(),
     };
     if (kind === 'service-account-token') (cred as ServiceAccountCredential).bearerAuthorization = `Bearer ${token}`;
@@ -258,8 +269,15 @@ export class CredentialStore {
     const scopes = [...(opts.scopes ?? this.fullJiraScopes)];
     const token = this.secret('eyJraWQiOiJmYWtlLWF0bGFzc2lhbiJ9.', 160);
     const rec = this.store({
-      kind: 'access-token', secret: token, accountId, scopes, expiresAt: this.expiry(opts, this.accessTokenTtlSec), revoked: false,
-      permissions: opts.permissions, label: opts.label ?? 'access token', clientId: opts.clientId,
+      kind: 'access-token',
+      secret: token,
+      accountId,
+      scopes,
+      expiresAt: this.expiry(opts, this.accessTokenTtlSec),
+      revoked: false,
+      permissions: opts.permissions,
+      label: opts.label ?? 'access token',
+      clientId: opts.clientId,
     });
     return { kind: 'access-token', accessToken: token, accountId, scopes, authorization: `Bearer ${token}`, expiresAt: new Date(rec.expiresAt as number).toISOString() };
   }
@@ -270,8 +288,18 @@ export class CredentialStore {
     const clientId = this.secret('', 32);
     const clientSecret = this.secret('ATOA', 60);
     const rec: CredRecord = {
-      id: ++this.seq, kind: 'oauth-client', secret: clientSecret, clientId, clientSecret, accountId, scopes, grant,
-      expiresAt: this.expiry(opts, null), revoked: false, permissions: opts.permissions, label: opts.label ?? `oauth client (${grant})`,
+      id: ++this.seq,
+      kind: 'oauth-client',
+      secret: clientSecret,
+      clientId,
+      clientSecret,
+      accountId,
+      scopes,
+      grant,
+      expiresAt: this.expiry(opts, null),
+      revoked: false,
+      permissions: opts.permissions,
+      label: opts.label ?? `oauth client (${grant})`,
     };
     this.clients.set(clientId, rec);
     this.bySecret.set(clientSecret, rec);
@@ -287,8 +315,15 @@ export class CredentialStore {
   private issueRefresh(client: CredRecord, scopes: string[]): string {
     const token = this.secret('eyJyZWZyZXNoIjoiZmFrZSJ9.', 120);
     this.store({
-      kind: 'refresh-token', secret: token, accountId: client.accountId, scopes, expiresAt: Date.now() + 90 * 86_400_000, revoked: false,
-      permissions: client.permissions, label: 'refresh token', clientId: client.clientId,
+      kind: 'refresh-token',
+      secret: token,
+      accountId: client.accountId,
+      scopes,
+      expiresAt: Date.now() + 90 * 86_400_000,
+      revoked: false,
+      permissions: client.permissions,
+      label: 'refresh token',
+      clientId: client.clientId,
     });
     return token;
   }
@@ -298,8 +333,15 @@ export class CredentialStore {
     if (!client || client.grant !== 'authorization_code') throw new Error(`fake-atlassian: ${clientId} is not a 3LO client`);
     const code = this.secret('code-', 40);
     this.store({
-      kind: 'authorization-code', secret: code, accountId: client.accountId, scopes: client.scopes, expiresAt: this.expiry(opts, 600),
-      revoked: false, label: 'authorization code', clientId, redirectUri: opts.redirectUri,
+      kind: 'authorization-code',
+      secret: code,
+      accountId: client.accountId,
+      scopes: client.scopes,
+      expiresAt: this.expiry(opts, 600),
+      revoked: false,
+      label: 'authorization code',
+      clientId,
+      redirectUri: opts.redirectUri,
     });
     return code;
   }
@@ -308,8 +350,14 @@ export class CredentialStore {
     const key = this.secret('ATCTT3xFfGN0', 180);
     const scopes = opts.scopes === undefined ? null : opts.scopes === null ? null : [...opts.scopes];
     const rec = this.store({
-      kind: 'org-api-key', secret: key, scopes, expiresAt: this.expiry(opts, 365 * 86_400), revoked: false, label: opts.label ?? 'org API key',
-      orgId: opts.orgId ?? this.tenant.orgId, canManageOrg: opts.canManageOrg ?? true,
+      kind: 'org-api-key',
+      secret: key,
+      scopes,
+      expiresAt: this.expiry(opts, 365 * 86_400),
+      revoked: false,
+      label: opts.label ?? 'org API key',
+      orgId: opts.orgId ?? this.tenant.orgId,
+      canManageOrg: opts.canManageOrg ?? true,
     });
     return { kind: 'org-api-key', key, orgId: rec.orgId as string, scopes, authorization: `Bearer ${key}`, expiresAt: new Date(rec.expiresAt as number).toISOString() };
   }
@@ -429,7 +477,13 @@ export class CredentialStore {
       rt.revoked = true; // rotating refresh tokens: the old one is dead after use
       scopes = rt.scopes ?? scopes;
     }
-    const at = this.mintAccess({ accountId: client.accountId, scopes: scopes.filter((s) => s !== 'offline_access'), permissions: client.permissions, clientId: client.clientId, label: '3LO access token' });
+    const at = this.mintAccess({
+      accountId: client.accountId,
+      scopes: scopes.filter((s) => s !== 'offline_access'),
+      permissions: client.permissions,
+      clientId: client.clientId,
+      label: '3LO access token',
+    });
     const body: Record<string, unknown> = { access_token: at.accessToken, expires_in: ttl, token_type: 'Bearer', scope: scopes.join(' ') };
     if (scopes.includes('offline_access')) body.refresh_token = this.issueRefresh(client, scopes);
     return { status: 200, body };

@@ -220,8 +220,85 @@ interface IssueRec {
 // --------------------------------------------------------------------------------------------
 // Name material (deterministic; includes non-ASCII on purpose)
 
-const FIRST = ['Ada', 'Ben', 'Chloé', 'Dmitri', 'Elif', 'Farah', 'Gustavo', 'Hana', 'Ivan', 'José', 'Kai', 'Léa', 'Mateo', 'Nadia', 'Oskar', 'Priya', 'Quinn', 'Rosa', 'Søren', 'Tomás', 'Uma', 'Viktor', 'Wen', 'Xavier', 'Yuki', 'Zoë', 'Łukasz', 'Ана', '李', 'Noah', 'Emma', 'Liam', 'Olivia', 'Amir', 'Sofia', 'Ravi', 'Mia', 'Jonas', 'Ines', 'Hugo'];
-const LAST = ['Anderson', 'Bjørnsen', 'Chen', 'Dubois', 'Eriksson', 'Fernández', 'García', 'Horváth', 'Ito', 'Jansen', 'Kowalski', 'López', 'Müller', 'Nakamura', 'O’Brien', 'Petrov', 'Quispe', 'Rossi', 'Schmidt', 'Tanaka', 'Umarov', 'Varga', 'Wang', 'Xu', 'Yilmaz', 'Zhang', 'Smith', 'Jones', 'Patel', 'Kim', 'Nguyen', 'Silva', 'Novak', 'Dvořák', 'Öztürk'];
+const FIRST = [
+  'Ada',
+  'Ben',
+  'Chloé',
+  'Dmitri',
+  'Elif',
+  'Farah',
+  'Gustavo',
+  'Hana',
+  'Ivan',
+  'José',
+  'Kai',
+  'Léa',
+  'Mateo',
+  'Nadia',
+  'Oskar',
+  'Priya',
+  'Quinn',
+  'Rosa',
+  'Søren',
+  'Tomás',
+  'Uma',
+  'Viktor',
+  'Wen',
+  'Xavier',
+  'Yuki',
+  'Zoë',
+  'Łukasz',
+  'Ана',
+  '李',
+  'Noah',
+  'Emma',
+  'Liam',
+  'Olivia',
+  'Amir',
+  'Sofia',
+  'Ravi',
+  'Mia',
+  'Jonas',
+  'Ines',
+  'Hugo',
+];
+const LAST = [
+  'Anderson',
+  'Bjørnsen',
+  'Chen',
+  'Dubois',
+  'Eriksson',
+  'Fernández',
+  'García',
+  'Horváth',
+  'Ito',
+  'Jansen',
+  'Kowalski',
+  'López',
+  'Müller',
+  'Nakamura',
+  'O’Brien',
+  'Petrov',
+  'Quispe',
+  'Rossi',
+  'Schmidt',
+  'Tanaka',
+  'Umarov',
+  'Varga',
+  'Wang',
+  'Xu',
+  'Yilmaz',
+  'Zhang',
+  'Smith',
+  'Jones',
+  'Patel',
+  'Kim',
+  'Nguyen',
+  'Silva',
+  'Novak',
+  'Dvořák',
+  'Öztürk',
+];
 const TIMEZONES = ['Europe/Paris', 'America/New_York', 'America/Los_Angeles', 'Asia/Tokyo', 'Australia/Sydney', 'Europe/London', 'Asia/Kolkata', 'UTC', 'America/Sao_Paulo', 'Europe/Berlin'];
 const LOCALES = ['en_US', 'en_GB', 'fr_FR', 'de_DE', 'ja_JP', 'es_ES', 'pt_BR'];
 const EXTERNAL_DOMAINS = ['contractor.example', 'gmail.example', 'partner.example.org'];
@@ -230,7 +307,34 @@ const TITLES = ['Engineer', 'Senior Engineer', 'Manager', 'Analyst', 'Designer',
 const GROUP_WORDS = ['platform', 'mobile', 'payments', 'search', 'growth', 'infra', 'data', 'security', 'billing', 'design', 'qa', 'support', 'sales', 'ops', 'legal', 'hr'];
 const GROUP_SPACED = ['Project Reviewers', 'Release Managers', 'On Call', 'Product Owners', 'Customer Success', 'Data Stewards'];
 const GROUP_UNICODE = ['Développeurs', 'Équipe Qualité', '営業チーム', 'Über Admins', 'Soporte Técnico', 'Команда', 'Ärzte & Pflege'];
-const PROJECT_WORDS = ['Apollo', 'Borealis', 'Cobalt', 'Delta', 'Ember', 'Falcon', 'Granite', 'Helios', 'Iris', 'Juniper', 'Kestrel', 'Lumen', 'Meridian', 'Nimbus', 'Orion', 'Pulsar', 'Quartz', 'Raven', 'Sierra', 'Titan', 'Umbra', 'Vega', 'Willow', 'Xenon', 'Yarrow', 'Zephyr'];
+const PROJECT_WORDS = [
+  'Apollo',
+  'Borealis',
+  'Cobalt',
+  'Delta',
+  'Ember',
+  'Falcon',
+  'Granite',
+  'Helios',
+  'Iris',
+  'Juniper',
+  'Kestrel',
+  'Lumen',
+  'Meridian',
+  'Nimbus',
+  'Orion',
+  'Pulsar',
+  'Quartz',
+  'Raven',
+  'Sierra',
+  'Titan',
+  'Umbra',
+  'Vega',
+  'Willow',
+  'Xenon',
+  'Yarrow',
+  'Zephyr',
+];
 const ROLE_DEFS: Array<Omit<TenantRole, 'id'> & { id: number }> = [
   { id: 10002, name: 'Administrators', description: 'A project role that represents administrators in a project', admin: true },
   { id: 10000, name: 'Developers', description: 'A project role that represents developers in a project', admin: false },
@@ -255,10 +359,6 @@ const GROUP_JIRA_ADMINS = 'jira-administrators';
 const GROUP_SOFTWARE = 'jira-software-users';
 const GROUP_JSM = 'jira-servicemanagement-users';
 const GROUP_JPD = 'jira-product-discovery-users';
-
-function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
 
 function strHash(s: string): number {
   let h = 2166136261;
@@ -357,7 +457,14 @@ export class Tenant {
     );
     this.workspacesList.push(
       { id: `ari:cloud:jira::site/${this.cloudId}`, name: this.siteName, typeKey: 'jira', type: 'jira-software', hostUrl: null, directoryId: this.directoriesList[0].directoryId },
-      { id: `ari:cloud:confluence::site/${rng.uuid()}`, name: `${this.siteName}-wiki`, typeKey: 'confluence', type: 'confluence', hostUrl: `https://${this.siteName}-wiki.atlassian.example/wiki`, directoryId: this.directoriesList[1].directoryId },
+      {
+        id: `ari:cloud:confluence::site/${rng.uuid()}`,
+        name: `${this.siteName}-wiki`,
+        typeKey: 'confluence',
+        type: 'confluence',
+        hostUrl: `https://${this.siteName}-wiki.atlassian.example/wiki`,
+        directoryId: this.directoriesList[1].directoryId,
+      },
     );
     this.generateUsers(spec, rng);
     this.generateGroups(spec, rng);
@@ -392,18 +499,54 @@ export class Tenant {
     const daysAgo = (min: number, max: number): string => new Date(TENANT_EPOCH - rng.int(min, max) * DAY - rng.int(0, DAY - 1)).toISOString();
     // Fixed accounts: 0 = site/org admin, 1 = service account used by the connector credentials.
     this.addUser({
-      accountId: `557058:${rng.uuid()}`, accountType: 'atlassian', displayName: 'Ada Admin', nickname: 'ada', username: 'admin',
-      email: 'admin@acme.example', emailVisible: true, accountStatus: 'active', formerUser: false, timeZone: 'Europe/Paris', locale: 'en_US',
-      inJira: true, directoryId: D1, claimStatus: 'managed', suspended: false, managementSource: 'invited', mfaEnabled: true,
-      jobTitle: 'IT Administrator', department: 'IT', addedToOrg: daysAgo(700, 900), lastActive: daysAgo(0, 1), apiTokenCount: 2,
+      accountId: `557058:${rng.uuid()}`,
+      accountType: 'atlassian',
+      displayName: 'Ada Admin',
+      nickname: 'ada',
+      username: 'admin',
+      email: 'admin@acme.example',
+      emailVisible: true,
+      accountStatus: 'active',
+      formerUser: false,
+      timeZone: 'Europe/Paris',
+      locale: 'en_US',
+      inJira: true,
+      directoryId: D1,
+      claimStatus: 'managed',
+      suspended: false,
+      managementSource: 'invited',
+      mfaEnabled: true,
+      jobTitle: 'IT Administrator',
+      department: 'IT',
+      addedToOrg: daysAgo(700, 900),
+      lastActive: daysAgo(0, 1),
+      apiTokenCount: 2,
     });
     const svcHex = rng.hex(8);
     this.addUser({
-      accountId: `712020:${rng.uuid()}`, accountType: 'app', appType: 'service', displayName: 'svc-identity-connector', nickname: 'svc-identity-connector',
-      username: 'svc-identity-connector', email: `svc-identity-connector-${svcHex}@serviceaccount.atlassian.com`, emailVisible: true,
-      accountStatus: 'active', formerUser: false, timeZone: 'UTC', locale: 'en_US', inJira: true, directoryId: D1, claimStatus: 'managed',
-      suspended: false, managementSource: null, mfaEnabled: false, jobTitle: null, department: null, addedToOrg: daysAgo(100, 300),
-      lastActive: daysAgo(0, 2), apiTokenCount: 0,
+      accountId: `712020:${rng.uuid()}`,
+      accountType: 'app',
+      appType: 'service',
+      displayName: 'svc-identity-connector',
+      nickname: 'svc-identity-connector',
+      username: 'svc-identity-connector',
+      email: `svc-identity-connector-${svcHex}@serviceaccount.atlassian.com`,
+      emailVisible: true,
+      accountStatus: 'active',
+      formerUser: false,
+      timeZone: 'UTC',
+      locale: 'en_US',
+      inJira: true,
+      directoryId: D1,
+      claimStatus: 'managed',
+      suspended: false,
+      managementSource: null,
+      mfaEnabled: false,
+      jobTitle: null,
+      department: null,
+      addedToOrg: daysAgo(100, 300),
+      lastActive: daysAgo(0, 2),
+      apiTokenCount: 0,
     });
 
     const n = spec.users - 2;
@@ -433,42 +576,105 @@ export class Tenant {
       const tz = rng.pick(TIMEZONES);
       const locale = rng.pick(LOCALES);
       const base = {
-        emailVisible: true, accountStatus: 'active' as AccountStatus, formerUser: false, timeZone: tz, locale, inJira: true,
-        suspended: false, mfaEnabled: rng.chance(0.6), jobTitle: null as string | null, department: null as string | null,
-        addedToOrg: daysAgo(30, 1500), lastActive: rng.chance(0.9) ? daysAgo(0, 180) : null, apiTokenCount: 0,
+        emailVisible: true,
+        accountStatus: 'active' as AccountStatus,
+        formerUser: false,
+        timeZone: tz,
+        locale,
+        inJira: true,
+        suspended: false,
+        mfaEnabled: rng.chance(0.6),
+        jobTitle: null as string | null,
+        department: null as string | null,
+        addedToOrg: daysAgo(30, 1500),
+        lastActive: rng.chance(0.9) ? daysAgo(0, 180) : null,
+        apiTokenCount: 0,
       };
       if (kind === 'atl') {
-        const ascii = `${first}.${last}`.normalize('NFD').replace(/[^A-Za-z.]/g, '').toLowerCase() || 'user';
+        const ascii =
+          `${first}.${last}`
+            .normalize('NFD')
+            .replace(/[^A-Za-z.]/g, '')
+            .toLowerCase() || 'user';
         const u = this.addUser({
-          ...base, accountId: this.accountIdFor('atlassian', rng), accountType: 'atlassian', displayName: `${first} ${last}`,
-          nickname: `${first}${serial}`, username: `${ascii}${serial}`, email: `${ascii}${serial}@acme.example`,
-          directoryId: D1, claimStatus: 'managed', managementSource: 'invited', jobTitle: rng.pick(TITLES), department: rng.pick(DEPARTMENTS),
+          ...base,
+          accountId: this.accountIdFor('atlassian', rng),
+          accountType: 'atlassian',
+          displayName: `${first} ${last}`,
+          nickname: `${first}${serial}`,
+          username: `${ascii}${serial}`,
+          email: `${ascii}${serial}@acme.example`,
+          directoryId: D1,
+          claimStatus: 'managed',
+          managementSource: 'invited',
+          jobTitle: rng.pick(TITLES),
+          department: rng.pick(DEPARTMENTS),
         });
         atlassianIdx.push(u.index);
       } else if (kind === 'svc') {
         const name = `svc-${rng.pick(GROUP_WORDS)}-${serial}`;
         this.addUser({
-          ...base, accountId: `712020:${rng.uuid()}`, accountType: 'app', appType: 'service', displayName: name, nickname: name, username: name,
-          email: `${name}-${rng.hex(6)}@serviceaccount.atlassian.com`, directoryId: D1, claimStatus: 'managed', managementSource: null, mfaEnabled: false,
+          ...base,
+          accountId: `712020:${rng.uuid()}`,
+          accountType: 'app',
+          appType: 'service',
+          displayName: name,
+          nickname: name,
+          username: name,
+          email: `${name}-${rng.hex(6)}@serviceaccount.atlassian.com`,
+          directoryId: D1,
+          claimStatus: 'managed',
+          managementSource: null,
+          mfaEnabled: false,
         });
       } else if (kind === 'agent') {
         const name = `Rovo ${rng.pick(['Triage', 'Helper', 'Planner', 'Scribe'])} Agent ${serial}`;
         this.addUser({
-          ...base, accountId: `557058:${rng.uuid()}`, accountType: 'app', appType: 'agent', displayName: name, nickname: name,
-          username: `agent-${serial}`, email: `agent-${serial}@connect.atlassian.com`, emailVisible: false, directoryId: null,
-          claimStatus: 'unmanaged', managementSource: null, mfaEnabled: false, addedToOrg: daysAgo(10, 200),
+          ...base,
+          accountId: `557058:${rng.uuid()}`,
+          accountType: 'app',
+          appType: 'agent',
+          displayName: name,
+          nickname: name,
+          username: `agent-${serial}`,
+          email: `agent-${serial}@connect.atlassian.com`,
+          emailVisible: false,
+          directoryId: null,
+          claimStatus: 'unmanaged',
+          managementSource: null,
+          mfaEnabled: false,
+          addedToOrg: daysAgo(10, 200),
         });
       } else if (kind === 'connect') {
         const name = `${rng.pick(['Tempo', 'Zephyr Scale', 'Slack', 'GitHub for Jira', 'Automation'])} app ${serial}`;
         this.addUser({
-          ...base, accountId: rng.hex(24), accountType: 'app', displayName: name, nickname: name, username: `addon-${serial}`,
-          email: `addon-${serial}@connect.atlassian.com`, emailVisible: false, directoryId: null, claimStatus: 'unmanaged', managementSource: null, mfaEnabled: false,
+          ...base,
+          accountId: rng.hex(24),
+          accountType: 'app',
+          displayName: name,
+          nickname: name,
+          username: `addon-${serial}`,
+          email: `addon-${serial}@connect.atlassian.com`,
+          emailVisible: false,
+          directoryId: null,
+          claimStatus: 'unmanaged',
+          managementSource: null,
+          mfaEnabled: false,
         });
       } else {
         this.addUser({
-          ...base, accountId: this.accountIdFor('customer', rng), accountType: 'customer', displayName: `${first} ${last}`, nickname: first,
-          username: `qm-customer-${serial}`, email: `customer${serial}@customer.example`, emailVisible: rng.chance(0.5), directoryId: null,
-          claimStatus: 'unmanaged', managementSource: null, mfaEnabled: false,
+          ...base,
+          accountId: this.accountIdFor('customer', rng),
+          accountType: 'customer',
+          displayName: `${first} ${last}`,
+          nickname: first,
+          username: `qm-customer-${serial}`,
+          email: `customer${serial}@customer.example`,
+          emailVisible: rng.chance(0.5),
+          directoryId: null,
+          claimStatus: 'unmanaged',
+          managementSource: null,
+          mfaEnabled: false,
         });
       }
     }
@@ -529,13 +735,34 @@ export class Tenant {
     for (let i = 0; i < spec.orgOnlyUsers; i++) {
       const first = rng.pick(FIRST);
       const last = rng.pick(LAST);
-      const ascii = `${first}.${last}`.normalize('NFD').replace(/[^A-Za-z.]/g, '').toLowerCase() || 'user';
+      const ascii =
+        `${first}.${last}`
+          .normalize('NFD')
+          .replace(/[^A-Za-z.]/g, '')
+          .toLowerCase() || 'user';
       this.addUser({
-        accountId: this.accountIdFor('atlassian', rng), accountType: 'atlassian', displayName: `${first} ${last}`, nickname: `${first}L${i}`,
-        username: `${ascii}.labs${i}`, email: `${ascii}.${i}@labs.acme.example`, emailVisible: rng.chance(0.5), accountStatus: 'active',
-        formerUser: false, timeZone: rng.pick(TIMEZONES), locale: rng.pick(LOCALES), inJira: false, directoryId: D2, claimStatus: 'managed',
-        suspended: i % 7 === 3, managementSource: rng.chance(0.5) ? 'synced' : 'invited', mfaEnabled: rng.chance(0.5), jobTitle: rng.pick(TITLES),
-        department: 'Labs', addedToOrg: daysAgo(30, 900), lastActive: null, apiTokenCount: rng.int(0, 2),
+        accountId: this.accountIdFor('atlassian', rng),
+        accountType: 'atlassian',
+        displayName: `${first} ${last}`,
+        nickname: `${first}L${i}`,
+        username: `${ascii}.labs${i}`,
+        email: `${ascii}.${i}@labs.acme.example`,
+        emailVisible: rng.chance(0.5),
+        accountStatus: 'active',
+        formerUser: false,
+        timeZone: rng.pick(TIMEZONES),
+        locale: rng.pick(LOCALES),
+        inJira: false,
+        directoryId: D2,
+        claimStatus: 'managed',
+        suspended: i % 7 === 3,
+        managementSource: rng.chance(0.5) ? 'synced' : 'invited',
+        mfaEnabled: rng.chance(0.5),
+        jobTitle: rng.pick(TITLES),
+        department: 'Labs',
+        addedToOrg: daysAgo(30, 900),
+        lastActive: null,
+        apiTokenCount: rng.int(0, 2),
       });
     }
   }
@@ -582,14 +809,26 @@ export class Tenant {
     this.addGroup({ ...base, groupId: rng.uuid(), name: GROUP_SOFTWARE, description: 'Grants access to Jira', directoryId: D1 }, [0, ...serviceAccounts, ...pickFrom(people, 0.75)]);
     this.addGroup({ ...base, groupId: rng.uuid(), name: GROUP_JSM, description: 'Grants access to Jira Service Management', directoryId: D1 }, [0, ...pickFrom(people, 0.15)]);
     this.addGroup({ ...base, groupId: rng.uuid(), name: GROUP_JPD, description: 'Grants access to Jira Product Discovery', directoryId: D1 }, pickFrom(people, 0.1));
-    this.addGroup({ ...base, groupId: rng.uuid(), name: 'Engineering Team', description: 'All engineers', directoryId: D1, managedBy: 'team-members' }, pickFrom(peopleAndApps, Math.min(0.3, 60 / Math.max(60, peopleAndApps.length)) + 0.05));
-    this.addGroup({ ...base, groupId: rng.uuid(), name: 'Équipe Produit – Paris', description: 'Product team (Paris)', directoryId: D1, managedBy: 'open' }, pickFrom(people, Math.min(0.15, 20 / Math.max(20, people.length)) + 0.02));
-    this.addGroup({ ...base, groupId: rng.uuid(), name: 'okta-sales', description: 'Synced from Okta', directoryId: D1, externalSynced: true, managedBy: 'external' }, pickFrom(synced, Math.min(0.5, 30 / Math.max(30, synced.length)) + 0.05));
+    this.addGroup(
+      { ...base, groupId: rng.uuid(), name: 'Engineering Team', description: 'All engineers', directoryId: D1, managedBy: 'team-members' },
+      pickFrom(peopleAndApps, Math.min(0.3, 60 / Math.max(60, peopleAndApps.length)) + 0.05),
+    );
+    this.addGroup(
+      { ...base, groupId: rng.uuid(), name: 'Équipe Produit – Paris', description: 'Product team (Paris)', directoryId: D1, managedBy: 'open' },
+      pickFrom(people, Math.min(0.15, 20 / Math.max(20, people.length)) + 0.02),
+    );
+    this.addGroup(
+      { ...base, groupId: rng.uuid(), name: 'okta-sales', description: 'Synced from Okta', directoryId: D1, externalSynced: true, managedBy: 'external' },
+      pickFrom(synced, Math.min(0.5, 30 / Math.max(30, synced.length)) + 0.05),
+    );
     const fixedCount = this.groupArr.length;
     const extra = Math.max(0, spec.groups - fixedCount);
     for (let i = 0; i < extra; i++) {
       if (spec.bigGroup && i === 0) {
-        this.addGroup({ ...base, groupId: rng.uuid(), name: 'all-staff', description: 'Every user on the site', directoryId: D1, managedBy: 'admins' }, siteUsers.map((u) => u.index));
+        this.addGroup(
+          { ...base, groupId: rng.uuid(), name: 'all-staff', description: 'Every user on the site', directoryId: D1, managedBy: 'admins' },
+          siteUsers.map((u) => u.index),
+        );
         continue;
       }
       const r = rng.next();
@@ -602,7 +841,15 @@ export class Tenant {
       const src = isSynced ? synced : peopleAndApps;
       const members = rng.sample(src.length, size).map((k) => src[k]);
       this.addGroup(
-        { ...base, groupId: rng.uuid(), name: isSynced ? `okta-${name}` : name, description: isSynced ? 'Synced from Okta' : `Group ${name}`, directoryId: D1, externalSynced: isSynced, managedBy: isSynced ? 'external' : rng.pick(['admins', 'team-members', 'open'] as GroupManagedBy[]) },
+        {
+          ...base,
+          groupId: rng.uuid(),
+          name: isSynced ? `okta-${name}` : name,
+          description: isSynced ? 'Synced from Okta' : `Group ${name}`,
+          directoryId: D1,
+          externalSynced: isSynced,
+          managedBy: isSynced ? 'external' : rng.pick(['admins', 'team-members', 'open'] as GroupManagedBy[]),
+        },
         members,
       );
     }
@@ -617,9 +864,36 @@ export class Tenant {
     this.globalPerms.USER_PICKER = [gi(GROUP_SOFTWARE), gi(GROUP_JSM), gi(GROUP_JPD), gi(GROUP_JIRA_ADMINS), gi(GROUP_SITE_ADMINS)];
     const id = (name: string): string => this.groupArr[gi(name)].groupId;
     this.appRoles.push(
-      { key: 'jira-software', name: 'Jira', groups: [id(GROUP_SOFTWARE), id(GROUP_JIRA_ADMINS)], defaultGroups: [id(GROUP_SOFTWARE)], numberOfSeats: spec.users * 2, hasUnlimitedSeats: false, platform: false, selectedByDefault: false },
-      { key: 'jira-servicedesk', name: 'Jira Service Management', groups: [id(GROUP_JSM)], defaultGroups: [id(GROUP_JSM)], numberOfSeats: Math.max(10, Math.round(spec.users * 0.3)), hasUnlimitedSeats: false, platform: false, selectedByDefault: false },
-      { key: 'jira-product-discovery', name: 'Jira Product Discovery', groups: [id(GROUP_JPD)], defaultGroups: [id(GROUP_JPD)], numberOfSeats: 0, hasUnlimitedSeats: true, platform: false, selectedByDefault: false },
+      {
+        key: 'jira-software',
+        name: 'Jira',
+        groups: [id(GROUP_SOFTWARE), id(GROUP_JIRA_ADMINS)],
+        defaultGroups: [id(GROUP_SOFTWARE)],
+        numberOfSeats: spec.users * 2,
+        hasUnlimitedSeats: false,
+        platform: false,
+        selectedByDefault: false,
+      },
+      {
+        key: 'jira-servicedesk',
+        name: 'Jira Service Management',
+        groups: [id(GROUP_JSM)],
+        defaultGroups: [id(GROUP_JSM)],
+        numberOfSeats: Math.max(10, Math.round(spec.users * 0.3)),
+        hasUnlimitedSeats: false,
+        platform: false,
+        selectedByDefault: false,
+      },
+      {
+        key: 'jira-product-discovery',
+        name: 'Jira Product Discovery',
+        groups: [id(GROUP_JPD)],
+        defaultGroups: [id(GROUP_JPD)],
+        numberOfSeats: 0,
+        hasUnlimitedSeats: true,
+        platform: false,
+        selectedByDefault: false,
+      },
     );
   }
 
@@ -630,7 +904,9 @@ export class Tenant {
     }
     this.schemes.push(
       {
-        id: 0, name: 'Default Permission Scheme', description: 'This is the default Permission Scheme. Any new projects that are created will be assigned this scheme.',
+        id: 0,
+        name: 'Default Permission Scheme',
+        description: 'This is the default Permission Scheme. Any new projects that are created will be assigned this scheme.',
         permissions: [
           { id: 10000, permission: 'BROWSE_PROJECTS', holder: { type: 'applicationRole' } },
           { id: 10001, permission: 'ADMINISTER_PROJECTS', holder: { type: 'projectRole', parameter: '10002', value: '10002' } },
@@ -640,7 +916,9 @@ export class Tenant {
         ],
       },
       {
-        id: 10000, name: 'Restricted Permission Scheme', description: 'Only project members may browse',
+        id: 10000,
+        name: 'Restricted Permission Scheme',
+        description: 'Only project members may browse',
         permissions: [
           { id: 10100, permission: 'BROWSE_PROJECTS', holder: { type: 'projectRole', parameter: '10001', value: '10001' } },
           { id: 10101, permission: 'ADMINISTER_PROJECTS', holder: { type: 'projectRole', parameter: '10002', value: '10002' } },
@@ -665,9 +943,18 @@ export class Tenant {
       const projectTypeKey: ProjectTypeKey = r < 0.6 ? 'software' : r < 0.8 ? 'service_desk' : 'business';
       const nextGen = rng.chance(0.15);
       const project: TenantProject = {
-        index: p, id: String(10000 + p), key, name, description: `The ${name} project`, projectTypeKey,
-        style: nextGen ? 'next-gen' : 'classic', simplified: nextGen, isPrivate: rng.chance(0.1), uuid: nextGen ? rng.uuid() : null,
-        leadAccountId: this.userArr[p === 0 ? 0 : rng.pick(leads)].accountId, permissionSchemeId: rng.chance(0.1) ? 10000 : 0,
+        index: p,
+        id: String(10000 + p),
+        key,
+        name,
+        description: `The ${name} project`,
+        projectTypeKey,
+        style: nextGen ? 'next-gen' : 'classic',
+        simplified: nextGen,
+        isPrivate: rng.chance(0.1),
+        uuid: nextGen ? rng.uuid() : null,
+        leadAccountId: this.userArr[p === 0 ? 0 : rng.pick(leads)].accountId,
+        permissionSchemeId: rng.chance(0.1) ? 10000 : 0,
       };
       this.projectArr.push(project);
       this.projectById.set(project.id, p);
@@ -728,7 +1015,12 @@ export class Tenant {
     for (let p = 0; p < this.projectArr.length; p++) {
       for (let s = 1; s <= spec.issuesPerProject; s++) {
         this.issueArr.push({
-          id: id++, projectIdx: p, seq: s, assignee: rng.chance(0.8) ? rng.pick(site) : -1, reporter: rng.pick(site), updatedDay: rng.int(0, 365),
+          id: id++,
+          projectIdx: p,
+          seq: s,
+          assignee: rng.chance(0.8) ? rng.pick(site) : -1,
+          reporter: rng.pick(site),
+          updatedDay: rng.int(0, 365),
         });
       }
     }
@@ -936,7 +1228,7 @@ export class Tenant {
     return this.cached(`projects:${orderBy}`, () => {
       const desc = orderBy.startsWith('-');
       const field = orderBy.replace(/^[-+]/, '');
-      const name = (p: TenantProject): string => (field === 'name' ? p.name : field === 'owner' ? this.user(p.leadAccountId)?.displayName ?? '' : p.key);
+      const name = (p: TenantProject): string => (field === 'name' ? p.name : field === 'owner' ? (this.user(p.leadAccountId)?.displayName ?? '') : p.key);
       const sorted = this.projectArr.slice().sort((a, b) => {
         const d = field === 'name' || field === 'owner' ? collate(name(a), name(b)) : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
         return desc ? -d : d;
@@ -1001,7 +1293,10 @@ export class Tenant {
   issueView(r: IssueRec): TenantIssue {
     const p = this.projectArr[r.projectIdx];
     return {
-      id: String(r.id), key: `${p.key}-${r.seq}`, projectId: p.id, summary: `Issue ${r.seq} of ${p.name}`,
+      id: String(r.id),
+      key: `${p.key}-${r.seq}`,
+      projectId: p.id,
+      summary: `Issue ${r.seq} of ${p.name}`,
       assigneeAccountId: r.assignee >= 0 ? this.userArr[r.assignee].accountId : null,
       reporterAccountId: r.reporter >= 0 ? this.userArr[r.reporter].accountId : null,
       updated: new Date(TENANT_EPOCH - r.updatedDay * DAY).toISOString(),
@@ -1035,8 +1330,10 @@ export class Tenant {
     for (let i = 0; i < u.apiTokenCount; i++) {
       const created = TENANT_EPOCH - rng.int(5, 360) * DAY;
       out.push({
-        id: rng.uuid(), label: rng.pick(['CI pipeline', 'jira-cli', 'Backup script', 'Zapier', 'Reporting']) + ` ${i + 1}`,
-        createdAt: new Date(created).toISOString(), ...(rng.chance(0.7) ? { lastAccess: new Date(Math.min(TENANT_EPOCH, created + rng.int(0, 300) * DAY)).toISOString() } : {}),
+        id: rng.uuid(),
+        label: rng.pick(['CI pipeline', 'jira-cli', 'Backup script', 'Zapier', 'Reporting']) + ` ${i + 1}`,
+        createdAt: new Date(created).toISOString(),
+        ...(rng.chance(0.7) ? { lastAccess: new Date(Math.min(TENANT_EPOCH, created + rng.int(0, 300) * DAY)).toISOString() } : {}),
       });
     }
     return out.filter((t) => !this.revokedTokens.has(`${accountId}/${t.id}`));
@@ -1199,11 +1496,28 @@ export class Tenant {
       const managed = this.managedDomains.includes(domain);
       const local = email.split('@')[0];
       user = this.addUser({
-        accountId: `712020:${this.rng.uuid()}`, accountType: 'atlassian', displayName: input.displayName ?? local, nickname: local,
-        username: `${local.toLowerCase()}.${this.userArr.length}`, email, emailVisible: managed, accountStatus: 'active', formerUser: false,
-        timeZone: 'UTC', locale: 'en_US', inJira: true, directoryId: D1, claimStatus: managed ? 'managed' : 'unmanaged', suspended: false,
-        managementSource: managed ? 'invited' : null, mfaEnabled: false, jobTitle: null, department: null,
-        addedToOrg: new Date(TENANT_EPOCH).toISOString(), lastActive: null, apiTokenCount: 0,
+        accountId: `712020:${this.rng.uuid()}`,
+        accountType: 'atlassian',
+        displayName: input.displayName ?? local,
+        nickname: local,
+        username: `${local.toLowerCase()}.${this.userArr.length}`,
+        email,
+        emailVisible: managed,
+        accountStatus: 'active',
+        formerUser: false,
+        timeZone: 'UTC',
+        locale: 'en_US',
+        inJira: true,
+        directoryId: D1,
+        claimStatus: managed ? 'managed' : 'unmanaged',
+        suspended: false,
+        managementSource: managed ? 'invited' : null,
+        mfaEnabled: false,
+        jobTitle: null,
+        department: null,
+        addedToOrg: new Date(TENANT_EPOCH).toISOString(),
+        lastActive: null,
+        apiTokenCount: 0,
       });
     }
     for (const key of products) {
@@ -1255,8 +1569,14 @@ export class Tenant {
     const directoryId = opts.directoryId ?? this.directoriesList[0].directoryId;
     const g = this.addGroup(
       {
-        groupId: this.rng.uuid(), name, description: opts.description ?? '', directoryId, inJira: directoryId === this.directoriesList[0].directoryId,
-        system: false, externalSynced: opts.externalSynced ?? false, managedBy: opts.externalSynced ? 'external' : 'admins',
+        groupId: this.rng.uuid(),
+        name,
+        description: opts.description ?? '',
+        directoryId,
+        inJira: directoryId === this.directoriesList[0].directoryId,
+        system: false,
+        externalSynced: opts.externalSynced ?? false,
+        managedBy: opts.externalSynced ? 'external' : 'admins',
       },
       [],
     );
@@ -1341,13 +1661,23 @@ export class Tenant {
   /** Canonical JSON of the whole tenant (for determinism checks; avoid on L/XL). */
   snapshot(): string {
     return JSON.stringify({
-      tier: this.tier, seed: this.seed, cloudId: this.cloudId, orgId: this.orgId, siteName: this.siteName,
-      directories: this.directoriesList, workspaces: this.workspacesList,
+      tier: this.tier,
+      seed: this.seed,
+      cloudId: this.cloudId,
+      orgId: this.orgId,
+      siteName: this.siteName,
+      directories: this.directoriesList,
+      workspaces: this.workspacesList,
       users: this.userArr,
       groups: this.groupArr.map((g) => ({ ...g, members: this.sortedMembers(g.index).map((i) => this.userArr[i].accountId) })),
-      projects: this.projectArr, roles: this.roleArr,
-      roleActors: this.projectArr.map((p) => this.roleArr.map((r) => this.roleActorEntries(p.id, r.id))).map((x) => x.map((e) => e && { u: e.users.map((a) => [a.user.accountId, a.actorId]), g: e.groups.map((a) => [a.group.groupId, a.actorId]) })),
-      applicationRoles: this.applicationRoles(), schemes: this.schemes, issues: this.issueArr,
+      projects: this.projectArr,
+      roles: this.roleArr,
+      roleActors: this.projectArr
+        .map((p) => this.roleArr.map((r) => this.roleActorEntries(p.id, r.id)))
+        .map((x) => x.map((e) => e && { u: e.users.map((a) => [a.user.accountId, a.actorId]), g: e.groups.map((a) => [a.group.groupId, a.actorId]) })),
+      applicationRoles: this.applicationRoles(),
+      schemes: this.schemes,
+      issues: this.issueArr,
       counter: this.nextProjectRoleCounter,
     });
   }
@@ -1357,15 +1687,33 @@ export class Tenant {
    * projects, project roles (projects x roles), application roles, group memberships (site users in
    * Jira groups, inactive included) and direct project-role actors (users + groups).
    */
-  groundTruthCounts(): { users: number; groups: number; projects: number; projectRoles: number; applicationRoles: number; groupMemberships: number; roleActors: number; orgManagedAccounts: number; directoryUsers: number; directoryGroups: number } {
+  groundTruthCounts(): {
+    users: number;
+    groups: number;
+    projects: number;
+    projectRoles: number;
+    applicationRoles: number;
+    groupMemberships: number;
+    roleActors: number;
+    orgManagedAccounts: number;
+    directoryUsers: number;
+    directoryGroups: number;
+  } {
     let groupMemberships = 0;
     for (const gi of this.jiraGroupIndexOrder()) for (const ui of this.memberSets[gi]) if (this.userArr[ui].inJira) groupMemberships++;
     let roleActors = 0;
     for (const slots of this.roleActorSlots) for (const s of slots) roleActors += s.users.length + s.groups.length;
     return {
-      users: this.jiraUserIndexOrder().length, groups: this.jiraGroupIndexOrder().length, projects: this.projectArr.length,
-      projectRoles: (this.projectArr.length - this.rolelessProjects.size) * this.roleArr.length, applicationRoles: this.appRoles.length, groupMemberships, roleActors,
-      orgManagedAccounts: this.orgUsers().length, directoryUsers: this.directoryUsers().length, directoryGroups: this.directoryGroups().length,
+      users: this.jiraUserIndexOrder().length,
+      groups: this.jiraGroupIndexOrder().length,
+      projects: this.projectArr.length,
+      projectRoles: (this.projectArr.length - this.rolelessProjects.size) * this.roleArr.length,
+      applicationRoles: this.appRoles.length,
+      groupMemberships,
+      roleActors,
+      orgManagedAccounts: this.orgUsers().length,
+      directoryUsers: this.directoryUsers().length,
+      directoryGroups: this.directoryGroups().length,
     };
   }
 
@@ -1376,9 +1724,16 @@ export class Tenant {
     let actors = 0;
     for (const slots of this.roleActorSlots) for (const s of slots) actors += s.users.length + s.groups.length;
     return {
-      siteUsers: this.jiraUserIndexOrder().length, accounts: this.userArr.length, orgManagedAccounts: this.orgUsers().length,
-      jiraGroups: this.jiraGroupIndexOrder().length, allGroups: this.groupArr.length, memberships, projects: this.projectArr.length,
-      roles: this.roleArr.length, roleActors: actors, issues: this.issueArr.length,
+      siteUsers: this.jiraUserIndexOrder().length,
+      accounts: this.userArr.length,
+      orgManagedAccounts: this.orgUsers().length,
+      jiraGroups: this.jiraGroupIndexOrder().length,
+      allGroups: this.groupArr.length,
+      memberships,
+      projects: this.projectArr.length,
+      roles: this.roleArr.length,
+      roleActors: actors,
+      issues: this.issueArr.length,
     };
   }
 }

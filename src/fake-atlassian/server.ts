@@ -138,7 +138,15 @@ export class FakeAtlassianServer {
   private addRoute(method: string, template: string, area: Area, op: OperationSpec, handler: Handler, anonymousOk = false): void {
     const segments = template.split('/').slice(1);
     const entry: RouteEntry = {
-      method, template, segments, params: segments.filter((s) => s.startsWith('{')).length, area, op, key: `${method} ${template}`, handler, anonymousOk,
+      method,
+      template,
+      segments,
+      params: segments.filter((s) => s.startsWith('{')).length,
+      area,
+      op,
+      key: `${method} ${template}`,
+      handler,
+      anonymousOk,
     };
     const k = `${method} ${segments.length}`;
     const list = this.routes.get(k) ?? [];
@@ -164,7 +172,15 @@ export class FakeAtlassianServer {
     });
     this.addRoute('GET', '/oauth/token/accessible-resources', 'oauth', this.reg.operation('fake-handwritten', '/oauth/token/accessible-resources', 'GET'), (ctx) => ({
       status: 200,
-      body: [{ id: this.tenant.cloudId, url: this.state.siteUrl, name: this.tenant.siteName, scopes: ctx.principal?.scopes ?? [], avatarUrl: 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png' }],
+      body: [
+        {
+          id: this.tenant.cloudId,
+          url: this.state.siteUrl,
+          name: this.tenant.siteName,
+          scopes: ctx.principal?.scopes ?? [],
+          avatarUrl: 'https://site-admin-avatar-cdn.prod.public.atl-paas.net/avatars/240/rocket.png',
+        },
+      ],
     }));
     this.addRoute('GET', '/_edge/tenant_info', 'edge', this.reg.operation('fake-handwritten', '/_edge/tenant_info', 'GET'), () => ({ status: 200, body: { cloudId: this.tenant.cloudId } }), true);
   }
@@ -334,7 +350,17 @@ export class FakeAtlassianServer {
       const key = `${method} ${path}`;
       this.stats.recordRequest(key, key);
       this.stats.recordStatus(key, key, status);
-      if (this.validate !== 'off') this.record({ direction: 'route', operation: '(none)', key, method, url: rawUrl, status, document: '(none)', problems: [m.methodMismatch ? `method ${method} is not served for ${path}` : `no endpoint of the fake serves ${method} ${path}`] });
+      if (this.validate !== 'off')
+        this.record({
+          direction: 'route',
+          operation: '(none)',
+          key,
+          method,
+          url: rawUrl,
+          status,
+          document: '(none)',
+          problems: [m.methodMismatch ? `method ${method} is not served for ${path}` : `no endpoint of the fake serves ${method} ${path}`],
+        });
       return this.send(res, undefined, jiraError(status, m.methodMismatch ? `Method ${method} is not allowed for ${path}` : `fake-atlassian: no endpoint serves ${method} ${path}`), {});
     }
     const route = m.route;
@@ -355,7 +381,11 @@ export class FakeAtlassianServer {
       const s = plan.status;
       const headers: Record<string, string> = {};
       if (s.retryAfterSec !== undefined) headers['Retry-After'] = String(s.retryAfterSec);
-      const body = s.body ?? (route.area === 'jira' && !gateway ? { errorMessages: [s.code === 503 ? 'Service Unavailable' : `HTTP ${s.code}`], errors: {} } : { code: s.code, message: s.code === 503 ? 'Service Unavailable' : `HTTP ${s.code}` });
+      const body =
+        s.body ??
+        (route.area === 'jira' && !gateway
+          ? { errorMessages: [s.code === 503 ? 'Service Unavailable' : `HTTP ${s.code}`], errors: {} }
+          : { code: s.code, message: s.code === 503 ? 'Service Unavailable' : `HTTP ${s.code}` });
       return this.send(res, route, { status: s.code, body, headers }, plan, true);
     }
 
@@ -391,7 +421,8 @@ export class FakeAtlassianServer {
       const detail = `fake-atlassian: request does not match ${docLabel(op.doc)} for ${op.operationId} (${method} ${op.docPath}): ${checked.problems.join('; ')}`;
       let reply: Reply;
       if (route.area === 'jira') reply = jiraError(400, detail);
-      else if (route.area === 'admin') reply = adminError(400, checked.problems.some((p) => p.startsWith('body') || p.includes('request body')) ? 'ADMIN-400-24' : 'ADMIN-400-4', 'Bad request', detail);
+      else if (route.area === 'admin')
+        reply = adminError(400, checked.problems.some((p) => p.startsWith('body') || p.includes('request body')) ? 'ADMIN-400-24' : 'ADMIN-400-4', 'Bad request', detail);
       else if (route.area === 'user-management') reply = { status: 400, body: { key: 'bodyParseFailure', message: detail } };
       else if (route.area === 'oauth') reply = { status: 400, body: { error: 'invalid_request', error_description: detail } };
       else reply = { status: 400, text: detail };
@@ -409,8 +440,20 @@ export class FakeAtlassianServer {
     }
 
     const ctx: Ctx = {
-      s: this.state, req, op, area: route.area, gateway, base, path, selfUrl: `${base}${path}${search}`, rawQuery: query,
-      q: checked.query, params: m.params, body: checked.body, principal, perms: route.area === 'jira' ? this.permsOf(principal) : NO_PERMS,
+      s: this.state,
+      req,
+      op,
+      area: route.area,
+      gateway,
+      base,
+      path,
+      selfUrl: `${base}${path}${search}`,
+      rawQuery: query,
+      q: checked.query,
+      params: m.params,
+      body: checked.body,
+      principal,
+      perms: route.area === 'jira' ? this.permsOf(principal) : NO_PERMS,
     };
     const reply = await route.handler(ctx);
     if (plan.rateHeaders) {
@@ -423,11 +466,18 @@ export class FakeAtlassianServer {
     const rl = plan.rateLimited as NonNullable<FaultPlan['rateLimited']>;
     const resetAt = Date.now() + rl.retryAfterSec * 1000;
     if (area === 'admin' || area === 'user-management') {
-      return { status: 429, body: { code: 429, message: 'Rate limit exceeded' }, headers: { 'Retry-After': String(rl.retryAfterSec), 'X-Ratelimit-Reset': adminResetFormat(resetAt), 'X-Ratelimit-Limit': String(rl.limit), 'X-Ratelimit-Remaining': '0' } };
+      return {
+        status: 429,
+        body: { code: 429, message: 'Rate limit exceeded' },
+        headers: { 'Retry-After': String(rl.retryAfterSec), 'X-Ratelimit-Reset': adminResetFormat(resetAt), 'X-Ratelimit-Limit': String(rl.limit), 'X-Ratelimit-Remaining': '0' },
+      };
     }
     const headers = {
-      'Retry-After': String(rl.retryAfterSec), 'X-RateLimit-Limit': String(rl.limit), 'X-RateLimit-Remaining': '0',
-      'X-RateLimit-Reset': isoMinute(resetAt), 'RateLimit-Reason': rl.reason,
+      'Retry-After': String(rl.retryAfterSec),
+      'X-RateLimit-Limit': String(rl.limit),
+      'X-RateLimit-Remaining': '0',
+      'X-RateLimit-Reset': isoMinute(resetAt),
+      'RateLimit-Reason': rl.reason,
     };
     if (gateway) return { status: 429, body: { code: 429, message: 'Rate limit exceeded' }, headers };
     return { status: 429, body: { errorMessages: ['Rate limit exceeded.'], errors: {} }, headers };
@@ -449,12 +499,30 @@ export class FakeAtlassianServer {
         if (!this.reg.isDocumentedStatus(op, reply.status) && ![401, 429, 500, 502, 503, 504].includes(reply.status)) problems.push(`status ${reply.status} is not documented for this operation`);
         if (problems.length > 0) {
           headers['X-Fake-Atlassian-Validation'] = 'response';
-          this.record({ direction: 'response', operation: op.operationId, key: (route as RouteEntry).key, method: op.method, url: rawUrl ?? '', status: reply.status, document: docLabel(op.doc), problems });
+          this.record({
+            direction: 'response',
+            operation: op.operationId,
+            key: (route as RouteEntry).key,
+            method: op.method,
+            url: rawUrl ?? '',
+            status: reply.status,
+            document: docLabel(op.doc),
+            problems,
+          });
         }
       }
       payload = Buffer.from(JSON.stringify(reply.body));
     } else if (op && !injected && this.validate === 'all' && !this.reg.isDocumentedStatus(op, reply.status)) {
-      this.record({ direction: 'response', operation: op.operationId, key: (route as RouteEntry).key, method: op.method, url: rawUrl ?? '', status: reply.status, document: docLabel(op.doc), problems: [`status ${reply.status} is not documented for this operation`] });
+      this.record({
+        direction: 'response',
+        operation: op.operationId,
+        key: (route as RouteEntry).key,
+        method: op.method,
+        url: rawUrl ?? '',
+        status: reply.status,
+        document: docLabel(op.doc),
+        problems: [`status ${reply.status} is not documented for this operation`],
+      });
     }
     if (route) this.stats.recordStatus(route.key, route.op.operationId, reply.status);
 

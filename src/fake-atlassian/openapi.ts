@@ -26,11 +26,26 @@ export function docLabel(doc: DocId): string {
   return doc === 'fake-handwritten' ? 'hand-written schema (atlassian-api.md §3/§4)' : DOC_FILES[doc];
 }
 
-/** Patches applied to Atlassian's documents before compiling (each one is a documented deviation). */
+/**
+ * Patches applied to Atlassian's documents before compiling (each one is a documented deviation, listed in README.md).
+ * @public
+ */
 export const DOC_PATCHES: ReadonlyArray<{ doc: DocId; where: string; why: string }> = [
-  { doc: 'admin-user-management', where: 'components.schemas.AccountId.pattern', why: 'the pattern ends with a literal newline ("[a-zA-Z0-9_|:-]{1,128}\\n") so no real account id could match; the trailing newline is dropped and the pattern anchored' },
-  { doc: 'jira-platform', where: 'components.schemas.User.emailAddress, UserDetails.emailAddress', why: 'the prose says the field "may be returned as null" when hidden; made nullable so the fake can return null (option hiddenEmail: "null")' },
-  { doc: 'jira-platform', where: 'GET /rest/api/3/project/search parameter maxResults.maximum (100)', why: 'Jira silently clamps maxResults above 100 to 100 (atlassian-api.md §1.2); the fake accepts larger values and clamps, instead of rejecting them' },
+  {
+    doc: 'admin-user-management',
+    where: 'components.schemas.AccountId.pattern',
+    why: 'the pattern ends with a literal newline ("[a-zA-Z0-9_|:-]{1,128}\\n") so no real account id could match; the trailing newline is dropped and the pattern anchored',
+  },
+  {
+    doc: 'jira-platform',
+    where: 'components.schemas.User.emailAddress, UserDetails.emailAddress',
+    why: 'the prose says the field "may be returned as null" when hidden; made nullable so the fake can return null (option hiddenEmail: "null")',
+  },
+  {
+    doc: 'jira-platform',
+    where: 'GET /rest/api/3/project/search parameter maxResults.maximum (100)',
+    why: 'Jira silently clamps maxResults above 100 to 100 (atlassian-api.md §1.2); the fake accepts larger values and clamps, instead of rejecting them',
+  },
   { doc: 'admin-organization', where: 'components.schemas.QueryVariants (nullable without type)', why: 'rewritten as anyOf [null, ...] so Ajv can compile it' },
 ];
 
@@ -186,7 +201,11 @@ export class OpenApiRegistry {
       const schema = rebase(p.schema ?? { type: 'string' }, doc) as Json;
       const isArray = schema.type === 'array';
       return {
-        name: String(p.name), in: p.in as ParamSpec['in'], required: p.required === true || p.in === 'path', schema, isArray,
+        name: String(p.name),
+        in: p.in as ParamSpec['in'],
+        required: p.required === true || p.in === 'path',
+        schema,
+        isArray,
         itemType: isArray ? ((schema.items as Json | undefined)?.type as string | undefined) : (schema.type as string | undefined),
       };
     });
@@ -211,8 +230,15 @@ export class OpenApiRegistry {
     }
     const security = (op.security ?? d.security) as Json[] | undefined;
     const spec: OperationSpec = {
-      doc, docPath, method: method.toUpperCase(), operationId: (op.operationId as string | undefined) ?? fallbackOperationId ?? `${method.toLowerCase()} ${docPath}`,
-      operationIdSynthesized: !op.operationId, params, body, responses, oauthScopes,
+      doc,
+      docPath,
+      method: method.toUpperCase(),
+      operationId: (op.operationId as string | undefined) ?? fallbackOperationId ?? `${method.toLowerCase()} ${docPath}`,
+      operationIdSynthesized: !op.operationId,
+      params,
+      body,
+      responses,
+      oauthScopes,
       anonymous: Array.isArray(security) && security.some((s) => Object.keys(s).length === 0),
     };
     this.ops.set(k, spec);
@@ -264,7 +290,12 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, prefix
   if (!errors) return [];
   return errors.slice(0, 8).map((e) => {
     const where = `${prefix}${e.instancePath || ''}`;
-    const extra = e.keyword === 'additionalProperties' ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'` : e.keyword === 'enum' ? ` ${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)}` : '';
+    const extra =
+      e.keyword === 'additionalProperties'
+        ? ` '${String((e.params as { additionalProperty?: string }).additionalProperty)}'`
+        : e.keyword === 'enum'
+          ? ` ${JSON.stringify((e.params as { allowedValues?: unknown }).allowedValues)}`
+          : '';
     return `${where} ${e.message ?? e.keyword}${extra}`;
   });
 }

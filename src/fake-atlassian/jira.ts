@@ -4,10 +4,7 @@
  * handlers). Behaviour follows atlassian-api.md §1; the shapes are validated against
  * jira-platform.openapi.json by the server.
  */
-import {
-  administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, enc, groupSelf, jiraError, userSelf,
-  type Ctx, type Handler, type Reply,
-} from './context';
+import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
 
 export interface JiraRoute {
@@ -22,7 +19,14 @@ export interface JiraRoute {
 type J = Record<string, unknown>;
 
 function expandSet(v: unknown): Set<string> {
-  return new Set(typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+  return new Set(
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [],
+  );
 }
 
 function restBase(ctx: Ctx): string {
@@ -73,10 +77,20 @@ function renderApplicationRoles(ctx: Ctx): J[] {
     const defaults = r.defaultGroups.map((id) => t.group(id)).filter((g): g is TenantGroup => !!g);
     const gn = (g: TenantGroup): J => ({ name: g.name, groupId: g.groupId, self: groupSelf(ctx.base, g) });
     return {
-      key: r.key, groups: groups.map((g) => g.name), groupDetails: groups.map(gn), name: r.name,
-      defaultGroups: defaults.map((g) => g.name), defaultGroupsDetails: defaults.map(gn), selectedByDefault: r.selectedByDefault, defined: false,
-      numberOfSeats: r.hasUnlimitedSeats ? -1 : r.numberOfSeats, remainingSeats: r.hasUnlimitedSeats ? -1 : Math.max(0, r.numberOfSeats - r.userCount),
-      userCount: r.userCount, userCountDescription: 'users', hasUnlimitedSeats: r.hasUnlimitedSeats, platform: r.platform,
+      key: r.key,
+      groups: groups.map((g) => g.name),
+      groupDetails: groups.map(gn),
+      name: r.name,
+      defaultGroups: defaults.map((g) => g.name),
+      defaultGroupsDetails: defaults.map(gn),
+      selectedByDefault: r.selectedByDefault,
+      defined: false,
+      numberOfSeats: r.hasUnlimitedSeats ? -1 : r.numberOfSeats,
+      remainingSeats: r.hasUnlimitedSeats ? -1 : Math.max(0, r.numberOfSeats - r.userCount),
+      userCount: r.userCount,
+      userCountDescription: 'users',
+      hasUnlimitedSeats: r.hasUnlimitedSeats,
+      platform: r.platform,
     };
   });
 }
@@ -119,7 +133,9 @@ function projectJson(ctx: Ctx, p: TenantProject, opts: { expand?: Set<string>; f
   const t = ctx.s.tenant;
   const out: J = {
     expand: 'description,lead,issueTypes,url,projectKeys,permissions,insight',
-    self: `${restBase(ctx)}/project/${p.id}`, id: p.id, key: p.key,
+    self: `${restBase(ctx)}/project/${p.id}`,
+    id: p.id,
+    key: p.key,
   };
   if (opts.full || opts.expand?.has('description')) out.description = p.description;
   if (opts.full || opts.expand?.has('lead')) {
@@ -128,8 +144,10 @@ function projectJson(ctx: Ctx, p: TenantProject, opts: { expand?: Set<string>; f
   }
   out.name = p.name;
   out.avatarUrls = {
-    '48x48': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400`, '24x24': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=small`,
-    '16x16': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=xsmall`, '32x32': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=medium`,
+    '48x48': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400`,
+    '24x24': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=small`,
+    '16x16': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=xsmall`,
+    '32x32': `${ctx.base}/rest/api/3/universal_avatar/view/type/project/avatar/10400?size=medium`,
   };
   out.projectTypeKey = p.projectTypeKey;
   out.simplified = p.simplified;
@@ -147,7 +165,10 @@ function projectJson(ctx: Ctx, p: TenantProject, opts: { expand?: Set<string>; f
 
 function roleBase(ctx: Ctx, p: TenantProject, r: TenantRole): J {
   return {
-    self: `${restBase(ctx)}/project/${p.id}/role/${r.id}`, name: r.name, id: r.id, description: r.description,
+    self: `${restBase(ctx)}/project/${p.id}/role/${r.id}`,
+    name: r.name,
+    id: r.id,
+    description: r.description,
   };
 }
 
@@ -178,7 +199,13 @@ function renderProjectRole(ctx: Ctx, p: TenantProject, r: TenantRole, excludeIna
   const meId = ctx.principal?.accountId;
   const currentUserRole = !!meId && t.isRoleMember(p.id, r.id, meId);
   return {
-    ...roleBase(ctx, p, r), actors: actors.map((a) => a.json), translatedName: r.name, currentUserRole, admin: r.admin, roleConfigurable: true, default: r.id === 10001,
+    ...roleBase(ctx, p, r),
+    actors: actors.map((a) => a.json),
+    translatedName: r.name,
+    currentUserRole,
+    admin: r.admin,
+    roleConfigurable: true,
+    default: r.id === 10001,
   };
 }
 
@@ -314,7 +341,8 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
     records.sort((a, b) => {
       for (const o of parsed.order) {
         let d = 0;
-        if (o.field === 'updated') d = b.updatedDay - a.updatedDay; // newer first when ascending by date means older first; invert below
+        if (o.field === 'updated')
+          d = b.updatedDay - a.updatedDay; // newer first when ascending by date means older first; invert below
         else if (o.field === 'key' || o.field === 'issuekey') d = t.projectAt(a.projectIdx).key.localeCompare(t.projectAt(b.projectIdx).key) || a.seq - b.seq;
         else d = a.id - b.id;
         if (o.field === 'updated') d = -d;
@@ -369,23 +397,36 @@ const PRODUCTS = ['jira-core', 'jira-servicedesk', 'jira-product-discovery', 'ji
 
 export const JIRA_ROUTES: JiraRoute[] = [
   {
-    method: 'GET', suffix: '/myself',
+    method: 'GET',
+    suffix: '/myself',
     handler: (ctx) => ({ status: 200, body: renderUser(ctx, me(ctx), { expand: expandSet(ctx.q.expand), locale: true }) }),
   },
   {
-    method: 'GET', suffix: '/serverInfo', anonymousOk: true,
+    method: 'GET',
+    suffix: '/serverInfo',
+    anonymousOk: true,
     handler: (ctx) => ({
       status: 200,
       body: {
-        baseUrl: ctx.s.siteUrl, displayUrl: ctx.s.siteUrl, version: '1001.0.0-SNAPSHOT', versionNumbers: [1001, 0, 0], deploymentType: 'Cloud',
+        baseUrl: ctx.s.siteUrl,
+        displayUrl: ctx.s.siteUrl,
+        version: '1001.0.0-SNAPSHOT',
+        versionNumbers: [1001, 0, 0],
+        deploymentType: 'Cloud',
         // Real Jira sends "...+0000", which is not RFC 3339 and fails the document's format: date-time; the fake sends Z.
-        buildNumber: 100294, buildDate: '2026-05-20T09:00:00.000Z', serverTime: new Date().toISOString(),
-        scmInfo: 'fa7a3c2b6c8e0d5d9e0c1a5b8f3e2d1c0b9a8f7e', serverTitle: 'Jira', serverTimeZone: 'Etc/UTC',
+        buildNumber: 100294,
+        buildDate: '2026-05-20T09:00:00.000Z',
+        serverTime: new Date().toISOString(),
+        scmInfo: 'fa7a3c2b6c8e0d5d9e0c1a5b8f3e2d1c0b9a8f7e',
+        serverTitle: 'Jira',
+        serverTimeZone: 'Etc/UTC',
       },
     }),
   },
   ...['/users/search', '/users'].map((suffix): JiraRoute => ({
-    method: 'GET', suffix, anonymousOk: true,
+    method: 'GET',
+    suffix,
+    anonymousOk: true,
     handler: (ctx) => {
       // Bare array, no end marker; maxResults silently clamped to 1000 (atlassian-api.md §1.2).
       // Anonymous callers get an empty 200 (the "accessible anonymously" trap, §1.0).
@@ -400,7 +441,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   })),
   {
-    method: 'GET', suffix: '/user',
+    method: 'GET',
+    suffix: '/user',
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups) return jiraError(403, 'You do not have the permission to see the specified user.');
       const id = ctx.q.accountId as string | undefined;
@@ -412,7 +454,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
   {
     // GET /user/search: active users whose display name (any word) or email starts with the query;
     // Jira searches only the first 1,000 matches, and answers an empty list without "Browse users and groups".
-    method: 'GET', suffix: '/user/search',
+    method: 'GET',
+    suffix: '/user/search',
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups) return { status: 200, body: [] };
       const t = ctx.s.tenant;
@@ -424,7 +467,10 @@ export const JIRA_ROUTES: JiraRoute[] = [
       for (const u of t.users()) {
         if (!t.isActiveInJira(u)) continue;
         const email = u.email.toLowerCase();
-        const byName = u.displayName.toLowerCase().split(/\s+/).some((w) => w.startsWith(q));
+        const byName = u.displayName
+          .toLowerCase()
+          .split(/\s+/)
+          .some((w) => w.startsWith(q));
         const byEmail = (u.emailVisible && email.startsWith(q)) || email === q || u.accountId.toLowerCase() === q;
         if (byName || byEmail) matches.push(u);
         if (matches.length >= 1000) break;
@@ -434,7 +480,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
   },
   {
     // GET /mypermissions: which of the asked permission keys the caller holds.
-    method: 'GET', suffix: '/mypermissions',
+    method: 'GET',
+    suffix: '/mypermissions',
     handler: (ctx) => {
       const keys = String(ctx.q.permissions ?? '')
         .split(',')
@@ -459,7 +506,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'POST', suffix: '/user',
+    method: 'POST',
+    suffix: '/user',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You do not have permission to create users.');
       const body = ctx.body as { emailAddress?: string; products?: string[]; displayName?: string };
@@ -474,7 +522,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'DELETE', suffix: '/user',
+    method: 'DELETE',
+    suffix: '/user',
     handler: (ctx) => {
       if (!ctx.perms.siteAdmin) return jiraError(403, 'You must be a site administrator to delete users.');
       const id = ctx.q.accountId as string;
@@ -486,7 +535,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/user/groups',
+    method: 'GET',
+    suffix: '/user/groups',
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups) return jiraError(403, 'You do not have the permission to see the specified user.');
       const u = ctx.s.tenant.user(ctx.q.accountId as string);
@@ -496,7 +546,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/user/bulk',
+    method: 'GET',
+    suffix: '/user/bulk',
     handler: (ctx) => {
       const ids = (ctx.q.accountId as string[] | undefined) ?? [];
       if (ids.length === 0) return jiraError(400, 'You must specify at least one accountId.');
@@ -508,7 +559,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/group/bulk',
+    method: 'GET',
+    suffix: '/group/bulk',
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups) return jiraError(403, 'Browse users and groups permission is required to view groups.');
       const t = ctx.s.tenant;
@@ -557,7 +609,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/group/member',
+    method: 'GET',
+    suffix: '/group/member',
     handler: (ctx) => {
       if (!ctx.perms.browseUsersAndGroups && !ctx.perms.administerJira) return jiraError(403, 'You do not have permission to view the members of this group.');
       const { group, error } = resolveGroup(ctx);
@@ -574,7 +627,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'POST', suffix: '/group/user',
+    method: 'POST',
+    suffix: '/group/user',
     handler: (ctx) => {
       if (!ctx.perms.siteAdmin) return jiraError(403, 'You must be a site administrator to add users to groups.');
       const { group, error } = resolveGroup(ctx);
@@ -590,12 +644,19 @@ export const JIRA_ROUTES: JiraRoute[] = [
       t.addGroupMember(g.groupId, accountId);
       return {
         status: 201,
-        body: { name: g.name, groupId: g.groupId, self: groupSelf(ctx.base, g), users: { size: t.groupSize(g.groupId), items: [], 'max-results': 50, 'start-index': 0, 'end-index': 0 }, expand: 'users' },
+        body: {
+          name: g.name,
+          groupId: g.groupId,
+          self: groupSelf(ctx.base, g),
+          users: { size: t.groupSize(g.groupId), items: [], 'max-results': 50, 'start-index': 0, 'end-index': 0 },
+          expand: 'users',
+        },
       };
     },
   },
   {
-    method: 'DELETE', suffix: '/group/user',
+    method: 'DELETE',
+    suffix: '/group/user',
     handler: (ctx) => {
       if (!ctx.perms.siteAdmin) return jiraError(403, 'You must be a site administrator to remove users from groups.');
       const { group, error } = resolveGroup(ctx);
@@ -612,7 +673,9 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/search', anonymousOk: true,
+    method: 'GET',
+    suffix: '/project/search',
+    anonymousOk: true,
     handler: (ctx) => {
       const t = ctx.s.tenant;
       const perms = ctx.perms;
@@ -658,7 +721,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/{projectIdOrKey}',
+    method: 'GET',
+    suffix: '/project/{projectIdOrKey}',
     handler: (ctx) => {
       const key = ctx.params.projectIdOrKey;
       const p = ctx.s.tenant.project(key);
@@ -667,7 +731,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/{projectIdOrKey}/role',
+    method: 'GET',
+    suffix: '/project/{projectIdOrKey}/role',
     handler: (ctx) => {
       const key = ctx.params.projectIdOrKey;
       const p = ctx.s.tenant.project(key);
@@ -678,7 +743,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/{projectIdOrKey}/roledetails',
+    method: 'GET',
+    suffix: '/project/{projectIdOrKey}/roledetails',
     handler: (ctx) => {
       const { p, error } = projectRoleAccess(ctx, 'read404');
       if (error) return error;
@@ -696,7 +762,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/{projectIdOrKey}/role/{id}',
+    method: 'GET',
+    suffix: '/project/{projectIdOrKey}/role/{id}',
     handler: (ctx) => {
       const { p, r, error } = projectRoleAccess(ctx, 'read404');
       if (error) return error;
@@ -704,7 +771,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'POST', suffix: '/project/{projectIdOrKey}/role/{id}',
+    method: 'POST',
+    suffix: '/project/{projectIdOrKey}/role/{id}',
     handler: (ctx) => {
       const { p, r, error } = projectRoleAccess(ctx, 'write401');
       if (error) return error;
@@ -735,7 +803,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'DELETE', suffix: '/project/{projectIdOrKey}/role/{id}',
+    method: 'DELETE',
+    suffix: '/project/{projectIdOrKey}/role/{id}',
     handler: (ctx) => {
       const given = ['user', 'group', 'groupId'].filter((k) => ctx.q[k] !== undefined);
       if (given.length !== 1) return jiraError(400, 'You must specify exactly one of user, group or groupId.');
@@ -759,14 +828,16 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/role',
+    method: 'GET',
+    suffix: '/role',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You do not have administrative permissions.');
       return { status: 200, body: ctx.s.tenant.roles().map((r) => globalRole(ctx, r)) };
     },
   },
   {
-    method: 'GET', suffix: '/role/{id}',
+    method: 'GET',
+    suffix: '/role/{id}',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You do not have administrative permissions.');
       const r = ctx.s.tenant.role(Number(ctx.params.id));
@@ -775,14 +846,16 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/applicationrole',
+    method: 'GET',
+    suffix: '/applicationrole',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You are not an administrator.');
       return { status: 200, body: renderApplicationRoles(ctx) };
     },
   },
   {
-    method: 'GET', suffix: '/applicationrole/{key}',
+    method: 'GET',
+    suffix: '/applicationrole/{key}',
     handler: (ctx) => {
       if (!ctx.perms.administerJira) return jiraError(403, 'You are not an administrator.');
       const r = renderApplicationRoles(ctx).find((x) => x.key === ctx.params.key);
@@ -790,7 +863,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/permissionscheme',
+    method: 'GET',
+    suffix: '/permissionscheme',
     handler: (ctx) => {
       const ex = expandSet(ctx.q.expand);
       const withPerms = ex.has('permissions') || ex.has('all');
@@ -798,7 +872,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/project/{projectKeyOrId}/permissionscheme',
+    method: 'GET',
+    suffix: '/project/{projectKeyOrId}/permissionscheme',
     handler: (ctx) => {
       const key = ctx.params.projectKeyOrId;
       const p = ctx.s.tenant.project(key);
@@ -810,11 +885,19 @@ export const JIRA_ROUTES: JiraRoute[] = [
     },
   },
   {
-    method: 'GET', suffix: '/search/jql',
-    handler: (ctx) => searchJql(ctx, { jql: ctx.q.jql as string | undefined, nextPageToken: ctx.q.nextPageToken as string | undefined, maxResults: ctx.q.maxResults as number | undefined, fields: ctx.q.fields as string[] | undefined }),
+    method: 'GET',
+    suffix: '/search/jql',
+    handler: (ctx) =>
+      searchJql(ctx, {
+        jql: ctx.q.jql as string | undefined,
+        nextPageToken: ctx.q.nextPageToken as string | undefined,
+        maxResults: ctx.q.maxResults as number | undefined,
+        fields: ctx.q.fields as string[] | undefined,
+      }),
   },
   {
-    method: 'POST', suffix: '/search/jql',
+    method: 'POST',
+    suffix: '/search/jql',
     handler: (ctx) => {
       const b = (ctx.body ?? {}) as { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[] };
       return searchJql(ctx, b);
@@ -831,15 +914,35 @@ function globalRole(ctx: Ctx, r: TenantRole): J {
     .map((n) => t.group(n))
     .filter((g): g is TenantGroup => !!g)
     .map((g) => ({ id: actorId++, displayName: g.name, name: g.name, type: 'atlassian-group-role-actor', actorGroup: { name: g.name, displayName: g.name, groupId: g.groupId } }));
-  return { self: `${restBase(ctx)}/role/${r.id}`, name: r.name, id: r.id, description: r.description, actors, translatedName: r.name, admin: r.admin, default: r.id === 10001, roleConfigurable: true } as J;
+  return {
+    self: `${restBase(ctx)}/role/${r.id}`,
+    name: r.name,
+    id: r.id,
+    description: r.description,
+    actors,
+    translatedName: r.name,
+    admin: r.admin,
+    default: r.id === 10001,
+    roleConfigurable: true,
+  } as J;
 }
 
-function schemeJson(ctx: Ctx, s: { id: number; name: string; description: string; permissions: Array<{ id: number; permission: string; holder: { type: string; parameter?: string; value?: string } }> }, withPerms: boolean): J {
+function schemeJson(
+  ctx: Ctx,
+  s: { id: number; name: string; description: string; permissions: Array<{ id: number; permission: string; holder: { type: string; parameter?: string; value?: string } }> },
+  withPerms: boolean,
+): J {
   const out: J = { expand: 'permissions,user,group,projectRole,field,all', id: s.id, self: `${restBase(ctx)}/permissionscheme/${s.id}`, name: s.name, description: s.description };
   if (withPerms) {
     out.permissions = s.permissions.map((g) => ({
-      id: g.id, self: `${restBase(ctx)}/permissionscheme/${s.id}/permission/${g.id}`,
-      holder: stripUndefined({ type: g.holder.type, parameter: g.holder.parameter, value: g.holder.value, expand: g.holder.type === 'group' ? 'group' : g.holder.type === 'projectRole' ? 'projectRole' : undefined }),
+      id: g.id,
+      self: `${restBase(ctx)}/permissionscheme/${s.id}/permission/${g.id}`,
+      holder: stripUndefined({
+        type: g.holder.type,
+        parameter: g.holder.parameter,
+        value: g.holder.value,
+        expand: g.holder.type === 'group' ? 'group' : g.holder.type === 'projectRole' ? 'projectRole' : undefined,
+      }),
       permission: g.permission,
     }));
   }
