@@ -157,6 +157,16 @@ describe('retries of idempotent reads', () => {
     expect(Object.values(r).reduce((a, b) => a + b, 0)).toBe(7);
   });
 
+  it('a garbage Retry-After (past any date) is ignored: back-off and a retry, not an internal error', async () => {
+    const c = client();
+    h.fake.faults.failWith(429, 1, { retryAfterSec: 99_999_999_999_999, match: USERS });
+    const { value, waits } = await clock.waitsDuring(() => c.jira.searchUsers(0, 5));
+    expect(value.length).toBe(5);
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeLessThan(10);
+    expect(c.stats().retriesByReason['429']).toBe(1);
+  });
+
   it('timeout: a slow answer is abandoned and retried', async () => {
     const c = client((cfg) => (cfg.httpTimeoutMs = 300));
     let n = 0;
