@@ -75,11 +75,11 @@ describe('active_sync_id is bounded on every request that carries it', () => {
     expect(ok.list.length).toBeGreaterThan(0);
   });
 
-  test('ListGrants with a 4 MiB active_sync_id: refused before any upstream request (server memory: memory.test.ts)', async () => {
+  test('ListGrants with a 3 MiB active_sync_id: refused before any upstream request (4 MiB and server memory: memory.test.ts)', async () => {
     const groups = await h.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'group' }));
     const g = groups.list.find((r) => h.fake.tenant.groups().some((x) => x.groupId === r.id!.resource))!;
     h.fake.stats.reset();
-    const e = await code(h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: g, activeSyncId: 'a'.repeat(4 * 1024 * 1024) })));
+    const e = await code(h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: g, activeSyncId: 'a'.repeat(3 * 1024 * 1024) })));
     expect(Code[e.code]).toBe('INVALID_ARGUMENT');
     expect(e.details).toMatch(/^active_sync_id is longer than 1024 bytes/);
     expect(h.fake.stats.snapshot().total).toBe(0);
@@ -150,8 +150,8 @@ describe('request bytes that do not decode', () => {
 });
 
 describe('oversized ids are refused while decoding', () => {
-  test('a 10 MB id nested anywhere: INVALID_ARGUMENT naming the field path', async () => {
-    const big = 'x'.repeat(10 * 1024 * 1024);
+  test('a 3 MB id nested anywhere: INVALID_ARGUMENT naming the field path', async () => {
+    const big = 'x'.repeat(3 * 1024 * 1024);
     const one = await code(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: big } })));
     expect(Code[one.code]).toBe('INVALID_ARGUMENT');
     expect(one.details).toBe('resource_id.resource is longer than 1024 bytes');
