@@ -12,11 +12,10 @@
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ConnectorError, invalidInput } from '../errors';
 import { MAX_TOKEN_BYTES } from '../connector/pagetoken';
+import { MAX_EMAIL_BYTES } from '../connector/accounts';
 
 /** Ids, resource types, sync ids: the contract's ids are short; 1,024 bytes is far above any Jira or Atlassian id. */
 export const MAX_ID_BYTES = 1024;
-/** RFC 5321: a forward path is at most 256 octets including the angle brackets. */
-export const MAX_EMAIL_BYTES = 254;
 /** Deeper nesting than this is not produced by any client of the contract (a Struct of a few levels at most). */
 const MAX_DEPTH = 64;
 
