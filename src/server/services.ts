@@ -58,6 +58,11 @@ function checkResource(field: string, r: Resource | undefined): Resource {
   return r;
 }
 
+/** The refusal of a write while provisioning is off (FAILED_PRECONDITION); the CLI's grant, revoke and create-account say the same. */
+export function provisioningOff(what: string, how: string): ConnectorError {
+  return new ConnectorError('precondition', `provisioning is not enabled, so ${what} is refused; ${how}`);
+}
+
 /** Wraps an async handler: deadline and cancellation into a CallContext, errors through status.ts. */
 export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -112,8 +117,7 @@ export class ConnectorServices {
   }
 
   private requireProvisioning(what: string): void {
-    if (!this.opts.provisioning)
-      throw new ConnectorError('precondition', `provisioning is not enabled, so ${what} is refused; start the connector with --provisioning (BATON_PROVISIONING=true) to allow changes`);
+    if (!this.opts.provisioning) throw provisioningOff(what, 'start the connector with --provisioning (BATON_PROVISIONING=true) to allow changes');
   }
 
   connectorService(): ConnectorServiceServer {
