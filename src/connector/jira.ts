@@ -75,7 +75,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   return {
     info: CONNECTOR_INFO,
     syncers,
-    accountManager: accountManager(api, base),
+    accountManager: accountManager(api, base, deps.org),
     actions: accountActions(deps.org),
     async validate(ctx) {
       await deps.validate(ctx);
