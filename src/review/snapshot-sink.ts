@@ -288,7 +288,7 @@ export class SnapshotSink implements SyncSink {
 
   /** Nothing of the sync is stored yet (it failed before its first page): the file can go. */
   isEmpty(): boolean {
-    return !this.db.prepare('SELECT 1 FROM steps LIMIT 1').get();
+    return !this.closed && !this.db.prepare('SELECT 1 FROM steps LIMIT 1').get();
   }
 
   /**
