@@ -82,6 +82,8 @@ export class PromiseCache<T> {
         const e = this.map.get(key);
         if (e?.p !== p) return;
         const bytes = key.length + this.sizeOf(v);
+        // a value larger than the whole budget is not kept (and does not push the others out)
+        if (bytes > this.maxBytes) return this.remove(key);
         this.total += bytes - e.bytes;
         e.bytes = bytes;
         this.evict();
@@ -121,6 +123,7 @@ export class PromiseCache<T> {
   }
 
   private put(key: string, p: Promise<T>, at: number, bytes: number): void {
+    if (bytes > this.maxBytes) return;
     this.map.set(key, { at, p, bytes });
     this.total += bytes;
     this.evict();
