@@ -13,6 +13,7 @@ import { projectRoles } from './resources/roles';
 import { PromiseCache } from './cache';
 import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
+import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
 import { USER } from './resources/user';
 
@@ -119,16 +120,16 @@ function accountActions(org: OrgApi | undefined): ActionManager {
   };
 }
 
-/** The account from the action arguments: a plain id, or a resource id as a struct. */
+/** The account from the action arguments: a plain id, or a resource id as a struct; checked to be an account id. */
 function accountIdArg(args: Record<string, unknown>): string {
   const v = args.resource_id ?? args.account_id ?? args.user_id;
-  if (typeof v === 'string' && v) return v;
+  if (typeof v === 'string' && v) return checkId('accountId', v, 'args.resource_id');
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const type = o.resource_type_id ?? o.resourceTypeId ?? o.resource_type ?? o.resourceType;
     const id = o.resource_id ?? o.resourceId ?? o.resource;
-    if (type !== undefined && type !== USER) throw invalidInput(`resource_id must be a ${USER} resource, got ${String(type)}`);
-    if (typeof id === 'string' && id) return id;
+    if (type !== undefined && type !== USER) throw invalidInput(`resource_id must be a ${USER} resource, got ${JSON.stringify(String(type).slice(0, 64))}`);
+    if (typeof id === 'string' && id) return checkId('accountId', id, 'args.resource_id.resource_id');
   }
   throw invalidInput('args.resource_id is required: the account ID of the user, or {resource_type_id: "user", resource_id: "<accountId>"}');
 }

@@ -11,6 +11,7 @@ import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest, Gran
 import { Resource, ResourceGetterServiceGetResourceRequest, ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
 import { EntitlementsServiceListEntitlementsRequest } from '../../src/gen/c1/connector/v2/entitlement';
 import { typeName } from '../../src/connector/annotations';
+import { InvokeActionRequest } from '../../src/gen/c1/connector/v2/action';
 
 let h: Harness;
 /** every upstream request, "METHOD /concrete/path" (a fault rule that never applies) */
@@ -107,6 +108,8 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
         h.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: '..' } })),
         /parent_resource_id\.resource/,
       ],
+      [h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: '../../users' } })), /args\.resource_id/],
+      [h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_enable', args: { resource_id: { resource_type_id: 'user', resource_id: 'a/../b' } } })), /args\.resource_id/],
     ];
     for (const [call, field] of cases) {
       h.fake.stats.reset();
@@ -263,5 +266,17 @@ describe('Cleanup drops what a sync cached (issue 13 finding 3)', () => {
     await h.client.connector.cleanup({ activeSyncId, annotations: [] });
     await listGrants();
     expect(reads()).toBe(2);
+    // outside a sync nothing is kept: a project's lead is read each time, so a change shows at once
+    const q = t.projects()[1];
+    const projectGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project', q.id) }));
+    const leadOf = async () => (await projectGrants()).list.filter((g) => g.entitlement!.id === `project:${q.id}:lead`).map((g) => g.principal!.id!.resource);
+    expect(await leadOf()).toEqual([q.leadAccountId]);
+    const was = q.leadAccountId;
+    q.leadAccountId = t.users().find((u) => u.accountType === 'atlassian' && u.accountId !== was)!.accountId;
+    try {
+      expect(await leadOf()).toEqual([q.leadAccountId]);
+    } finally {
+      q.leadAccountId = was;
+    }
   });
 });

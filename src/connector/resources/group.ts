@@ -129,12 +129,13 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
   const prefetch = new MemberPrefetch(api);
   // facts learnt while listing groups in a sync; a group not listed in this sync is asked (never read from a profile)
   const facts = new PromiseCache<GroupFacts>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 48 });
+  const readFacts = async (groupId: string, ctx: CallContext): Promise<GroupFacts> => {
+    const jira = await api.getGroup(groupId, ctx);
+    const dir = org ? (await directoryGroupsById(org, [groupId], ctx)).get(groupId) : undefined;
+    return { onSite: !!jira, inDirectory: !!dir };
+  };
   const groupFacts = (groupId: string, ctx: CallContext): Promise<GroupFacts> =>
-    facts.get(`${syncKey(ctx.activeSyncId)}|${groupId}`, async () => {
-      const jira = await api.getGroup(groupId, ctx);
-      const dir = org ? (await directoryGroupsById(org, [groupId], ctx)).get(groupId) : undefined;
-      return { onSite: !!jira, inDirectory: !!dir };
-    });
+    ctx.activeSyncId ? facts.get(`${syncKey(ctx.activeSyncId)}|${groupId}`, () => readFacts(groupId, ctx)) : readFacts(groupId, ctx);
   const noteFacts = (ctx: CallContext, groupId: string, f: GroupFacts) => {
     if (ctx.activeSyncId) facts.set(`${syncKey(ctx.activeSyncId)}|${groupId}`, f);
   };

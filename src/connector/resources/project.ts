@@ -67,7 +67,8 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
   for (let i = 0; i < opts.projectKeys.length; i += KEYS_PER_REQUEST) keyChunks.push(opts.projectKeys.slice(i, i + KEYS_PER_REQUEST));
   // each project's lead as listed in this sync; a project not listed in this sync is read (never taken from a profile)
   const leads = new PromiseCache<string>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => v.length + 16 });
-  const leadOf = (projectId: string, ctx: CallContext) => leads.get(`${syncKey(ctx.activeSyncId)}|${projectId}`, async () => (await api.getProject(projectId, ctx)).lead?.accountId ?? '');
+  const readLead = async (projectId: string, ctx: CallContext) => (await api.getProject(projectId, ctx)).lead?.accountId ?? '';
+  const leadOf = (projectId: string, ctx: CallContext) => (ctx.activeSyncId ? leads.get(`${syncKey(ctx.activeSyncId)}|${projectId}`, () => readLead(projectId, ctx)) : readLead(projectId, ctx));
 
   return {
     type: projectType,
