@@ -106,6 +106,11 @@ export class PromiseCache<T> {
     return !!hit && this.now() - hit.at < this.ttlMs;
   }
 
+  /** Drops one entry. */
+  delete(key: string): void {
+    this.remove(key);
+  }
+
   /** Drops entries whose key matches (after a write changed what they hold). */
   deleteWhere(pred: (key: string) => boolean): void {
     for (const k of [...this.map.keys()]) if (pred(k)) this.remove(k);

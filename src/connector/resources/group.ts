@@ -99,8 +99,8 @@ class MemberPrefetch {
     const p = this.fetch(sync, groupId, startAt);
     if (startAt === 0) for (const next of this.order.after(sync, groupId, this.lookahead)) this.fetch(sync, next, 0).catch(() => undefined);
     const page = await p;
-    const key = `${sync}|${groupId}|${startAt}`;
-    this.pages.deleteWhere((k) => k === key);
+    // a page is read once per sync: do not keep it
+    this.pages.delete(`${sync}|${groupId}|${startAt}`);
     if (page.isLast !== true && page.values.length > 0) this.fetch(sync, groupId, startAt + page.values.length).catch(() => undefined);
     return page;
   }
