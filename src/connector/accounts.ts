@@ -9,7 +9,7 @@ import type { AccountManager, CallContext } from './types';
 import type { JiraUser } from './jira-api';
 import type { OrgApi } from './org';
 import { ALL_DIRECTORIES, directoryUsersById, orgFacts } from './org';
-import { userResource, USER } from './resources/user';
+import { userResource, USER, type UserFields } from './resources/user';
 import { ConnectorError, invalidInput, isConnectorError } from '../errors';
 import { log } from '../log';
 
@@ -90,7 +90,7 @@ async function findInOrg(api: AccountApi, org: OrgApi, email: string, linkBase: 
     return userResource(await api.getUser(d.accountId, ctx), { linkBase }, orgFacts(d));
   } catch (e) {
     if (!isConnectorError(e) || e.kind !== 'not-found') throw e;
-    const u: JiraUser = { accountId: d.accountId, accountType: d.accountType ?? 'atlassian', displayName: d.name, active: d.accountStatus === 'active', emailAddress: null };
+    const u: UserFields = { accountId: d.accountId, accountType: d.accountType ?? 'atlassian', displayName: d.name, active: d.accountStatus === 'active' };
     return userResource(u, { linkBase }, orgFacts(d), false);
   }
 }

@@ -11,7 +11,7 @@
  */
 import type { PackageDefinition } from '@grpc/proto-loader';
 import { ConnectorError, invalidInput } from '../errors';
-import { MAX_TOKEN_BYTES } from '../connector/pagetoken';
+import { MAX_TOKEN_CHARS } from '../connector/pagetoken';
 import { MAX_EMAIL_BYTES } from '../connector/accounts';
 
 /** Ids, resource types, sync ids: the contract's ids are short; 1,024 bytes is far above any Jira or Atlassian id. */
@@ -27,7 +27,7 @@ const LIMITS: Record<string, { bytes: number; unit: string }> = {
   id: { bytes: MAX_ID_BYTES, unit: `${MAX_ID_BYTES} bytes` },
   slug: { bytes: MAX_ID_BYTES, unit: `${MAX_ID_BYTES} bytes` },
   name: { bytes: MAX_ID_BYTES, unit: `${MAX_ID_BYTES} bytes` },
-  page_token: { bytes: MAX_TOKEN_BYTES, unit: '1 MiB' },
+  page_token: { bytes: MAX_TOKEN_CHARS, unit: '8 KiB' },
   address: { bytes: MAX_EMAIL_BYTES, unit: `${MAX_EMAIL_BYTES} bytes` },
   login: { bytes: MAX_EMAIL_BYTES, unit: `${MAX_EMAIL_BYTES} bytes` },
 };

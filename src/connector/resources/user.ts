@@ -32,7 +32,7 @@ export interface UserOptions {
 export const HIDDEN_EMAIL = 'hidden by profile visibility';
 
 /** What a user resource is built from: a Jira user, or an organization record in its shape. */
-type UserFields = Pick<JiraUser, 'accountId' | 'active'> & Partial<Pick<JiraUser, 'accountType' | 'appType' | 'displayName' | 'emailAddress' | 'timeZone'>>;
+export type UserFields = Pick<JiraUser, 'accountId' | 'active'> & Partial<Pick<JiraUser, 'accountType' | 'appType' | 'displayName' | 'emailAddress' | 'timeZone'>>;
 
 export function userResource(u: UserFields, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true): Resource {
   const jiraEmail = u.emailAddress || undefined;
