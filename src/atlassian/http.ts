@@ -24,6 +24,7 @@ import { ConnectorError, ErrorKind, RateLimitInfo } from '../errors';
 import { log } from '../log';
 import { AbortedError, Semaphore, sleep } from './limiter';
 import { fromHttpFailure, MapContext, UpstreamError, UpstreamName } from './errors';
+import { fillPath } from './paths';
 import type { AuthMode } from '../config/schema';
 
 /** Matches the connector's CallContext structurally. */
@@ -270,14 +271,6 @@ function serializeQuery(params: Record<string, QueryValue> | undefined): string 
     else sp.append(k, String(v));
   }
   return sp.toString();
-}
-
-export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const v = params?.[name];
-    if (v === undefined || v === '') throw new ConnectorError('invalid-input', `missing path parameter ${name} for ${template}`);
-    return encodeURIComponent(String(v));
-  });
 }
 
 function deadlineLeft(ctx: RequestContext): number | undefined {
