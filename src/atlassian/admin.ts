@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { ConnectorError } from '../errors';
 import type { RequestContext, Upstream } from './http';
 import { fillPath } from './paths';
+import { ENDPOINTS as E } from './capabilities';
 import { UpstreamError } from './errors';
 import {
   AdminApiToken,
@@ -102,11 +103,9 @@ export interface AdminClient {
   workspaces(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminWorkspace>>;
 }
 
-const V1 = '/admin/v1/orgs';
-const V2 = '/admin/v2/orgs';
 const PAGE = 100;
-const LIFECYCLE_V1 = { suspend: `${V1}/{orgId}/directory/users/{accountId}/suspend-access`, restore: `${V1}/{orgId}/directory/users/{accountId}/restore-access` } as const;
-const LIFECYCLE_V2 = { suspend: `${V2}/{orgId}/directories/{directoryId}/users/{accountId}/suspend`, restore: `${V2}/{orgId}/directories/{directoryId}/users/{accountId}/restore` } as const;
+const LIFECYCLE_V1 = { suspend: E.suspendAccess.path, restore: E.restoreAccess.path } as const;
+const LIFECYCLE_V2 = { suspend: E.suspendDirectoryUser.path, restore: E.restoreDirectoryUser.path } as const;
 /** Longest cursor value accepted from a caller or from Atlassian (they are a few hundred characters at most). */
 const MAX_CURSOR = 2048;
 const CURSOR = new RegExp(`^[\\x21-\\x7e]{1,${MAX_CURSOR}}$`);
@@ -171,12 +170,12 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
   }
 
   const client: AdminClient = {
-    orgs: (cursor, ctx) => v1Page(V1, {}, OrgPageSchema, cursor, ctx),
+    orgs: (cursor, ctx) => v1Page(E.orgs.path, {}, OrgPageSchema, cursor, ctx),
 
-    orgUsers: (orgId, cursor, ctx) => v1Page(`${V1}/{orgId}/users`, { orgId }, OrgUserPageSchema, cursor, ctx),
+    orgUsers: (orgId, cursor, ctx) => v1Page(E.orgUsers.path, { orgId }, OrgUserPageSchema, cursor, ctx),
 
     async lastActiveDates(orgId, accountId, ctx) {
-      const path = `${V1}/{orgId}/directory/users/{accountId}/last-active-dates`;
+      const path = E.lastActiveDates.path;
       const r = await up.call({ method: 'GET', path, pathParams: { orgId, accountId }, schema: LastActiveSchema }, ctx);
       return {
         productAccess: r.data.product_access.map((p) => ({ id: p.id, key: p.key, lastActive: p.last_active })),
@@ -186,21 +185,21 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     },
 
     async directories(orgId, cursor, ctx) {
-      const path = `${V2}/{orgId}/directories`;
+      const path = E.directories.path;
       const c = cursorIn(cursor, `GET ${path}`);
       const r = await up.call({ method: 'GET', path, pathParams: { orgId }, query: { cursor: c, limit: PAGE }, schema: DirectoryPageSchema }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId }) };
     },
 
     async directoryUsers(orgId, directoryId, cursor, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/users`;
+      const path = E.directoryUsers.path;
       const c = cursorIn(cursor, `GET ${path}`);
       const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: c ? { cursor: c } : { limit: PAGE }, schema: DirectoryUserPageSchema }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId, directoryId }) };
     },
 
     async searchDirectoryUsers(orgId, directoryId, s, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/users/search`;
+      const path = E.searchDirectoryUsers.path;
       const body: Record<string, unknown> = { limit: s.limit ?? PAGE };
       const c = cursorIn(s.cursor, `POST ${path}`);
       if (c) body.cursor = c;
@@ -218,14 +217,14 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     },
 
     async directoryGroups(orgId, directoryId, cursor, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups`;
+      const path = E.directoryGroups.path;
       const c = cursorIn(cursor, `GET ${path}`);
       const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: c ? { cursor: c } : { limit: PAGE }, schema: DirectoryGroupPageSchema }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId, directoryId }) };
     },
 
     async searchDirectoryGroups(orgId, directoryId, s, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/search`;
+      const path = E.searchDirectoryGroups.path;
       // when a cursor is sent, the filters travel inside it
       const c = cursorIn(s.cursor, `POST ${path}`);
       const body: Record<string, unknown> = c ? { cursor: c } : { limit: s.limit ?? PAGE };
@@ -241,7 +240,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     directoryGroupMembers: (orgId, directoryId, groupId, cursor, ctx) => client.searchDirectoryUsers(orgId, directoryId, { cursor, groupIds: [groupId] }, ctx),
 
     async addDirectoryGroupMember(orgId, directoryId, groupId, accountId, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships`;
+      const path = E.addDirectoryGroupMember.path;
       return safeWrite({
         endpoint: `POST ${path}`,
         send: async () => {
@@ -253,7 +252,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     },
 
     async removeDirectoryGroupMember(orgId, directoryId, groupId, accountId, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}`;
+      const path = E.removeDirectoryGroupMember.path;
       return safeWrite({
         endpoint: `DELETE ${path}`,
         send: async () => {
@@ -275,10 +274,10 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     suspendUser: (orgId, accountId, directoryId, ctx) => lifecycle('suspend', orgId, accountId, directoryId, ctx),
     restoreUser: (orgId, accountId, directoryId, ctx) => lifecycle('restore', orgId, accountId, directoryId, ctx),
 
-    userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: '/users/{accountId}/manage/api-tokens', pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
+    userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: E.apiTokens.path, pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
 
     async workspaces(orgId, cursor, ctx) {
-      const path = `${V2}/{orgId}/workspaces`;
+      const path = E.workspaces.path;
       // when a cursor is sent no other field may be present
       const c = cursorIn(cursor, `POST ${path}`);
       const body = c ? { cursor: c } : { limit: PAGE };
