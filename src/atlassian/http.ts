@@ -24,6 +24,7 @@ import { log } from '../log';
 import { AbortedError, Clock, Semaphore, systemClock } from './limiter';
 import { fromHttpFailure, MapContext, UpstreamError, UpstreamName } from './errors';
 import { admit, decideRetry, isTimeoutCode, NOT_SENT_CODES, paceInterval, RandomSource, rateLimitInfo, RetryPolicy } from './retry-policy';
+import { fillPath } from './paths';
 import type { AuthMode } from '../config/schema';
 
 export type { RetryPolicy } from './retry-policy';
@@ -201,14 +202,6 @@ function serializeQuery(params: Record<string, QueryValue> | undefined): string 
     else sp.append(k, String(v));
   }
   return sp.toString();
-}
-
-export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const v = params?.[name];
-    if (v === undefined || v === '') throw new ConnectorError('invalid-input', `missing path parameter ${name} for ${template}`);
-    return encodeURIComponent(String(v));
-  });
 }
 
 export class Upstream {
