@@ -1,8 +1,9 @@
 /**
  * Writes are never resent blindly. A write that failed ambiguously (connection reset, timeout,
  * 502/503/504, truncated answer: it may or may not have been applied) is followed by a read of
- * the state; only if the change is not there is it sent again. Answers that say the state is
- * already the wanted one ("already a member", "not a member") count as success.
+ * the state; only if the change is not there is it sent again. A refusal is never judged by its
+ * text: `isAlready` reads the state, and when the state is already the wanted one the write is a
+ * no-op (`changed: false`), or our own earlier ambiguous send applied it (`changed: true`).
  */
 import { ConnectorError } from '../errors';
 import { log } from '../log';

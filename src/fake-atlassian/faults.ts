@@ -34,6 +34,12 @@ export interface RateLimitSpec {
   reason?: string;
   /** One bucket per operation (default, like Jira's per-endpoint buckets) or one shared bucket for all matching requests. */
   perOperation?: boolean;
+  /**
+   * Announce X-RateLimit-Limit / X-RateLimit-Remaining on answers that pass (default true). Jira's
+   * burst limits can answer 429 without a warning on earlier answers: false models that, so a
+   * client cannot pace itself below the limit from the headers.
+   */
+  announce?: boolean;
 }
 
 export interface FaultRule {
@@ -195,7 +201,7 @@ export class FaultController {
         b.last = now;
         if (b.tokens >= 1) {
           b.tokens -= 1;
-          plan.rateHeaders = { limit: rl.capacity, remaining: Math.floor(b.tokens) };
+          if (rl.announce !== false) plan.rateHeaders = { limit: rl.capacity, remaining: Math.floor(b.tokens) };
         } else {
           const wait = rl.refillPerSec > 0 ? (1 - b.tokens) / rl.refillPerSec : 60;
           plan.rateLimited = { retryAfterSec: rl.retryAfterSec ?? Math.max(1, Math.ceil(wait)), limit: rl.capacity, remaining: 0, reason: rl.reason ?? 'jira-burst-based' };

@@ -88,8 +88,9 @@ describe('the SDK syncer on the M tier', () => {
   test(
     '429s on every Jira endpoint and a 503 outage longer than our own retries: the SDK retries UNAVAILABLE and the c1z is the same',
     async () => {
-      // 429s: our HTTP layer absorbs them (Retry-After); the syncer only sees slower answers
-      fake.faults.rateLimit({ capacity: 10, refillPerSec: 200, retryAfterSec: 1 }, 'jira');
+      // 429s: our HTTP layer absorbs them (Retry-After); the syncer only sees slower answers. The
+      // bucket does not announce what is left, so the client cannot pace itself below the limit.
+      fake.faults.rateLimit({ capacity: 10, refillPerSec: 200, retryAfterSec: 1, announce: false }, 'jira');
       // 30 x 503 on one project's role actors: more than the 5 attempts each upstream call makes, so
       // ListGrants answers UNAVAILABLE with a RateLimitDescription detail and the SDK retries the RPC
       const last = fake.tenant
