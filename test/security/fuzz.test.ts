@@ -416,14 +416,14 @@ describe('security fuzz against the fake Atlassian Cloud', () => {
   test('no upstream request outside the expected endpoint templates', () => {
     expect(R.ran).toBe(true);
     expect(R.upstream.dropped).toBe(0);
-    expect(R.upstream.total).toBeGreaterThan(1000);
+    expect(R.upstream.total).toBeGreaterThan(Math.min(1000, COUNT / 10));
     expect({ outside: R.upstream.outside, first: R.upstream.first.slice(0, 10) }).toEqual({ outside: 0, first: [] });
   });
 
   test('no write to a resource other than the one the ids name', () => {
     expect(R.ran).toBe(true);
     // the fuzz must have written, or this test proves nothing
-    expect(R.writes.changes).toBeGreaterThan(20);
+    expect(R.writes.changes).toBeGreaterThan(Math.min(20, COUNT / 500));
     expect({ violations: R.writes.violations, first: R.writes.first.slice(0, 10) }).toEqual({ violations: 0, first: [] });
   });
 
