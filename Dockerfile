@@ -12,7 +12,8 @@ COPY src ./src
 RUN npm ci --no-audit --no-fund \
  && npm prune --omit=dev --no-audit --no-fund
 
-# Runtime: production dependencies, compiled code and the .proto files (for server reflection).
+# Runtime: production dependencies, compiled code, the fake Atlassian Cloud's OpenAPI schema extracts (read by
+# `demo`; tsc does not emit JSON, so they go next to the compiled loader) and the .proto files (for server reflection).
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     BATON_HOST=0.0.0.0 \
@@ -21,6 +22,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist/src ./dist/src
+COPY --from=build --chown=node:node /app/src/fake-atlassian/schemas ./dist/src/fake-atlassian/schemas
 COPY --from=build --chown=node:node /app/proto ./proto
 COPY --chown=node:node package.json ./
 USER node

@@ -1,8 +1,9 @@
 /**
  * Sync benchmark: the fake tenant (own process, injected latency and a rate limit), the connector
- * server (own process, so its peak RSS is its own), and the Baton-style sync loop driving it over
- * gRPC. Reports upstream requests per endpoint against the minimum the page caps allow, wall time
- * against the floor (requests ÷ rate limit) and the server's peak RSS.
+ * server (own process, so its peak RSS is its own), and the sync loop (src/client/loop.ts, the one
+ * the tests, the demo and the review CLI run) driving it over gRPC into memory. Reports upstream
+ * requests per endpoint against the minimum the page caps allow, wall time against the floor
+ * (requests ÷ rate limit) and the server's peak RSS.
  *
  *   npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--write docs/PERFORMANCE.md]
  */
@@ -94,7 +95,8 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     const result = await runSync(client, {
       workers: args.workers,
       onProgress: (p) => {
-        if (process.stderr.isTTY) process.stderr.write(`\r${p.phase.padEnd(13)} resources ${p.resources} grants ${p.grants} calls ${p.calls} retries ${p.retries}   `);
+        const resources = Object.values(p.resources).reduce((a, n) => a + n, 0);
+        if (process.stderr.isTTY) process.stderr.write(`\r${p.phase.padEnd(19)} resources ${resources} grants ${p.grants} calls ${p.calls} retries ${p.retries}   `);
       },
     });
     const wallMs = Date.now() - t0;

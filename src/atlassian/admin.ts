@@ -3,15 +3,19 @@
  * the user management API (https://api.atlassian.com/users/{accountId}/manage/...), one page or
  * one write per call.
  *
- * Paging: v1 answers carry links.next as a full URL; v2 answers carry a cursor token. Either way
- * the caller gets `nextCursor` back and passes it in unchanged. A full URL is only followed when it
- * points at the configured API host and the same endpoint; anything else is a bad-upstream error
- * (a next link must never make us send the org key elsewhere).
+ * Paging: v1 answers carry links.next as a full URL; v2 answers carry a cursor value. Either way
+ * the caller gets only the cursor *value* back as `nextCursor` (it ends up in a page token) and
+ * passes it in unchanged. A URL is never followed: every request is built from the configured API
+ * origin and the endpoint's own template, and the cursor travels as ?cursor= or in the body. A v1
+ * next link that is not our origin, carries credentials, names another endpoint or holds no single
+ * cursor is a bad-upstream error; a cursor from a caller that is a URL (or too long) is invalid
+ * input. A forged page token can thus neither send the org key elsewhere nor add query parameters.
  */
 import { z } from 'zod';
 import { ConnectorError } from '../errors';
 import type { RequestContext, Upstream } from './http';
-import { fillPath } from './http';
+import { fillPath } from './paths';
+import { ENDPOINTS as E } from './capabilities';
 import { UpstreamError } from './errors';
 import {
   AdminApiToken,
@@ -99,43 +103,58 @@ export interface AdminClient {
   workspaces(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminWorkspace>>;
 }
 
-const V1 = '/admin/v1/orgs';
-const V2 = '/admin/v2/orgs';
 const PAGE = 100;
+const LIFECYCLE_V1 = { suspend: E.suspendAccess.path, restore: E.restoreAccess.path } as const;
+const LIFECYCLE_V2 = { suspend: E.suspendDirectoryUser.path, restore: E.restoreDirectoryUser.path } as const;
+/** Longest cursor value accepted from a caller or from Atlassian (they are a few hundred characters at most). */
+const MAX_CURSOR = 2048;
+const CURSOR = new RegExp(`^[\\x21-\\x7e]{1,${MAX_CURSOR}}$`);
+/** an absolute URL ("scheme://..."): never a cursor value (base64 cursors hold no ":") */
+const ABSOLUTE_URL = /^[a-z][a-z0-9+.-]*:\/\//i;
 
 export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
-  const origin = new URL(apiUrl).origin;
+  const api = new URL(apiUrl);
+  const origin = api.origin;
+  // the admin upstream sends to apiUrl + template: a next link must name that very path
+  const basePath = api.pathname.replace(/\/+$/, '');
 
-  /** links.next → the cursor to hand out: the `cursor` parameter of a full URL, the token itself, or the checked URL. */
-  function nextOf(next: string | undefined, endpoint: string): string | undefined {
-    if (!next) return undefined;
-    const looksLikeUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(next) || next.startsWith('/');
-    if (!looksLikeUrl) return next;
+  /**
+   * A cursor from the caller (out of a page token): a cursor value, never a URL. It travels only
+   * as ?cursor= or in a JSON body, so it cannot change where a request goes.
+   */
+  function cursorIn(cursor: string | undefined, endpoint: string): string | undefined {
+    if (cursor === undefined || cursor === '') return undefined;
+    if (typeof cursor !== 'string' || !CURSOR.test(cursor) || ABSOLUTE_URL.test(cursor))
+      throw new ConnectorError('invalid-input', `the page cursor for ${endpoint} is not a cursor value (at most ${MAX_CURSOR} printable characters, never a URL)`, { endpoint });
+    return cursor;
+  }
+
+  /**
+   * links.next → the cursor value to hand out. v2 answers carry the value itself ('value'); a v1
+   * answer carries a full URL ('url'), which must be our configured origin, without credentials,
+   * and this very endpoint, and only its `cursor` parameter is kept: the URL is never followed,
+   * the next request is built from the template again.
+   */
+  function nextOf(next: string | undefined | null, form: 'url' | 'value', method: string, template: string, params: Record<string, string>): string | undefined {
+    if (next === undefined || next === null || next === '') return undefined;
+    const endpoint = `${method} ${template}`;
+    const bad = (why: string) => new UpstreamError('bad-upstream', `Atlassian answered ${endpoint} with a next link ${why}; refusing to follow it`, { endpoint });
+    if (form === 'value') {
+      if (!CURSOR.test(next) || ABSOLUTE_URL.test(next)) throw bad('that is not a cursor value');
+      return next;
+    }
     let u: URL;
     try {
       u = new URL(next, origin);
     } catch {
-      throw new UpstreamError('bad-upstream', `Atlassian answered ${endpoint} with an unreadable next link`, { endpoint });
+      throw bad('that is not a URL');
     }
-    if (u.origin !== origin) throw new UpstreamError('bad-upstream', `Atlassian answered ${endpoint} with a next link to another host (${u.host}); refusing to follow it`, { endpoint });
-    return u.searchParams.get('cursor') ?? u.toString();
-  }
-
-  /** A cursor from the caller: a token goes in ?cursor=, a URL must be our host and this very endpoint. */
-  function follow(cursor: string | undefined, pathTemplate: string, pathParams: Record<string, string>): { url?: string; query?: Record<string, string> } {
-    if (!cursor) return {};
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(cursor)) return { query: { cursor } };
-    const endpoint = `GET ${pathTemplate}`;
-    let u: URL;
-    try {
-      u = new URL(cursor);
-    } catch {
-      throw new ConnectorError('invalid-input', `the page cursor for ${endpoint} is not a valid URL`, { endpoint });
-    }
-    const expected = new URL(origin + fillPath(pathTemplate, pathParams));
-    if (u.origin !== origin || u.pathname !== expected.pathname)
-      throw new UpstreamError('bad-upstream', `the next link for ${endpoint} points elsewhere (${u.host}${u.pathname}); refusing to follow it`, { endpoint });
-    return { url: u.toString() };
+    if (u.origin !== origin) throw bad(`to another host (${u.host})`);
+    if (u.username || u.password) throw bad('that carries credentials');
+    if (u.pathname !== basePath + fillPath(template, params)) throw bad('to another endpoint');
+    const cursors = u.searchParams.getAll('cursor');
+    if (cursors.length !== 1 || !CURSOR.test(cursors[0])) throw bad('without one cursor value');
+    return cursors[0];
   }
 
   async function v1Page<T, S extends { data: T[]; links: { next?: string }; meta?: { total?: number } }>(
@@ -145,40 +164,45 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     cursor: string | undefined,
     ctx: RequestContext | undefined,
   ): Promise<CursorPage<T>> {
-    const f = follow(cursor, pathTemplate, pathParams);
-    const r = await up.call({ method: 'GET', path: pathTemplate, pathParams, query: f.query, url: f.url, schema }, ctx);
-    return { data: r.data, nextCursor: nextOf(r.links.next, `GET ${pathTemplate}`), total: r.meta?.total };
+    const c = cursorIn(cursor, `GET ${pathTemplate}`);
+    const r = await up.call({ method: 'GET', path: pathTemplate, pathParams, query: c ? { cursor: c } : undefined, schema }, ctx);
+    return { data: r.data, nextCursor: nextOf(r.links.next, 'url', 'GET', pathTemplate, pathParams), total: r.meta?.total };
   }
 
   const client: AdminClient = {
-    orgs: (cursor, ctx) => v1Page(V1, {}, OrgPageSchema, cursor, ctx),
+    orgs: (cursor, ctx) => v1Page(E.orgs.path, {}, OrgPageSchema, cursor, ctx),
 
-    orgUsers: (orgId, cursor, ctx) => v1Page(`${V1}/{orgId}/users`, { orgId }, OrgUserPageSchema, cursor, ctx),
+    orgUsers: (orgId, cursor, ctx) => v1Page(E.orgUsers.path, { orgId }, OrgUserPageSchema, cursor, ctx),
 
     async lastActiveDates(orgId, accountId, ctx) {
-      const r = await up.call({ method: 'GET', path: `${V1}/{orgId}/directory/users/{accountId}/last-active-dates`, pathParams: { orgId, accountId }, schema: LastActiveSchema }, ctx);
+      const path = E.lastActiveDates.path;
+      const r = await up.call({ method: 'GET', path, pathParams: { orgId, accountId }, schema: LastActiveSchema }, ctx);
       return {
         productAccess: r.data.product_access.map((p) => ({ id: p.id, key: p.key, lastActive: p.last_active })),
         addedToOrg: r.data.added_to_org,
-        nextCursor: nextOf(r.links.next, `GET ${V1}/{orgId}/directory/users/{accountId}/last-active-dates`),
+        nextCursor: nextOf(r.links.next, 'url', 'GET', path, { orgId, accountId }),
       };
     },
 
     async directories(orgId, cursor, ctx) {
-      const r = await up.call({ method: 'GET', path: `${V2}/{orgId}/directories`, pathParams: { orgId }, query: { cursor, limit: PAGE }, schema: DirectoryPageSchema }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `GET ${V2}/{orgId}/directories`) };
+      const path = E.directories.path;
+      const c = cursorIn(cursor, `GET ${path}`);
+      const r = await up.call({ method: 'GET', path, pathParams: { orgId }, query: { cursor: c, limit: PAGE }, schema: DirectoryPageSchema }, ctx);
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId }) };
     },
 
     async directoryUsers(orgId, directoryId, cursor, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/users`;
-      const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: cursor ? { cursor } : { limit: PAGE }, schema: DirectoryUserPageSchema }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `GET ${path}`) };
+      const path = E.directoryUsers.path;
+      const c = cursorIn(cursor, `GET ${path}`);
+      const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: c ? { cursor: c } : { limit: PAGE }, schema: DirectoryUserPageSchema }, ctx);
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId, directoryId }) };
     },
 
     async searchDirectoryUsers(orgId, directoryId, s, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/users/search`;
+      const path = E.searchDirectoryUsers.path;
       const body: Record<string, unknown> = { limit: s.limit ?? PAGE };
-      if (s.cursor) body.cursor = s.cursor;
+      const c = cursorIn(s.cursor, `POST ${path}`);
+      if (c) body.cursor = c;
       if (s.accountIds?.length) body.accountIds = s.accountIds;
       if (s.groupIds?.length) body.groupIds = s.groupIds;
       if (s.emails?.length) body.emails = s.emails;
@@ -189,32 +213,34 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       if (s.expand?.length) body.expand = s.expand;
       // a search is a read: safe to resend
       const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryUserPageSchema, idempotent: true, read: true }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`) };
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'POST', path, { orgId, directoryId }) };
     },
 
     async directoryGroups(orgId, directoryId, cursor, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups`;
-      const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: cursor ? { cursor } : { limit: PAGE }, schema: DirectoryGroupPageSchema }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `GET ${path}`) };
+      const path = E.directoryGroups.path;
+      const c = cursorIn(cursor, `GET ${path}`);
+      const r = await up.call({ method: 'GET', path, pathParams: { orgId, directoryId }, query: c ? { cursor: c } : { limit: PAGE }, schema: DirectoryGroupPageSchema }, ctx);
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'GET', path, { orgId, directoryId }) };
     },
 
     async searchDirectoryGroups(orgId, directoryId, s, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/search`;
+      const path = E.searchDirectoryGroups.path;
       // when a cursor is sent, the filters travel inside it
-      const body: Record<string, unknown> = s.cursor ? { cursor: s.cursor } : { limit: s.limit ?? PAGE };
-      if (!s.cursor) {
+      const c = cursorIn(s.cursor, `POST ${path}`);
+      const body: Record<string, unknown> = c ? { cursor: c } : { limit: s.limit ?? PAGE };
+      if (!c) {
         if (s.groupIds?.length) body.groupIds = s.groupIds;
         if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
         if (s.expand?.length) body.expand = s.expand;
       }
       const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryGroupPageSchema, idempotent: true, read: true }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`) };
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'POST', path, { orgId, directoryId }) };
     },
 
     directoryGroupMembers: (orgId, directoryId, groupId, cursor, ctx) => client.searchDirectoryUsers(orgId, directoryId, { cursor, groupIds: [groupId] }, ctx),
 
     async addDirectoryGroupMember(orgId, directoryId, groupId, accountId, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships`;
+      const path = E.addDirectoryGroupMember.path;
       return safeWrite({
         endpoint: `POST ${path}`,
         send: async () => {
@@ -226,7 +252,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     },
 
     async removeDirectoryGroupMember(orgId, directoryId, groupId, accountId, ctx) {
-      const path = `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}`;
+      const path = E.removeDirectoryGroupMember.path;
       return safeWrite({
         endpoint: `DELETE ${path}`,
         send: async () => {
@@ -248,14 +274,15 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     suspendUser: (orgId, accountId, directoryId, ctx) => lifecycle('suspend', orgId, accountId, directoryId, ctx),
     restoreUser: (orgId, accountId, directoryId, ctx) => lifecycle('restore', orgId, accountId, directoryId, ctx),
 
-    userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: '/users/{accountId}/manage/api-tokens', pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
+    userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: E.apiTokens.path, pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
 
     async workspaces(orgId, cursor, ctx) {
-      const path = `${V2}/{orgId}/workspaces`;
+      const path = E.workspaces.path;
       // when a cursor is sent no other field may be present
-      const body = cursor ? { cursor } : { limit: PAGE };
+      const c = cursorIn(cursor, `POST ${path}`);
+      const body = c ? { cursor: c } : { limit: PAGE };
       const r = await up.call({ method: 'POST', path, pathParams: { orgId }, body, schema: WorkspacePageSchema, idempotent: true, read: true }, ctx);
-      return { data: r.data, nextCursor: nextOf(r.links.next, `POST ${path}`), total: r.meta.total };
+      return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'POST', path, { orgId }), total: r.meta.total };
     },
   };
 
@@ -265,10 +292,9 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
   }
 
   async function lifecycle(action: 'suspend' | 'restore', orgId: string, accountId: string, directoryId: string | undefined, ctx?: RequestContext): Promise<WriteResult> {
-    const path = directoryId
-      ? `${V2}/{orgId}/directories/{directoryId}/users/{accountId}/${action}`
-      : `${V1}/{orgId}/directory/users/{accountId}/${action === 'suspend' ? 'suspend-access' : 'restore-access'}`;
-    const pathParams: Record<string, string> = directoryId ? { orgId, directoryId, accountId } : { orgId, accountId };
+    // an empty directory id is refused by the path builder, never read as "org-wide"
+    const path = directoryId !== undefined ? LIFECYCLE_V2[action] : LIFECYCLE_V1[action];
+    const pathParams: Record<string, string> = directoryId !== undefined ? { orgId, directoryId, accountId } : { orgId, accountId };
     try {
       // suspending a suspended user (or restoring an active one) ends in the same state: safe to resend
       await up.call({ method: 'POST', path, pathParams, idempotent: true }, ctx);

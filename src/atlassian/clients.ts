@@ -8,7 +8,9 @@ import { log, registerSecret } from '../log';
 import { createAdminClient, AdminClient } from './admin';
 import { StaticAuth } from './auth/static';
 import { OAuthTokenSource } from './auth/oauth';
-import { AuthProvider, ClientStats, DEFAULT_RETRY, DryRunWrite, RequestContext, RetryPolicy, StatsCollector, Upstream } from './http';
+import { AuthProvider, ClientStats, DryRunWrite, RequestContext, StatsCollector, Upstream } from './http';
+import type { Clock } from './limiter';
+import { DEFAULT_RETRY, RandomSource, RetryPolicy } from './retry-policy';
 import { createJiraClient, JiraClient } from './jira';
 import { TenantInfoSchema } from './schemas';
 
@@ -30,12 +32,26 @@ export interface ClientOptions {
   userAgent?: string;
   /** dry run: writes are reported here instead of being sent */
   dryRun?: (w: DryRunWrite) => void;
+  /** time and sleeps of the retry and rate-limit waits (tests inject a test clock; default: the system clock) */
+  clock?: Clock;
+  /** jitter source (default: Math.random) */
+  random?: RandomSource;
 }
 
 export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions = {}): AtlassianClients {
   const stats = new StatsCollector();
   const retry: RetryPolicy = { ...DEFAULT_RETRY, ...opts.retry };
-  const common = { timeoutMs: cfg.httpTimeoutMs, maxConcurrency: cfg.maxConcurrency, retry, stats, authMode: cfg.jira.authMode, userAgent: opts.userAgent, dryRun: opts.dryRun };
+  const common = {
+    timeoutMs: cfg.httpTimeoutMs,
+    maxConcurrency: cfg.maxConcurrency,
+    retry,
+    stats,
+    authMode: cfg.jira.authMode,
+    userAgent: opts.userAgent,
+    dryRun: opts.dryRun,
+    clock: opts.clock,
+    random: opts.random,
+  };
   const j = cfg.jira;
   registerSecret(j.apiToken);
   registerSecret(j.oauth?.clientSecret);
@@ -59,6 +75,7 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
         ? { kind: 'client_credentials', clientId: j.oauth.clientId, clientSecret: j.oauth.clientSecret }
         : { kind: 'refresh_token', clientId: j.oauth.clientId, clientSecret: j.oauth.clientSecret, refreshToken: j.oauth.refreshToken, refreshTokenFile: j.oauth.refreshTokenFile },
       stats,
+      opts.clock,
     );
     auth = tokenSource;
   } else if (j.authMode === 'scoped-bearer') {

@@ -1,143 +1,17 @@
 /**
  * Upstream failure → typed ConnectorError. Every error names the endpoint (path template, never
  * ids or query), carries Atlassian's own message and, where we can tell, a hint a Jira or
- * organization admin can act on (which permission or scope is missing, which setting to change).
+ * organization admin can act on (which permission or scope is missing, which setting to change);
+ * the scopes and permissions come from the capability table (capabilities.ts).
  *
  * Nothing here ever reads request headers: an AxiosError never leaves this layer.
  */
 import { ConnectorError, ErrorDetails, ErrorKind, RateLimitInfo } from '../errors';
 import { redact } from '../log';
 import type { AuthMode } from '../config/schema';
+import { describeScopes, endpointNeeds } from './capabilities';
 
 export type UpstreamName = 'jira' | 'admin' | 'token';
-
-/** What the caller of an endpoint needs, in Jira admin words. */
-export interface EndpointNeeds {
-  /** Jira or organization permission */
-  permission?: string;
-  /** classic OAuth / scoped-token scopes */
-  classicScopes?: string[];
-  /** granular scopes (all of them are needed) */
-  granularScopes?: string[];
-}
-
-const USER_READ: EndpointNeeds = {
-  permission: 'the global permission "Browse users and groups"',
-  classicScopes: ['read:jira-user'],
-  granularScopes: ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'],
-};
-const PROJECT_READ: EndpointNeeds = {
-  permission: '"Browse projects" or "Administer projects" on each project (or the global permission "Administer Jira" to see every project)',
-  classicScopes: ['read:jira-work'],
-  granularScopes: [
-    'read:project:jira',
-    'read:user:jira',
-    'read:group:jira',
-    'read:avatar:jira',
-    'read:application-role:jira',
-    'read:issue-type:jira',
-    'read:project.property:jira',
-    'read:issue-type-hierarchy:jira',
-    'read:project-category:jira',
-    'read:project-version:jira',
-    'read:project.component:jira',
-  ],
-};
-const ROLE_READ: EndpointNeeds = {
-  permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
-  classicScopes: ['read:jira-work'],
-  granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'],
-};
-
-/** Endpoint → needs. Keys are "METHOD /path/template". */
-export const ENDPOINT_NEEDS: Record<string, EndpointNeeds> = {
-  'GET /rest/api/3/myself': {
-    permission: 'access to Jira (a product licence on the site)',
-    classicScopes: ['read:jira-user'],
-    granularScopes: ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'],
-  },
-  'GET /rest/api/3/serverInfo': {},
-  'GET /rest/api/3/users/search': USER_READ,
-  'GET /rest/api/3/user': USER_READ,
-  'GET /rest/api/3/user/search': USER_READ,
-  'GET /rest/api/3/user/groups': { ...USER_READ, granularScopes: ['read:group:jira'] },
-  'GET /rest/api/3/group/bulk': { ...USER_READ, granularScopes: ['read:group:jira'] },
-  'GET /rest/api/3/group/member': {
-    permission: 'the global permission "Browse users and groups" (or "Administer Jira")',
-    classicScopes: ['manage:jira-configuration'],
-    granularScopes: ['read:group:jira', 'read:user:jira', 'read:avatar:jira'],
-  },
-  'POST /rest/api/3/group/user': {
-    permission: 'site administration (membership of the site-admins group, or the org admin role)',
-    classicScopes: ['manage:jira-configuration'],
-    granularScopes: ['write:group:jira', 'read:group:jira', 'read:user:jira', 'read:avatar:jira'],
-  },
-  'DELETE /rest/api/3/group/user': {
-    permission: 'site administration (membership of the site-admins group, or the org admin role)',
-    classicScopes: ['manage:jira-configuration'],
-    granularScopes: ['write:group:jira'],
-  },
-  'GET /rest/api/3/project/search': PROJECT_READ,
-  'GET /rest/api/3/project/{projectIdOrKey}': PROJECT_READ,
-  'GET /rest/api/3/role': {
-    permission: 'the global permission "Administer Jira"',
-    classicScopes: ['manage:jira-configuration'],
-    granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'],
-  },
-  'GET /rest/api/3/project/{projectIdOrKey}/roledetails': { ...ROLE_READ, granularScopes: ['read:project-role:jira', 'read:project:jira', 'read:project-category:jira', 'read:avatar:jira'] },
-  'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': ROLE_READ,
-  'POST /rest/api/3/project/{projectIdOrKey}/role/{id}': {
-    permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
-    classicScopes: ['manage:jira-configuration'],
-    granularScopes: ['write:project-role:jira', 'read:project-role:jira', 'read:project:jira', 'read:user:jira', 'read:group:jira', 'read:avatar:jira', 'read:project-category:jira'],
-  },
-  'DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}': {
-    permission: '"Administer projects" on the project (or the global permission "Administer Jira")',
-    classicScopes: ['manage:jira-project'],
-    granularScopes: ['delete:project-role:jira'],
-  },
-  'GET /rest/api/3/applicationrole': { permission: 'the global permission "Administer Jira"', classicScopes: ['manage:jira-configuration'], granularScopes: ['read:application-role:jira'] },
-  'POST /rest/api/3/user': { permission: 'the global permission "Administer Jira" (and a free product licence)', classicScopes: ['manage:jira-configuration'], granularScopes: ['write:user:jira'] },
-  'GET /rest/api/3/permissionscheme': {
-    permission: 'Jira access',
-    classicScopes: ['read:jira-work'],
-    granularScopes: [
-      'read:permission-scheme:jira',
-      'read:permission:jira',
-      'read:project-role:jira',
-      'read:group:jira',
-      'read:user:jira',
-      'read:field:jira',
-      'read:application-role:jira',
-      'read:avatar:jira',
-      'read:project-category:jira',
-      'read:project:jira',
-    ],
-  },
-  'GET /rest/api/3/mypermissions': { permission: 'Jira access', classicScopes: ['read:jira-work'], granularScopes: ['read:permission:jira'] },
-  'GET /admin/v1/orgs': { permission: 'an organization admin API key', classicScopes: ['read:orgs:admin'] },
-  'GET /admin/v1/orgs/{orgId}/users': { permission: 'an organization admin API key', classicScopes: ['read:accounts:admin'] },
-  'GET /admin/v1/orgs/{orgId}/directory/users/{accountId}/last-active-dates': { permission: 'an organization admin API key', classicScopes: ['read:accounts:admin'] },
-  'GET /admin/v2/orgs/{orgId}/directories': { permission: 'an organization admin API key', classicScopes: ['read:directories:admin'] },
-  'GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users': { permission: 'an organization admin API key', classicScopes: ['read:directories:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search': { permission: 'an organization admin API key', classicScopes: ['read:directories:admin'] },
-  'GET /admin/v2/orgs/{orgId}/directories/{directoryId}/groups': { permission: 'an organization admin API key', classicScopes: ['read:groups:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/search': { permission: 'an organization admin API key', classicScopes: ['read:groups:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships': {
-    permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)',
-    classicScopes: ['write:groups:admin'],
-  },
-  'DELETE /admin/v2/orgs/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}': {
-    permission: 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)',
-    classicScopes: ['write:groups:admin'],
-  },
-  'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/suspend-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
-  'POST /admin/v1/orgs/{orgId}/directory/users/{accountId}/restore-access': { permission: 'an organization admin API key', classicScopes: ['write:accounts:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/suspend': { permission: 'an organization admin API key', classicScopes: ['write:directories:admin'] },
-  'POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/{accountId}/restore': { permission: 'an organization admin API key', classicScopes: ['write:directories:admin'] },
-  'POST /admin/v2/orgs/{orgId}/workspaces': { permission: 'an organization admin API key', classicScopes: ['read:workspaces:admin'] },
-  'GET /users/{accountId}/manage/api-tokens': { permission: 'an organization admin API key of an org that manages the account (verified domain)', classicScopes: ['read:tokens:admin'] },
-};
 
 export interface MapContext {
   upstream: UpstreamName;
@@ -250,10 +124,10 @@ export function describeAuthMode(mode: AuthMode): string {
 
 function jiraHint(status: number, mc: MapContext, message: string | undefined, headers: Record<string, string | undefined>): string | undefined {
   const ep = mc.endpoint;
-  const needs = ENDPOINT_NEEDS[ep];
+  const needs = endpointNeeds(ep);
   const msg = (message ?? '').toLowerCase();
   const isRoleEndpoint = ep.includes('/role/') || ep.endsWith('/roledetails');
-  const scopeText = needs && (needs.classicScopes?.length || needs.granularScopes?.length) ? describeScopes(needs) : undefined;
+  const scopeText = needs && (needs.classic.length || needs.granular.length) ? describeScopes(needs) : undefined;
   if (status === 401) {
     const roleNote = isRoleEndpoint ? ' On project-role endpoints Jira also answers 401 when the account lacks "Administer projects" on that project.' : '';
     const scopeMismatch = msg.includes('scope does not match') || msg.includes('scope');
@@ -296,24 +170,18 @@ function jiraHint(status: number, mc: MapContext, message: string | undefined, h
   return undefined;
 }
 
-function describeScopes(n: EndpointNeeds): string {
-  const c = n.classicScopes?.length ? `the classic scope ${n.classicScopes.join(', ')}` : '';
-  const g = n.granularScopes?.length ? `the granular scopes ${n.granularScopes.join(', ')}` : '';
-  return [c, g].filter(Boolean).join(' or ');
-}
-
 function adminHint(status: number, mc: MapContext, body: unknown): string | undefined {
   const codes = adminErrorCodes(body);
-  const needs = ENDPOINT_NEEDS[mc.endpoint];
-  if (status === 401 && /scope/i.test(upstreamMessage(body) ?? '') && needs?.classicScopes?.length)
-    return `The organization API key lacks the scope this call needs (${needs.classicScopes.join(', ')}). Create a key with that scope (or without scopes) in admin.atlassian.com > Settings > API keys.`;
+  const needs = endpointNeeds(mc.endpoint);
+  if (status === 401 && /scope/i.test(upstreamMessage(body) ?? '') && needs?.classic.length)
+    return `The organization API key lacks the scope this call needs (${needs.classic.join(', ')}). Create a key with that scope (or without scopes) in admin.atlassian.com > Settings > API keys.`;
   if (status === 401)
     return 'The organization API key was refused: it may have expired (keys last at most a year) or been revoked. Only an organization API key works on the admin API (a Jira API token or OAuth token does not); create one in admin.atlassian.com > Settings > API keys and set atlassian-api-token.';
   if (status === 403) {
     if (codes.includes('ADMIN-403-3')) return 'The API key belongs to an admin who cannot manage this organization; create the key as an organization admin of this org.';
     if (codes.includes('ADMIN-403-5'))
       return 'The API key may not manage this group: groups synced from an identity provider (SCIM) or protected admin groups must be changed in the identity provider or by an org admin.';
-    return `The organization API key is not allowed to do this${needs?.classicScopes?.length ? `; a key with scopes needs ${needs.classicScopes.join(', ')}` : ''}. Check the key's scopes in admin.atlassian.com > Settings > API keys.`;
+    return `The organization API key is not allowed to do this${needs?.classic.length ? `; a key with scopes needs ${needs.classic.join(', ')}` : ''}. Check the key's scopes in admin.atlassian.com > Settings > API keys.`;
   }
   if (status === 404) {
     if (codes.includes('ADMIN-404-2')) return 'The organization ID is unknown to this API key; check atlassian-orgid (admin.atlassian.com/o/<orgId>/...).';

@@ -4,13 +4,12 @@
  *  - keep-alive agents and a per-attempt timeout (never past the caller's deadline);
  *  - bounded concurrency: at most cfg.maxConcurrency requests in flight, enforced in the adapter,
  *    so a request waiting out a Retry-After does not hold a slot;
- *  - retries through axios-retry with our own policy (see decideRetry): 429 always (the request
- *    was refused before it ran); 502/503/504, network resets, timeouts and truncated/invalid JSON
- *    bodies only for idempotent calls; one immediate retry after a 401 when the credential is a
- *    cached OAuth token that can be refreshed. Waits honour Retry-After (seconds or HTTP date) and
- *    X-RateLimit-Reset, else exponential backoff with full jitter. When a wait would pass the
- *    caller's deadline (or exceed maxWaitMs) the call fails with a typed rate-limited error that
- *    carries the reset time;
+ *  - retries through axios-retry, decided by the pure policy in retry-policy.ts (which failures
+ *    retry, how long to wait, when to give up with a typed rate-limited error carrying the reset
+ *    time, the shared pause after a 429 and proactive pacing when X-RateLimit-Remaining runs low),
+ *    plus one immediate retry after a 401 when the credential is a cached OAuth token that can be
+ *    refreshed. Time and randomness come from the injected Clock and random source (options), so
+ *    tests drive the waits without sleeping;
  *  - response bodies parsed here (JSON) and validated with zod by the caller's schema;
  *  - every failure turned into a ConnectorError (an AxiosError, which carries request headers,
  *    never leaves this module).
@@ -22,35 +21,19 @@ import axiosRetry from 'axios-retry';
 import { z } from 'zod';
 import { ConnectorError, ErrorKind, RateLimitInfo } from '../errors';
 import { log } from '../log';
-import { AbortedError, Semaphore, sleep } from './limiter';
+import { AbortedError, Clock, Semaphore, systemClock } from './limiter';
 import { fromHttpFailure, MapContext, UpstreamError, UpstreamName } from './errors';
+import { admit, decideRetry, isTimeoutCode, NOT_SENT_CODES, paceInterval, RandomSource, rateLimitInfo, RetryPolicy } from './retry-policy';
+import { fillPath } from './paths';
 import type { AuthMode } from '../config/schema';
+
+export type { RetryPolicy } from './retry-policy';
 
 /** Matches the connector's CallContext structurally. */
 export interface RequestContext {
   signal?: AbortSignal;
   deadline?: Date;
 }
-
-export interface RetryPolicy {
-  /** retries of 5xx / network / timeout / bad-body faults per call (idempotent calls only) */
-  maxFaultRetries: number;
-  /** retries of 429 answers per call */
-  maxRateLimitRetries: number;
-  /** first backoff step; attempt n waits random(0, min(maxDelayMs, baseDelayMs * 2^n)) */
-  baseDelayMs: number;
-  maxDelayMs: number;
-  /** longest single wait accepted inside one call; a longer Retry-After fails fast with rate-limited */
-  maxWaitMs: number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  maxFaultRetries: 4,
-  maxRateLimitRetries: 8,
-  baseDelayMs: 500,
-  maxDelayMs: 30_000,
-  maxWaitMs: 120_000,
-};
 
 export interface ClientStats {
   /** HTTP attempts per endpoint ("GET /rest/api/3/users/search"), retries included */
@@ -62,6 +45,8 @@ export interface ClientStats {
   rateLimitWaitMs: number;
   /** time spent in backoff for faults other than 429 */
   faultWaitMs: number;
+  /** time spent pacing requests because X-RateLimit-Remaining ran low */
+  paceWaitMs: number;
   /** 429 answers seen */
   rateLimited: number;
   /** OAuth access tokens fetched */
@@ -73,7 +58,7 @@ export interface ClientStats {
 }
 
 export class StatsCollector {
-  readonly s: ClientStats = { requests: {}, retries: 0, retriesByReason: {}, rateLimitWaitMs: 0, faultWaitMs: 0, rateLimited: 0, tokenRefreshes: 0, errors: 0 };
+  readonly s: ClientStats = { requests: {}, retries: 0, retriesByReason: {}, rateLimitWaitMs: 0, faultWaitMs: 0, paceWaitMs: 0, rateLimited: 0, tokenRefreshes: 0, errors: 0 };
   request(endpoint: string): void {
     this.s.requests[endpoint] = (this.s.requests[endpoint] ?? 0) + 1;
   }
@@ -146,6 +131,8 @@ class CallState {
   usedAuth?: string;
   attemptTimeoutMs = 0;
   lastRateLimit?: RateLimitInfo;
+  /** the caller's deadline in ms since the epoch */
+  readonly deadlineAt?: number;
   constructor(
     readonly endpoint: string,
     readonly idempotent: boolean,
@@ -153,7 +140,9 @@ class CallState {
     readonly noAuth: boolean,
     readonly absolute: boolean,
     readonly form: boolean,
-  ) {}
+  ) {
+    this.deadlineAt = ctx.deadline?.getTime();
+  }
 }
 
 declare module 'axios' {
@@ -163,23 +152,6 @@ declare module 'axios' {
 }
 
 const BAD_BODY = 'ERR_BAD_JSON_BODY';
-const NETWORK_RETRY_CODES = new Set([
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'ECONNABORTED',
-  'EPIPE',
-  'ECONNREFUSED',
-  'EAI_AGAIN',
-  'ENETUNREACH',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'ERR_BAD_RESPONSE',
-  'EPROTO',
-  'UND_ERR_SOCKET',
-]);
-/** network failures where the request certainly did not reach Atlassian: safe to resend even a write */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'EAI_AGAIN', 'ENOTFOUND', 'ENETUNREACH', 'EHOSTUNREACH']);
 
 /** A 2xx answer whose body could not be read: invalid JSON, or the stream broke off midway. */
 function isBodyFault(err: AxiosError): boolean {
@@ -202,50 +174,10 @@ export interface UpstreamOptions {
   /** dry run: writes are not sent; each is handed here instead (reads still go out) */
   dryRun?: (w: DryRunWrite) => void;
   userAgent?: string;
-}
-
-function headerValue(h: unknown, name: string): string | undefined {
-  if (!h || typeof h !== 'object') return undefined;
-  const v = (h as Record<string, unknown>)[name] ?? (h as Record<string, unknown>)[name.toLowerCase()];
-  if (v === undefined || v === null) return undefined;
-  return Array.isArray(v) ? String(v[0]) : String(v);
-}
-
-/** Retry-After: delta seconds or an HTTP date; returns ms from now. */
-export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
-  if (!v) return undefined;
-  const t = v.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) return Math.max(0, Math.round(Number(t) * 1000));
-  const d = Date.parse(t);
-  return Number.isNaN(d) ? undefined : Math.max(0, d - now);
-}
-
-/** X-RateLimit-Reset: ISO-8601 (2026-06-05T06:00Z, 2024-01-01T10:05+0000) or epoch (s/ms). */
-export function parseResetHeader(v: string | undefined): Date | undefined {
-  if (!v) return undefined;
-  const t = v.trim();
-  if (/^\d+(\.\d+)?$/.test(t)) {
-    const n = Number(t);
-    if (n > 1e12) return new Date(n);
-    if (n > 1e9) return new Date(n * 1000);
-    return new Date(Date.now() + n * 1000);
-  }
-  const norm = t.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
-  const d = Date.parse(norm);
-  return Number.isNaN(d) ? undefined : new Date(d);
-}
-
-export function rateLimitInfo(headers: unknown, now = Date.now()): RateLimitInfo | undefined {
-  const limit = Number(headerValue(headers, 'x-ratelimit-limit'));
-  const remaining = Number(headerValue(headers, 'x-ratelimit-remaining'));
-  let resetAt = parseResetHeader(headerValue(headers, 'x-ratelimit-reset'));
-  const ra = parseRetryAfter(headerValue(headers, 'retry-after'), now);
-  if (ra !== undefined && (!resetAt || resetAt.getTime() < now)) resetAt = new Date(now + ra);
-  const info: RateLimitInfo = {};
-  if (Number.isFinite(limit) && headerValue(headers, 'x-ratelimit-limit') !== undefined) info.limit = limit;
-  if (Number.isFinite(remaining) && headerValue(headers, 'x-ratelimit-remaining') !== undefined) info.remaining = remaining;
-  if (resetAt) info.resetAt = resetAt;
-  return Object.keys(info).length ? info : undefined;
+  /** time and sleeps (default: the system clock) */
+  clock?: Clock;
+  /** jitter source, uniform in [0, 1) (default: Math.random) */
+  random?: RandomSource;
 }
 
 function plainHeaders(h: unknown): Record<string, string | undefined> {
@@ -272,18 +204,6 @@ function serializeQuery(params: Record<string, QueryValue> | undefined): string 
   return sp.toString();
 }
 
-export function fillPath(template: string, params: Record<string, string | number> | undefined): string {
-  return template.replace(/\{([^}]+)\}/g, (_, name: string) => {
-    const v = params?.[name];
-    if (v === undefined || v === '') throw new ConnectorError('invalid-input', `missing path parameter ${name} for ${template}`);
-    return encodeURIComponent(String(v));
-  });
-}
-
-function deadlineLeft(ctx: RequestContext): number | undefined {
-  return ctx.deadline ? ctx.deadline.getTime() - Date.now() : undefined;
-}
-
 export class Upstream {
   readonly name: UpstreamName;
   private readonly ax: AxiosInstance;
@@ -292,12 +212,18 @@ export class Upstream {
   private readonly httpsAgent: https.Agent;
   /** shared pause after a 429 that told us when to come back: no attempt starts before it */
   private pausedUntil = 0;
+  /** proactive pacing per endpoint, from the rate-limit headers of its last successful answer */
+  private readonly pacing = new Map<string, { paceMs: number; nextStartAt?: number }>();
+  private readonly clock: Clock;
+  private readonly random: RandomSource;
   private closed = false;
   /** an authenticated request has succeeded: later 401s are about scope or permission, not identity */
   private credentialWorked = false;
 
   constructor(private readonly o: UpstreamOptions) {
     this.name = o.name;
+    this.clock = o.clock ?? systemClock;
+    this.random = o.random ?? Math.random;
     this.sem = new Semaphore(o.maxConcurrency);
     this.httpAgent = new http.Agent({ keepAlive: true, maxSockets: o.maxConcurrency, keepAliveMsecs: 10_000 });
     this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: o.maxConcurrency, keepAliveMsecs: 10_000 });
@@ -320,7 +246,7 @@ export class Upstream {
     // request: base URL, credentials and a timeout that never passes the deadline (runs again on each retry)
     this.ax.interceptors.request.use(async (config) => {
       const st = config.jc as CallState;
-      const left = deadlineLeft(st.ctx);
+      const left = this.deadlineLeft(st);
       if (left !== undefined && left <= 0) throw this.deadlineError(st);
       config.timeout = left !== undefined ? Math.max(1, Math.min(o.timeoutMs, left)) : o.timeoutMs;
       st.attemptTimeoutMs = config.timeout;
@@ -337,11 +263,13 @@ export class Upstream {
     this.ax.interceptors.response.use((res) => {
       const st = res.config.jc as CallState;
       if (!st.noAuth && res.status >= 200 && res.status < 300) this.credentialWorked = true;
-      const rl = rateLimitInfo(res.headers);
+      const now = this.clock.now();
+      const rl = rateLimitInfo(res.headers, now);
       if (rl) {
         st.lastRateLimit = rl;
         o.stats.s.lastRateLimit = rl;
       }
+      this.setPace(st.endpoint, paceInterval(rl, now, o.retry));
       const raw = res.data;
       if (res.status === 204 || raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) {
         res.data = undefined;
@@ -362,57 +290,71 @@ export class Upstream {
       retries: Number.MAX_SAFE_INTEGER, // the real limits live in decideRetry
       shouldResetTimeout: true,
       retryCondition: (err) => this.decideRetry(err),
-      retryDelay: (_n, err) => (err.config?.jc as CallState | undefined)?.nextDelayMs ?? 0,
-      onRetry: (_n, err) => {
+      // axios-retry's own delay is a real timer: wait on our clock in onRetry instead
+      retryDelay: () => 0,
+      onRetry: async (_n, err) => {
         const st = err.config?.jc as CallState | undefined;
         if (!st) return;
-        const rate = st.nextReason === '429' || st.nextReason === 'pause';
+        const rate = st.nextReason === '429';
         o.stats.retry(st.nextReason, st.nextDelayMs, rate);
         log().warn({ upstream: this.name, endpoint: st.endpoint, reason: st.nextReason, delayMs: Math.round(st.nextDelayMs), attempt: st.rateRetries + st.faultRetries }, 'retrying Atlassian request');
+        await this.clock.sleep(st.nextDelayMs, st.ctx.signal);
       },
     });
   }
 
-  /** The adapter: waits out a shared rate-limit pause, takes a concurrency slot, sends. */
+  private deadlineLeft(st: CallState): number | undefined {
+    return st.deadlineAt !== undefined ? st.deadlineAt - this.clock.now() : undefined;
+  }
+
+  private setPace(endpoint: string, paceMs: number): void {
+    if (paceMs > 0) {
+      const p = this.pacing.get(endpoint);
+      if (p) p.paceMs = paceMs;
+      else this.pacing.set(endpoint, { paceMs });
+    } else this.pacing.delete(endpoint);
+  }
+
+  /** The adapter: waits out a shared rate-limit pause and the endpoint's pacing, takes a concurrency slot, sends. */
   private async send(config: InternalAxiosRequestConfig, base: AxiosAdapter): Promise<AxiosResponse> {
     const st = config.jc as CallState;
-    const wait = this.pausedUntil - Date.now();
-    if (wait > 0) {
-      const left = deadlineLeft(st.ctx);
-      if (left !== undefined && wait >= left) {
-        throw new UpstreamError('rate-limited', `Atlassian rate limit: ${st.endpoint} may not be called again before the caller's deadline`, {
-          endpoint: st.endpoint,
-          rateLimit: { ...st.lastRateLimit, resetAt: new Date(this.pausedUntil) },
-          hint: 'Retry after the reset time.',
-        });
-      }
-      this.o.stats.s.rateLimitWaitMs += wait;
-      await sleep(wait, st.ctx.signal);
+    const pace = this.pacing.get(st.endpoint);
+    const a = admit({ pausedUntil: this.pausedUntil, ...pace }, this.clock.now(), st.deadlineAt);
+    if (a.action === 'give-up') {
+      throw new UpstreamError('rate-limited', `Atlassian rate limit: ${st.endpoint} may not be called again before the caller's deadline`, {
+        endpoint: st.endpoint,
+        rateLimit: { ...st.lastRateLimit, resetAt: a.resetAt },
+        hint: 'Retry after the reset time.',
+      });
+    }
+    if (pace && a.nextStartAt !== undefined) pace.nextStartAt = a.nextStartAt;
+    if (a.waitMs > 0) {
+      this.o.stats.s.rateLimitWaitMs += a.pauseMs;
+      this.o.stats.s.paceWaitMs += a.waitMs - a.pauseMs;
+      await this.clock.sleep(a.waitMs, st.ctx.signal);
     }
     const release = await this.sem.acquire(st.ctx.signal);
-    const t0 = Date.now();
+    const t0 = this.clock.now();
     try {
       this.o.stats.request(st.endpoint);
       const res = await base(config);
-      log().debug({ upstream: this.name, endpoint: st.endpoint, status: res.status, ms: Date.now() - t0 }, 'atlassian request');
+      log().debug({ upstream: this.name, endpoint: st.endpoint, status: res.status, ms: this.clock.now() - t0 }, 'atlassian request');
       return res;
     } catch (e) {
       const ae = e as AxiosError;
-      log().debug({ upstream: this.name, endpoint: st.endpoint, status: ae.response?.status, code: ae.code, ms: Date.now() - t0 }, 'atlassian request failed');
+      log().debug({ upstream: this.name, endpoint: st.endpoint, status: ae.response?.status, code: ae.code, ms: this.clock.now() - t0 }, 'atlassian request failed');
       throw e;
     } finally {
       release();
     }
   }
 
-  /** The retry policy. Sets st.nextDelayMs/nextReason when retrying, st.giveUp when it stops early. */
+  /** Carries out the retry policy. Sets st.nextDelayMs/nextReason when retrying, st.giveUp when it stops early. */
   private decideRetry(err: AxiosError): boolean {
     const st = err.config?.jc as CallState | undefined;
     if (!st || !axios.isAxiosError(err) || this.closed) return false;
     if (st.ctx.signal?.aborted || err.code === 'ERR_CANCELED') return false;
-    const p = this.o.retry;
     const status = err.response?.status;
-    const now = Date.now();
 
     // an expired OAuth access token: refresh once and resend at once (the request was refused, any method is safe)
     if (status === 401 && !st.authRetried && st.usedAuth && this.o.auth?.invalidate(st.usedAuth)) {
@@ -422,64 +364,40 @@ export class Upstream {
       return true;
     }
 
-    let reason: string;
-    let rate = false;
-    if (status === 429) {
-      reason = '429';
-      rate = true;
-      this.o.stats.s.rateLimited++;
-    } else if (status === 502 || status === 503 || status === 504) {
-      reason = String(status);
-      if (!st.idempotent) return false;
-    } else if (isBodyFault(err)) {
-      reason = 'bad-body';
-      if (!st.idempotent) return false;
-    } else if (!err.response && err.code && NETWORK_RETRY_CODES.has(err.code)) {
-      reason = err.code === 'ETIMEDOUT' || err.code === 'ECONNABORTED' ? 'timeout' : err.code;
-      if (!st.idempotent && !NOT_SENT_CODES.has(err.code)) return false;
-    } else {
-      return false;
-    }
-
-    if (rate ? st.rateRetries >= p.maxRateLimitRetries : st.faultRetries >= p.maxFaultRetries) return false;
-    const n = rate ? st.rateRetries : st.faultRetries;
-
-    // how long: what Atlassian told us, else exponential backoff with full jitter
+    const now = this.clock.now();
     const headers = err.response?.headers;
-    let hinted = parseRetryAfter(headerValue(headers, 'retry-after'), now);
-    if (hinted === undefined && rate) {
-      const reset = parseResetHeader(headerValue(headers, 'x-ratelimit-reset'));
-      if (reset && reset.getTime() > now) hinted = reset.getTime() - now;
-    }
-    const backoff = Math.random() * Math.min(p.maxDelayMs, p.baseDelayMs * 2 ** n);
-    // a small jitter on top of a server-given time spreads the herd without retrying early
-    const delay = hinted !== undefined ? hinted + Math.random() * Math.min(250, p.baseDelayMs) : backoff;
-    const rl = { ...rateLimitInfo(headers, now), resetAt: new Date(now + delay) };
-
-    const left = deadlineLeft(st.ctx);
-    // keep at least a short attempt's worth of time after the wait
-    const minAttempt = Math.min(1000, this.o.timeoutMs);
-    const pastDeadline = left !== undefined && delay + minAttempt > left;
-    if (delay > p.maxWaitMs || pastDeadline) {
-      const body = err.response?.data;
+    const d = decideRetry(
+      {
+        failure: { status: isBodyFault(err) ? undefined : status, code: err.code, badBody: isBodyFault(err), idempotent: st.idempotent, headers },
+        rateRetries: st.rateRetries,
+        faultRetries: st.faultRetries,
+        deadlineAt: st.deadlineAt,
+        attemptTimeoutMs: this.o.timeoutMs,
+      },
+      this.o.retry,
+      now,
+      this.random,
+    );
+    if (status === 429) this.o.stats.s.rateLimited++;
+    if (d.action === 'fail') return false;
+    if (d.action === 'give-up') {
       st.giveUp = {
-        kind: rate ? 'rate-limited' : 'unavailable',
-        message: rate
-          ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${rl.resetAt.toISOString()}, ${pastDeadline ? "after the caller's deadline" : 'later than this connector waits inside one call'}`
-          : `Atlassian is unavailable (${reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
+        kind: d.kind,
+        message: d.rate
+          ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${d.rateLimit.resetAt.toISOString()}, ${d.pastDeadline ? "after the caller's deadline" : 'later than this connector waits inside one call'}`
+          : `Atlassian is unavailable (${d.reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
         status,
-        rateLimit: rl,
-        body,
+        rateLimit: d.rateLimit,
+        body: err.response?.data,
         headers: plainHeaders(headers),
       };
       return false;
     }
-    if (rate) {
-      st.rateRetries++;
-      if (hinted !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + hinted);
-    } else st.faultRetries++;
-    st.nextDelayMs = delay;
-    st.nextReason = reason;
+    if (d.rate) st.rateRetries++;
+    else st.faultRetries++;
+    if (d.pauseUntil !== undefined) this.pausedUntil = Math.max(this.pausedUntil, d.pauseUntil);
+    st.nextDelayMs = d.delayMs;
+    st.nextReason = d.reason;
     return true;
   }
 
@@ -503,7 +421,7 @@ export class Upstream {
     try {
       if (this.closed) throw new ConnectorError('unavailable', `the Atlassian client is closed; ${endpoint} was not sent`, { endpoint });
       if (ctx.signal?.aborted) throw new AbortedError();
-      const left = deadlineLeft(ctx);
+      const left = this.deadlineLeft(st);
       if (left !== undefined && left <= 0) throw this.deadlineError(st);
       const url = spec.url ?? fillPath(spec.path, spec.pathParams);
       if (this.o.dryRun && spec.method !== 'GET' && !spec.read) {
@@ -584,12 +502,12 @@ export class Upstream {
       if (res) {
         const status = res.status;
         const ambiguous = !st.idempotent && (status === 502 || status === 503 || status === 504);
-        return fromHttpFailure({ status, body: res.data, headers: plainHeaders(res.headers), rateLimit: rateLimitInfo(res.headers) }, this.mapContext(ep), ambiguous);
+        return fromHttpFailure({ status, body: res.data, headers: plainHeaders(res.headers), rateLimit: rateLimitInfo(res.headers, this.clock.now()) }, this.mapContext(ep), ambiguous);
       }
       const code = e.code ?? 'network error';
-      const timeout = code === 'ETIMEDOUT' || code === 'ECONNABORTED';
+      const timeout = isTimeoutCode(code);
       const host = this.name === 'jira' ? 'Jira' : this.name === 'admin' ? 'the Atlassian admin API' : 'the OAuth token endpoint';
-      const deadlineHit = st.ctx.deadline && Date.now() >= st.ctx.deadline.getTime() - 5;
+      const deadlineHit = st.deadlineAt !== undefined && this.clock.now() >= st.deadlineAt - 5;
       const msg = timeout
         ? deadlineHit
           ? `the caller's deadline passed while waiting for ${host} to answer ${ep}`

@@ -38,6 +38,6 @@ export type {
   AdminApiToken,
   AdminWorkspace,
 } from './schemas';
-export { UpstreamError, describeAuthMode, ENDPOINT_NEEDS } from './errors';
+export { UpstreamError, describeAuthMode } from './errors';
 export { probeCapabilities, probeFailure } from './probe';
 export type { ProbeResult } from './probe';

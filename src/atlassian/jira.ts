@@ -32,8 +32,7 @@ import {
 } from './schemas';
 import { safeWrite, WriteResult } from './writes';
 import { UpstreamError } from './errors';
-
-const API = '/rest/api/3';
+import { ENDPOINTS as E, endpointKey, EndpointName } from './capabilities';
 
 export interface SearchProjectsOptions {
   startAt: number;
@@ -110,44 +109,45 @@ async function stateSays(read: () => Promise<boolean>): Promise<boolean> {
 }
 
 export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) => Promise<string>): JiraClient {
+  // every path is a template of the capability table (capabilities.ts), filled by the path builder
   const get = <T>(
-    path: string,
+    name: EndpointName,
     schema: z.ZodType<T>,
     ctx: RequestContext | undefined,
     pathParams?: Record<string, string | number>,
     query?: Record<string, string | number | boolean | string[] | undefined>,
-  ) => up.call({ method: 'GET', path: API + path, pathParams, query, schema }, ctx);
+  ) => up.call({ method: 'GET', path: E[name].path, pathParams, query, schema }, ctx);
 
   const client: JiraClient = {
     baseUrl: (ctx) => baseUrl(ctx),
 
-    myself: (ctx) => get('/myself', JiraUserSchema, ctx, undefined, { expand: 'groups,applicationRoles' }),
+    myself: (ctx) => get('myself', JiraUserSchema, ctx, undefined, { expand: 'groups,applicationRoles' }),
 
-    serverInfo: (ctx) => get('/serverInfo', ServerInfoSchema, ctx),
+    serverInfo: (ctx) => get('serverInfo', ServerInfoSchema, ctx),
 
-    searchUsers: (startAt, maxResults, ctx) => get('/users/search', z.array(JiraUserSchema), ctx, undefined, { startAt, maxResults }),
+    searchUsers: (startAt, maxResults, ctx) => get('usersSearch', z.array(JiraUserSchema), ctx, undefined, { startAt, maxResults }),
 
-    findUsers: (query, startAt, maxResults, ctx) => get('/user/search', z.array(JiraUserSchema), ctx, undefined, { query, startAt, maxResults }),
+    findUsers: (query, startAt, maxResults, ctx) => get('userSearch', z.array(JiraUserSchema), ctx, undefined, { query, startAt, maxResults }),
 
-    getUser: (accountId, ctx) => get('/user', JiraUserSchema, ctx, undefined, { accountId }),
+    getUser: (accountId, ctx) => get('user', JiraUserSchema, ctx, undefined, { accountId }),
 
-    userGroups: (accountId, ctx) => get('/user/groups', z.array(GroupNameSchema), ctx, undefined, { accountId }),
+    userGroups: (accountId, ctx) => get('userGroups', z.array(GroupNameSchema), ctx, undefined, { accountId }),
 
-    listGroups: (startAt, maxResults, ctx) => get('/group/bulk', pageBean(GroupDetailsSchema), ctx, undefined, { startAt, maxResults }),
+    listGroups: (startAt, maxResults, ctx) => get('groupBulk', pageBean(GroupDetailsSchema), ctx, undefined, { startAt, maxResults }),
 
     async getGroup(groupId, ctx) {
-      const p = await get('/group/bulk', pageBean(GroupDetailsSchema), ctx, undefined, { groupId: [groupId], startAt: 0, maxResults: 1 });
+      const p = await get('groupBulk', pageBean(GroupDetailsSchema), ctx, undefined, { groupId: [groupId], startAt: 0, maxResults: 1 });
       return p.values.find((g) => g.groupId === groupId);
     },
 
     groupMembers: (groupId, startAt, maxResults, ctx) =>
-      get('/group/member', pageBean(JiraUserDetailsSchema), ctx, undefined, { groupId, includeInactiveUsers: true, startAt, maxResults: Math.min(Math.max(1, maxResults), 50) }),
+      get('groupMember', pageBean(JiraUserDetailsSchema), ctx, undefined, { groupId, includeInactiveUsers: true, startAt, maxResults: Math.min(Math.max(1, maxResults), 50) }),
 
     async addGroupMember(groupId, accountId, ctx) {
       return safeWrite({
-        endpoint: 'POST /rest/api/3/group/user',
+        endpoint: endpointKey('addGroupUser'),
         send: async () => {
-          await up.call({ method: 'POST', path: API + '/group/user', query: { groupId }, body: { accountId } }, ctx);
+          await up.call({ method: 'POST', path: E.addGroupUser.path, query: { groupId }, body: { accountId } }, ctx);
         },
         // a refusal is checked against the state, never judged by its English text
         isAlready: async (e) => e.kind === 'invalid-input' && (await stateSays(() => client.userGroups(accountId, ctx).then((gs) => gs.some((g) => g.groupId === groupId)))),
@@ -157,9 +157,9 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
 
     async removeGroupMember(groupId, accountId, ctx) {
       return safeWrite({
-        endpoint: 'DELETE /rest/api/3/group/user',
+        endpoint: endpointKey('removeGroupUser'),
         send: async () => {
-          await up.call({ method: 'DELETE', path: API + '/group/user', query: { groupId, accountId } }, ctx);
+          await up.call({ method: 'DELETE', path: E.removeGroupUser.path, query: { groupId, accountId } }, ctx);
         },
         // Jira refuses (400, or 404 for a missing user) when there is nothing to remove: check the state
         isAlready: async (e) =>
@@ -171,11 +171,11 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
 
     async searchProjects(opts, ctx) {
       const keys = opts.keys?.length ? opts.keys : undefined;
-      if (keys && keys.length > 50) throw new ConnectorError('invalid-input', 'GET /rest/api/3/project/search accepts at most 50 project keys per call');
+      if (keys && keys.length > 50) throw new ConnectorError('invalid-input', `${endpointKey('projectSearch')} accepts at most 50 project keys per call`);
       const res = await up.callRaw(
         {
           method: 'GET',
-          path: API + '/project/search',
+          path: E.projectSearch.path,
           query: { startAt: opts.startAt, maxResults: opts.maxResults, keys, expand: expandList(opts.expand, 'lead'), orderBy: opts.orderBy },
           schema: pageBean(ProjectSchema),
           acceptStatus: [404],
@@ -187,13 +187,13 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       return res.data;
     },
 
-    getProject: (projectIdOrKey, ctx) => get('/project/{projectIdOrKey}', ProjectSchema, ctx, { projectIdOrKey }, { expand: 'lead' }),
+    getProject: (projectIdOrKey, ctx) => get('project', ProjectSchema, ctx, { projectIdOrKey }, { expand: 'lead' }),
 
-    roles: (ctx) => get('/role', z.array(ProjectRoleSchema), ctx),
+    roles: (ctx) => get('roles', z.array(ProjectRoleSchema), ctx),
 
-    projectRoleDetails: (projectIdOrKey, ctx) => get('/project/{projectIdOrKey}/roledetails', z.array(ProjectRoleDetailsSchema), ctx, { projectIdOrKey }),
+    projectRoleDetails: (projectIdOrKey, ctx) => get('roleDetails', z.array(ProjectRoleDetailsSchema), ctx, { projectIdOrKey }),
 
-    projectRole: (projectIdOrKey, roleId, ctx) => get('/project/{projectIdOrKey}/role/{id}', ProjectRoleSchema, ctx, { projectIdOrKey, id: roleId }),
+    projectRole: (projectIdOrKey, roleId, ctx) => get('projectRole', ProjectRoleSchema, ctx, { projectIdOrKey, id: roleId }),
 
     async addRoleActors(projectIdOrKey, roleId, actors, ctx) {
       const users = [...new Set(actors.users ?? [])];
@@ -205,12 +205,12 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       };
       const post = (u: string[], g: string[]) =>
         safeWrite({
-          endpoint: 'POST /rest/api/3/project/{projectIdOrKey}/role/{id}',
+          endpoint: endpointKey('addRoleActors'),
           send: async () => {
             const body: Record<string, string[]> = {};
             if (u.length) body.user = u;
             if (g.length) body.groupId = g;
-            await up.call({ method: 'POST', path: API + '/project/{projectIdOrKey}/role/{id}', pathParams: { projectIdOrKey, id: roleId }, body, schema: ProjectRoleSchema }, ctx);
+            await up.call({ method: 'POST', path: E.addRoleActors.path, pathParams: { projectIdOrKey, id: roleId }, body, schema: ProjectRoleSchema }, ctx);
           },
           // one of several actors already there fails the whole request: handled below
           isAlready: async (e) =>
@@ -243,12 +243,12 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
         return isUser ? !present.users.has(actor.accountId) : !present.groups.has((actor as { groupId: string }).groupId);
       };
       return safeWrite({
-        endpoint: 'DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}',
+        endpoint: endpointKey('removeRoleActor'),
         send: async () => {
           await up.call(
             {
               method: 'DELETE',
-              path: API + '/project/{projectIdOrKey}/role/{id}',
+              path: E.removeRoleActor.path,
               pathParams: { projectIdOrKey, id: roleId },
               query: isUser ? { user: actor.accountId } : { groupId: (actor as { groupId: string }).groupId },
             },
@@ -268,7 +268,7 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       });
     },
 
-    applicationRoles: (ctx) => get('/applicationrole', z.array(ApplicationRoleSchema), ctx),
+    applicationRoles: (ctx) => get('applicationRoles', z.array(ApplicationRoleSchema), ctx),
 
     async createUser(input, ctx) {
       const lookup = async (): Promise<JiraUser | undefined> => {
@@ -277,7 +277,7 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       };
       for (let sent = 1; ; sent++) {
         try {
-          return await up.call({ method: 'POST', path: API + '/user', body: { emailAddress: input.emailAddress, products: input.products }, schema: JiraUserSchema }, ctx);
+          return await up.call({ method: 'POST', path: E.createUser.path, body: { emailAddress: input.emailAddress, products: input.products }, schema: JiraUserSchema }, ctx);
         } catch (e) {
           if (!(e instanceof UpstreamError) || !e.ambiguous || sent >= 2) throw e;
           // the user may have been created: look before sending the invitation again
@@ -293,11 +293,11 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
     },
 
     async permissionSchemes(ctx) {
-      return (await get('/permissionscheme', PermissionSchemesSchema, ctx, undefined, { expand: 'permissions' })).permissionSchemes;
+      return (await get('permissionSchemes', PermissionSchemesSchema, ctx, undefined, { expand: 'permissions' })).permissionSchemes;
     },
 
     async myPermissions(keys, ctx) {
-      const r = await get('/mypermissions', MyPermissionsSchema, ctx, undefined, { permissions: keys.join(',') });
+      const r = await get('myPermissions', MyPermissionsSchema, ctx, undefined, { permissions: keys.join(',') });
       const out: Record<string, boolean> = {};
       for (const k of keys) out[k] = !!r.permissions[k]?.havePermission;
       return out;

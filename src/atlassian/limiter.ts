@@ -1,6 +1,7 @@
 /**
- * Small async primitives: a counting semaphore (bounded concurrency per upstream) and an
- * abortable sleep. Both honour an AbortSignal so a cancelled call never waits for a slot.
+ * Small async primitives: a counting semaphore (bounded concurrency per upstream), an abortable
+ * sleep and the Clock the HTTP layer reads time and sleeps through (the system clock by default,
+ * a test clock in tests). All honour an AbortSignal so a cancelled call never waits for a slot.
  */
 
 export class AbortedError extends Error {
@@ -66,7 +67,7 @@ export class Semaphore {
 }
 
 /** Sleeps ms milliseconds; rejects with AbortedError when the signal fires. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   if (ms <= 0) return signal?.aborted ? Promise.reject(new AbortedError()) : Promise.resolve();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new AbortedError());
@@ -81,3 +82,13 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
+
+/** Time for the HTTP layer: what time it is, and a wait that a signal can cut short. */
+export interface Clock {
+  /** ms since the epoch */
+  now(): number;
+  /** resolves after ms; rejects with AbortedError when the signal fires */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => Date.now(), sleep };

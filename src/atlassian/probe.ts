@@ -1,7 +1,8 @@
 /**
  * Capability probe for the Validate RPC and the `validate` command: one cheap read (page size 1)
  * per thing each configured capability needs, reported in words a Jira or org admin can act on.
- * Nothing here changes Atlassian state.
+ * Nothing here changes Atlassian state. Capability labels, checked endpoints and the scopes named
+ * in the advice come from the capability table (capabilities.ts).
  */
 import type { ConnectorConfig } from '../config/schema';
 import { ConnectorError, ErrorKind } from '../errors';
@@ -9,6 +10,7 @@ import { describeAuthMode } from './errors';
 import type { RequestContext } from './http';
 import type { AtlassianClients } from './clients';
 import { createAtlassianClients } from './clients';
+import { capability, CapabilityId, describeScopes, endpointKey, scopesOf } from './capabilities';
 
 export interface ProbeResult {
   /** what the connector wants to do: "credentials", "read users", "browse groups", ... */
@@ -34,9 +36,11 @@ function who(cfg: ConnectorConfig): string {
   return 'the service account';
 }
 
-function scopeAdvice(cfg: ConnectorConfig, scopes: string): string {
-  return cfg.jira.authMode === 'basic' ? '' : ` The ${cfg.jira.authMode.startsWith('oauth') ? 'OAuth credential' : 'token'} must also carry ${scopes}.`;
+function scopeAdvice(cfg: ConnectorConfig, ...ids: CapabilityId[]): string {
+  return cfg.jira.authMode === 'basic' ? '' : ` The ${cfg.jira.authMode.startsWith('oauth') ? 'OAuth credential' : 'token'} must also carry ${describeScopes(scopesOf(...ids))}.`;
 }
+
+const label = (id: CapabilityId): string => capability(id).label;
 
 export async function probeCapabilities(clients: AtlassianClients, cfg: ConnectorConfig, ctx?: RequestContext): Promise<ProbeResult[]> {
   const out: ProbeResult[] = [];
@@ -70,8 +74,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   } catch (e) {
     const ce = e instanceof ConnectorError ? e : undefined;
     out.push({
-      capability: 'credentials',
-      check: 'GET /_edge/tenant_info',
+      capability: label('credentials'),
+      check: endpointKey('tenantInfo'),
       required: true,
       ok: false,
       detail: ce?.message ?? 'could not find where to send Jira requests',
@@ -82,8 +86,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     return out;
   }
   const me = await run(
-    'credentials',
-    'GET /rest/api/3/myself',
+    label('credentials'),
+    endpointKey('myself'),
     true,
     () => jira.myself(ctx),
     (u) => ({
@@ -104,8 +108,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
 
   // 2. read users: users/search answers an empty list (not 403) without "Browse users and groups"
   await run(
-    'read users',
-    'GET /rest/api/3/users/search',
+    label('sync-users'),
+    endpointKey('usersSearch'),
     true,
     () => jira.searchUsers(0, 1, ctx),
     (users) =>
@@ -115,14 +119,14 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
             ok: false,
             kind: 'permission',
             detail: 'Jira returned no users at all, which is what it does when the account lacks the global permission "Browse users and groups"',
-            fix: `Grant ${account} the global permission "Browse users and groups" (Jira settings > System > Global permissions, e.g. through a group it belongs to).${scopeAdvice(cfg, 'read:jira-user (classic) or read:user:jira, read:group:jira, read:application-role:jira, read:avatar:jira')}`,
+            fix: `Grant ${account} the global permission "Browse users and groups" (Jira settings > System > Global permissions, e.g. through a group it belongs to).${scopeAdvice(cfg, 'sync-users')}`,
           },
   );
 
   // 3. browse groups and their members
   const groups = await run(
-    'browse groups',
-    'GET /rest/api/3/group/bulk',
+    label('sync-groups'),
+    endpointKey('groupBulk'),
     true,
     () => jira.listGroups(0, 1, ctx),
     (p) => ({ ok: true, detail: p.values.length ? 'can list groups' : 'can list groups (the site has none)' }),
@@ -130,8 +134,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   if (groups?.values[0]) {
     const g = groups.values[0];
     await run(
-      'browse groups',
-      'GET /rest/api/3/group/member',
+      label('sync-groups'),
+      endpointKey('groupMember'),
       true,
       () => jira.groupMembers(g.groupId, 0, 1, ctx),
       () => ({ ok: true, detail: 'can list group members (inactive users included)' }),
@@ -140,8 +144,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
 
   // 4. projects and project roles
   const projects = await run(
-    'read projects and roles',
-    'GET /rest/api/3/project/search',
+    label('sync-projects'),
+    endpointKey('projectSearch'),
     true,
     () => jira.searchProjects({ startAt: 0, maxResults: 1, keys: cfg.projectKeys.slice(0, 1) }, ctx),
     (p) =>
@@ -154,8 +158,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
           },
   );
   await run(
-    'read projects and roles',
-    'GET /rest/api/3/role',
+    label('sync-projects'),
+    endpointKey('roles'),
     false,
     () => jira.roles(ctx),
     (r) => ({ ok: true, detail: `can list the ${r.length} project roles` }),
@@ -163,8 +167,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
   const project = projects?.values[0];
   if (project) {
     const details = await run(
-      'read projects and roles',
-      'GET /rest/api/3/project/{projectIdOrKey}/roledetails',
+      label('sync-projects'),
+      endpointKey('roleDetails'),
       true,
       () => jira.projectRoleDetails(project.id, ctx),
       (r) => ({ ok: true, detail: `can read the roles of project ${project.key} (${r.length})` }),
@@ -172,8 +176,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     const role = details?.[0];
     if (role)
       await run(
-        'read projects and roles',
-        'GET /rest/api/3/project/{projectIdOrKey}/role/{id}',
+        label('sync-projects'),
+        endpointKey('projectRole'),
         true,
         () => jira.projectRole(project.id, role.id, ctx),
         () => ({ ok: true, detail: `can read who holds role "${role.name}" in ${project.key}` }),
@@ -182,8 +186,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
 
   // 5. application roles (product access): Administer Jira
   await run(
-    'application roles',
-    'GET /rest/api/3/applicationrole',
+    label('sync-product-access'),
+    endpointKey('applicationRoles'),
     false,
     () => jira.applicationRoles(ctx),
     (r) => ({ ok: true, detail: `can read product access (${r.map((a) => a.key).join(', ') || 'none'})` }),
@@ -191,7 +195,9 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
 
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
-    const writeScopes = scopeAdvice(cfg, 'manage:jira-configuration and manage:jira-project (classic) or write:group:jira, write:project-role:jira, delete:project-role:jira, write:user:jira');
+    const writeScopes = scopeAdvice(cfg, 'provision-groups', 'provision-project-roles', 'provision-accounts');
+    const provisioning = label('provision-project-roles');
+    const check = endpointKey('myPermissions');
     let perms: Record<string, boolean> | undefined;
     try {
       perms = await jira.myPermissions(['ADMINISTER', 'SYSTEM_ADMIN', 'USER_PICKER'], ctx);
@@ -200,8 +206,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
       // a site without the endpoint cannot be checked; any other failure is a real answer
       const unknown = ce.kind === 'not-found';
       out.push({
-        capability: 'provisioning',
-        check: 'GET /rest/api/3/mypermissions',
+        capability: provisioning,
+        check,
         required: !unknown,
         ok: false,
         detail: unknown
@@ -215,10 +221,10 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     if (perms) {
       out.push(
         perms.ADMINISTER
-          ? { capability: 'provisioning', check: 'GET /rest/api/3/mypermissions', required: true, ok: true, detail: `${account} has "Administer Jira": can change project roles and create users` }
+          ? { capability: provisioning, check, required: true, ok: true, detail: `${account} has "Administer Jira": can change project roles and create users` }
           : {
-              capability: 'provisioning',
-              check: 'GET /rest/api/3/mypermissions',
+              capability: provisioning,
+              check,
               required: true,
               ok: false,
               kind: 'permission',
@@ -228,10 +234,10 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
       );
       out.push(
         perms.SYSTEM_ADMIN
-          ? { capability: 'provisioning', check: 'GET /rest/api/3/mypermissions', required: false, ok: true, detail: `${account} is a site administrator: can change group memberships` }
+          ? { capability: provisioning, check, required: false, ok: true, detail: `${account} is a site administrator: can change group memberships` }
           : {
-              capability: 'provisioning',
-              check: 'GET /rest/api/3/mypermissions',
+              capability: provisioning,
+              check,
               required: false,
               ok: false,
               kind: 'permission',
@@ -247,8 +253,8 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     const admin = clients.admin;
     const orgId = cfg.org.orgId;
     const orgs = await run(
-      'organization admin API',
-      'GET /admin/v1/orgs',
+      label('organization'),
+      endpointKey('orgs'),
       true,
       () => admin.orgs(undefined, ctx),
       (p) =>
@@ -263,15 +269,15 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     );
     if (orgs) {
       await run(
-        'organization admin API',
-        'GET /admin/v1/orgs/{orgId}/users',
+        label('organization'),
+        endpointKey('orgUsers'),
         true,
         () => admin.orgUsers(orgId, undefined, ctx),
         () => ({ ok: true, detail: 'can list managed accounts' }),
       );
       await run(
-        'organization admin API',
-        'GET /admin/v2/orgs/{orgId}/directories',
+        label('organization'),
+        endpointKey('directories'),
         false,
         () => admin.directories(orgId, undefined, ctx),
         (p) => ({ ok: true, detail: `can list directories (${p.data.length})` }),

@@ -1,14 +1,25 @@
+import { status as Code } from '@grpc/grpc-js';
 import { ConfigError } from '../config/schema';
 import { isConnectorError } from '../errors';
+import { toServiceError } from '../server/status';
 import { redact } from '../log';
 
-/** One line for the user and the exit code: 2 for configuration, 1 for everything else. */
+/** An error answered by a gRPC server (grant, revoke and create-account call our own in-process server). */
+function isGrpcError(e: unknown): e is { code: Code; details: string } {
+  return !!e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'number' && typeof (e as { details?: unknown }).details === 'string' && 'metadata' in e;
+}
+
+/**
+ * One line for the user and the exit code: 2 for configuration and bad input, 1 for everything else
+ * (refusals such as FAILED_PRECONDITION included). Refusals name their gRPC code, as the platform sees them.
+ */
 export function describeFailure(e: unknown): { line: string; code: number } {
   if (e instanceof ConfigError) return { line: `configuration error: ${redact(e.message)}`, code: 2 };
   if (isConnectorError(e)) {
     if (e.kind === 'invalid-input') return { line: `configuration error: ${e.describe()}`, code: 2 };
-    return { line: `error: ${e.describe()}`, code: 1 };
+    return { line: `error: ${Code[toServiceError(e).code]}: ${e.describe()}`, code: 1 };
   }
+  if (isGrpcError(e)) return { line: `error: ${Code[e.code] ?? e.code}: ${redact(e.details)}`, code: e.code === Code.INVALID_ARGUMENT ? 2 : 1 };
   const msg = e instanceof Error ? e.message : String(e);
   return { line: `error: ${redact(msg)}`, code: 1 };
 }

@@ -8,7 +8,7 @@ import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { computeCapabilities } from '../connector/metadata';
 import { describeConnector } from '../connector/wire';
 import { configJson } from './options';
-import { SCOPES, OAUTH_REFRESH_SCOPE } from '../connector/scopes';
+import { CAPABILITIES, endpointKey, OAUTH_REFRESH_SCOPE, scopesOf } from '../atlassian/capabilities';
 import { CONNECTOR_INFO } from '../connector/jira';
 import { SDK_VERSION } from '../server/services';
 
@@ -32,7 +32,8 @@ export function manifestObject(): Record<string, unknown> {
     config: cfg,
     scopes: {
       note: `scoped API tokens and OAuth apps need these scopes; a 3LO app also needs ${OAUTH_REFRESH_SCOPE}`,
-      byCapability: SCOPES.map((s) => ({ capability: s.capability, what: s.what, classic: s.classic, granular: s.granular, permission: s.permission })),
+      // from the capability table (src/atlassian/capabilities.ts): the union over each capability's endpoints
+      byCapability: CAPABILITIES.map((c) => ({ capability: c.id, what: c.what, endpoints: c.endpoints.map(endpointKey), ...scopesOf(c.id), permission: c.permission })),
     },
   };
 }

@@ -1,7 +1,10 @@
 /**
  * One-off provisioning from the command line, through our own gRPC contract (an in-process
- * server, as the platform would call it): grant, revoke, create-account. With --dry-run the
- * writes are printed instead of sent (reads still happen, e.g. to route a group change).
+ * server, as the platform would call it): grant, revoke, create-account. Like the server, they
+ * write only with --provisioning (BATON_PROVISIONING=true); without it they refuse with
+ * FAILED_PRECONDITION (exit 1) before anything is read or sent. With --dry-run the writes are
+ * printed instead of sent (reads still happen, e.g. to route a group change), so it needs no switch.
+ * A refusal of the server (e.g. an inherited grant) is printed with its code, exit 1.
  */
 import { Command } from 'commander';
 import { addConfigOptions, guarded, rawFrom } from './options';
@@ -9,6 +12,7 @@ import { parseConnectorConfig } from '../config/schema';
 import { createLogger, LogLevel, setRootLogger } from '../log';
 import { buildConnector } from '../connector/wire';
 import { startServer } from '../server/server';
+import { provisioningOff } from '../server/services';
 import { dialConnector } from '../client/connector-client';
 import type { DryRunWrite } from '../atlassian';
 import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../gen/c1/connector/v2/grant';
@@ -25,13 +29,16 @@ interface Target {
   principal: string;
 }
 
-async function withServer<T>(cmd: Command, fn: (c: ReturnType<typeof dialConnector>) => Promise<T>): Promise<{ result: T; dryRun: DryRunWrite[]; isDryRun: boolean }> {
+async function withServer<T>(cmd: Command, what: string, fn: (c: ReturnType<typeof dialConnector>) => Promise<T>): Promise<{ result: T; dryRun: DryRunWrite[]; isDryRun: boolean }> {
   const raw = rawFrom(cmd);
-  setRootLogger(createLogger(((raw['log-level'] as LogLevel) || 'warn') as LogLevel, 'console'));
-  // --dry-run (BATON_DRY_RUN) is one of the configuration flags
-  const cfg = parseConnectorConfig({ ...raw, provisioning: true });
+  // the in-process server's warnings repeat what the command prints (its answer, or one error line): quiet unless asked
+  setRootLogger(createLogger(((raw['log-level'] as LogLevel) || 'error') as LogLevel, 'console'));
+  // --provisioning and --dry-run (BATON_PROVISIONING, BATON_DRY_RUN) are configuration flags
+  const cfg = parseConnectorConfig(raw);
+  if (!cfg.provisioning && !cfg.dryRun) throw provisioningOff(what, 'pass --provisioning (BATON_PROVISIONING=true) to allow changes, or --dry-run to print what would be sent');
   const writes: DryRunWrite[] = [];
   const { connector } = await buildConnector(cfg, { onDryRun: (w) => writes.push(w) });
+  // a dry run sends no write, so it runs without the switch
   const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: true });
   const client = dialConnector(server.address);
   try {
@@ -71,7 +78,7 @@ export function registerProvisionCommands(program: Command): void {
     guarded(async () => {
       const t = target(cmd.opts());
       print(
-        await withServer(cmd, async (c) => {
+        await withServer(cmd, 'grant', async (c) => {
           const r = await c.grantManager.grant(
             GrantManagerServiceGrantRequest.fromPartial({
               entitlement: { id: entitlementId(t.resourceType, t.resource, t.slug), resource: { id: { resourceType: t.resourceType, resource: t.resource } } },
@@ -93,7 +100,7 @@ export function registerProvisionCommands(program: Command): void {
     guarded(async () => {
       const t = target(cmd.opts());
       print(
-        await withServer(cmd, async (c) => {
+        await withServer(cmd, 'revoke', async (c) => {
           const ent = entitlementId(t.resourceType, t.resource, t.slug);
           const r = await c.grantManager.revoke(
             GrantManagerServiceRevokeRequest.fromPartial({
@@ -122,7 +129,7 @@ export function registerProvisionCommands(program: Command): void {
       const o = cmd.opts() as { email?: string; products?: string };
       if (!o.email) throw new ConfigError(undefined, '--email is required');
       print(
-        await withServer(cmd, async (c) => {
+        await withServer(cmd, 'create-account', async (c) => {
           const r = await c.accountManager.createAccount(
             CreateAccountRequest.fromPartial({
               accountInfo: { emails: [{ address: o.email!, isPrimary: true }], login: o.email, profile: { products: (o.products ?? '').split(',').filter(Boolean) } },
@@ -134,6 +141,8 @@ export function registerProvisionCommands(program: Command): void {
             result: res?.$case,
             account: res && 'resource' in res.value ? res.value.resource?.id?.resource : undefined,
             message: res?.$case === 'actionRequired' ? res.value.message : undefined,
+            // e.g. that an existing account with a hidden email could not be ruled out (no organization configured)
+            note: res?.$case === 'success' && res.value.resource?.description ? res.value.resource.description : undefined,
           };
         }),
       );

@@ -2,16 +2,71 @@
  * A small bounded cache of promises with a time-to-live. It only saves upstream requests (the
  * same project's roles asked for by two RPCs of one sync); dropping any entry at any time is
  * harmless, so correctness never depends on it. Failed lookups are not kept.
+ *
+ * Bounded by entry count and by an estimate of its size in bytes (key plus `sizeOf(value)` once
+ * the value is there, a fixed guess while it is loading), evicting the least recently used.
+ * Caches that live per sync prefix their keys with `syncKey(ctx)`: a fixed-size digest of
+ * active_sync_id (a caller-sized value), so `dropSync` can release one sync's entries at Cleanup.
  */
+import { createHash } from 'node:crypto';
+
+export interface CacheOptions<T> {
+  maxEntries?: number;
+  maxBytes?: number;
+  ttlMs?: number;
+  /** estimated bytes of a loaded value (default: its JSON length) */
+  sizeOf?: (v: T) => number;
+  /** the clock (tests inject one) */
+  now?: () => number;
+}
+
+/** What an entry is counted as while its value is loading. */
+const PENDING_BYTES = 1024;
+
+/** JSON length of a value, as its rough size in bytes; values that do not serialise count as 1 KiB. */
+export function jsonSize(v: unknown): number {
+  try {
+    return JSON.stringify(v)?.length ?? 0;
+  } catch {
+    return PENDING_BYTES;
+  }
+}
+
+interface Entry<T> {
+  at: number;
+  p: Promise<T>;
+  bytes: number;
+}
+
 export class PromiseCache<T> {
-  private readonly map = new Map<string, { at: number; p: Promise<T> }>();
-  constructor(
-    private readonly maxEntries = 5000,
-    private readonly ttlMs = 10 * 60 * 1000,
-  ) {}
+  private readonly map = new Map<string, Entry<T>>();
+  private total = 0;
+  private readonly maxEntries: number;
+  private readonly maxBytes: number;
+  private readonly ttlMs: number;
+  private readonly sizeOf: (v: T) => number;
+  private readonly now: () => number;
+
+  constructor(opts: CacheOptions<T> = {}) {
+    this.maxEntries = opts.maxEntries ?? 5000;
+    this.maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
+    this.ttlMs = opts.ttlMs ?? 10 * 60 * 1000;
+    this.sizeOf = opts.sizeOf ?? jsonSize;
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** entries held */
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** estimated bytes held */
+  get bytes(): number {
+    return this.total;
+  }
 
   get(key: string, load: () => Promise<T>): Promise<T> {
-    const now = Date.now();
+    const now = this.now();
     const hit = this.map.get(key);
     if (hit && now - hit.at < this.ttlMs) {
       // refresh recency
@@ -19,26 +74,120 @@ export class PromiseCache<T> {
       this.map.set(key, hit);
       return hit.p;
     }
+    if (hit) this.remove(key);
     const p = load();
-    this.map.set(key, { at: now, p });
-    p.catch(() => {
-      if (this.map.get(key)?.p === p) this.map.delete(key);
-    });
-    while (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+    this.put(key, p, now, key.length + PENDING_BYTES);
+    p.then(
+      (v) => {
+        const e = this.map.get(key);
+        if (e?.p !== p) return;
+        const bytes = key.length + this.sizeOf(v);
+        // a value larger than the whole budget is not kept (and does not push the others out)
+        if (bytes > this.maxBytes) return this.remove(key);
+        this.total += bytes - e.bytes;
+        e.bytes = bytes;
+        this.evict();
+      },
+      () => {
+        if (this.map.get(key)?.p === p) this.remove(key);
+      },
+    );
     return p;
+  }
+
+  /** Puts a known value (e.g. facts learnt while listing). */
+  set(key: string, value: T): void {
+    if (this.map.has(key)) this.remove(key);
+    this.put(key, Promise.resolve(value), this.now(), key.length + this.sizeOf(value));
   }
 
   peek(key: string): boolean {
     const hit = this.map.get(key);
-    return !!hit && Date.now() - hit.at < this.ttlMs;
+    return !!hit && this.now() - hit.at < this.ttlMs;
+  }
+
+  /** Drops one entry. */
+  delete(key: string): void {
+    this.remove(key);
   }
 
   /** Drops entries whose key matches (after a write changed what they hold). */
   deleteWhere(pred: (key: string) => boolean): void {
-    for (const k of [...this.map.keys()]) if (pred(k)) this.map.delete(k);
+    for (const k of [...this.map.keys()]) if (pred(k)) this.remove(k);
+  }
+
+  /** Drops the entries of one sync (keys made with `syncKey`). */
+  dropSync(sync: string): void {
+    const prefix = sync + '|';
+    this.deleteWhere((k) => k.startsWith(prefix));
   }
 
   clear(): void {
     this.map.clear();
+    this.total = 0;
+  }
+
+  private put(key: string, p: Promise<T>, at: number, bytes: number): void {
+    if (bytes > this.maxBytes) return;
+    this.map.set(key, { at, p, bytes });
+    this.total += bytes;
+    this.evict();
+  }
+
+  private remove(key: string): void {
+    const e = this.map.get(key);
+    if (!e) return;
+    this.map.delete(key);
+    this.total -= e.bytes;
+  }
+
+  private evict(): void {
+    while (this.map.size > this.maxEntries || (this.total > this.maxBytes && this.map.size > 0)) this.remove(this.map.keys().next().value as string);
+  }
+}
+
+/**
+ * The cache-key prefix of a call's sync: a digest of active_sync_id (so a caller-sized id never
+ * becomes a caller-sized key), or "-" for calls outside a sync.
+ */
+export function syncKey(activeSyncId: string | undefined): string {
+  return activeSyncId ? createHash('sha256').update(activeSyncId).digest('base64url') : '-';
+}
+
+/**
+ * Per-sync ordered lists (e.g. project ids in listing order, for look-ahead prefetching): at most
+ * `maxSyncs` syncs, `maxItems` items each; dropped at Cleanup.
+ */
+export class SyncOrder {
+  private readonly bySync = new Map<string, { ids: string[]; index: Map<string, number> }>();
+  constructor(
+    private readonly maxSyncs = 8,
+    private readonly maxItems = 1_000_000,
+  ) {}
+
+  note(sync: string, ids: string[]): void {
+    let o = this.bySync.get(sync);
+    if (!o) {
+      o = { ids: [], index: new Map() };
+      this.bySync.set(sync, o);
+      while (this.bySync.size > this.maxSyncs) this.bySync.delete(this.bySync.keys().next().value as string);
+    }
+    for (const id of ids) {
+      if (o.index.has(id) || o.ids.length >= this.maxItems) continue;
+      o.index.set(id, o.ids.length);
+      o.ids.push(id);
+    }
+  }
+
+  /** Up to `n` ids listed after `id` in this sync. */
+  after(sync: string, id: string, n: number): string[] {
+    const o = this.bySync.get(sync);
+    const i = o?.index.get(id);
+    if (!o || i === undefined) return [];
+    return o.ids.slice(i + 1, i + 1 + n);
+  }
+
+  dropSync(sync: string): void {
+    this.bySync.delete(sync);
   }
 }

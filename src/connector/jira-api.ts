@@ -1,92 +1,24 @@
 /**
- * What the resource types need from the Atlassian client: one page or one write per call, shapes
- * named as Atlassian names them. The client layer (src/atlassian) implements it; resource types
- * depend only on this interface.
+ * What the resource types need from the client layer, in one place: the Jira client's typed
+ * methods (one upstream page or one write per call), the organization's admin API, and the shapes
+ * they answer with, as src/atlassian/schemas.ts infers them from its zod schemas (nothing here
+ * re-declares a shape). Resource types import from this module only, never from src/atlassian,
+ * so a new resource type touches its own file, the registry (jira.ts) and the client method it
+ * calls.
  */
-import type { RequestContext } from '../atlassian';
+import type { JiraClient, AdminClient, RequestContext } from '../atlassian';
 
-export interface JiraUser {
-  accountId: string;
-  accountType?: string;
-  appType?: string;
-  active: boolean;
-  displayName?: string;
-  emailAddress?: string | null;
-  timeZone?: string;
-  locale?: string;
-}
+export type { RequestContext, WriteResult, PageBean, CursorPage } from '../atlassian';
+export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole } from '../atlassian';
+export type { AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
 
-export interface PageBean<T> {
-  startAt?: number;
-  maxResults?: number;
-  total?: number;
-  isLast?: boolean;
-  values: T[];
-}
+/** The Jira client (src/atlassian/jira.ts) as the resource types, the account manager and the provisioners use it. */
+export type JiraApi = Omit<JiraClient, 'baseUrl'>;
 
-export interface JiraGroup {
-  groupId: string;
-  name: string;
-}
-
-export interface JiraProject {
-  id: string;
-  key: string;
-  name: string;
-  projectTypeKey?: string;
-  style?: string;
-  simplified?: boolean;
-  isPrivate?: boolean;
-  archived?: boolean;
-  description?: string;
-  lead?: { accountId?: string; displayName?: string } | null;
-}
-
-export interface JiraRoleDetails {
-  id: number;
-  name: string;
-  description?: string;
-  scope?: { type?: string; project?: { id?: string } } | null;
-}
-
-export interface JiraRoleActor {
-  id?: number;
-  displayName?: string;
-  type: string;
-  actorUser?: { accountId?: string } | null;
-  actorGroup?: { name?: string; displayName?: string; groupId?: string } | null;
-}
-
-export interface JiraProjectRole extends JiraRoleDetails {
-  actors?: JiraRoleActor[];
-}
-
-export interface JiraApplicationRole {
-  key: string;
-  name: string;
-  groups?: string[];
-  groupDetails?: { groupId?: string | null; name?: string }[];
-  defaultGroups?: string[];
-  defaultGroupsDetails?: { groupId?: string | null; name?: string }[];
-  numberOfSeats?: number;
-  remainingSeats?: number;
-  userCount?: number;
-  hasUnlimitedSeats?: boolean;
-  platform?: boolean;
-}
-
-export interface JiraApi {
-  searchUsers(startAt: number, maxResults: number, ctx?: RequestContext): Promise<JiraUser[]>;
-  getUser(accountId: string, ctx?: RequestContext): Promise<JiraUser>;
-  listGroups(startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraGroup>>;
-  /** GET /group/bulk?groupId=: undefined when there is no such group */
-  getGroup(groupId: string, ctx?: RequestContext): Promise<JiraGroup | undefined>;
-  groupMembers(groupId: string, startAt: number, maxResults: number, ctx?: RequestContext): Promise<PageBean<JiraUser>>;
-  searchProjects(q: { startAt: number; maxResults: number; keys?: string[]; expand?: string }, ctx?: RequestContext): Promise<PageBean<JiraProject>>;
-  getProject(idOrKey: string, ctx?: RequestContext): Promise<JiraProject>;
-  /** GET /role: every role of the site (the roles of every company-managed project) */
-  roles(ctx?: RequestContext): Promise<JiraRoleDetails[]>;
-  projectRoleDetails(projectIdOrKey: string, ctx?: RequestContext): Promise<JiraRoleDetails[]>;
-  projectRole(projectIdOrKey: string, roleId: number | string, ctx?: RequestContext): Promise<JiraProjectRole>;
-  applicationRoles(ctx?: RequestContext): Promise<JiraApplicationRole[]>;
+/** The Atlassian organization (admin API), when BATON_ATLASSIAN_ORGID and BATON_ATLASSIAN_API_TOKEN are set. */
+export interface OrgApi {
+  orgId: string;
+  admin: AdminClient;
+  /** ARIs of the Jira site, for the admin API's resourceIds filter */
+  siteResourceIds(ctx?: RequestContext): Promise<string[]>;
 }

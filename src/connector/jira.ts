@@ -3,7 +3,7 @@
  */
 import type { Connector, CallContext, ResourceSyncer } from './types';
 import type { ConnectorConfig } from '../config/schema';
-import type { JiraApi } from './jira-api';
+import type { JiraApi, OrgApi } from './jira-api';
 import { userSyncer } from './resources/user';
 import { groupSyncer } from './resources/group';
 import { projectSyncer } from './resources/project';
@@ -11,12 +11,11 @@ import { projectRoleSyncer, ProjectRef } from './resources/project-role';
 import { applicationRoleSyncer } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { PromiseCache } from './cache';
-import type { OrgApi } from './org';
-import { accountManager, accountAction, AccountApi, AccountActionName } from './accounts';
+import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
+import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
 import { USER } from './resources/user';
-import { groupProvisioner, projectRoleProvisioner, JiraWriteApi } from './resources/provisioning';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -25,7 +24,7 @@ export const CONNECTOR_INFO = {
 };
 
 export interface JiraConnectorDeps {
-  api: JiraApi & JiraWriteApi & AccountApi;
+  api: JiraApi;
   /** the Atlassian organization, when configured */
   org?: OrgApi;
   /** runs the upstream checks of Validate */
@@ -43,7 +42,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const api = deps.api;
   const dryRun = cfg?.dryRun ?? false;
   const roles = projectRoles(api);
-  const projectRefs = new PromiseCache<ProjectRef>(20000, 30 * 60 * 1000);
+  const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
 
   const project = projectSyncer(api, roles, {
@@ -64,25 +63,28 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
       return { id: p.id, name: p.name, key: p.key };
     });
 
+  // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
     userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
-    groupSyncer(api, groupProvisioner(api, deps.org, dryRun), deps.org),
+    groupSyncer(api, { org: deps.org, dryRun }),
     project,
-    projectRoleSyncer(roles, projectOf, projectRoleProvisioner(api, roles, dryRun)),
+    projectRoleSyncer(api, roles, projectOf, { dryRun }),
     applicationRoleSyncer(api),
   ];
 
   return {
     info: CONNECTOR_INFO,
     syncers,
-    accountManager: accountManager(api, base),
+    accountManager: accountManager(api, base, deps.org),
     actions: accountActions(deps.org),
     async validate(ctx) {
       await deps.validate(ctx);
       return [];
     },
-    async cleanup() {
-      // per-sync caches expire on their own; nothing to release
+    async cleanup(activeSyncId) {
+      // drops what the sync's calls cached (they would expire on their own, later)
+      roles.dropSync(activeSyncId);
+      for (const s of syncers) await s.cleanup?.(activeSyncId);
     },
     close: deps.close,
   };
@@ -118,16 +120,16 @@ function accountActions(org: OrgApi | undefined): ActionManager {
   };
 }
 
-/** The account from the action arguments: a plain id, or a resource id as a struct. */
+/** The account from the action arguments: a plain id, or a resource id as a struct; checked to be an account id. */
 function accountIdArg(args: Record<string, unknown>): string {
   const v = args.resource_id ?? args.account_id ?? args.user_id;
-  if (typeof v === 'string' && v) return v;
+  if (typeof v === 'string' && v) return checkId('accountId', v, 'args.resource_id');
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
     const type = o.resource_type_id ?? o.resourceTypeId ?? o.resource_type ?? o.resourceType;
     const id = o.resource_id ?? o.resourceId ?? o.resource;
-    if (type !== undefined && type !== USER) throw invalidInput(`resource_id must be a ${USER} resource, got ${String(type)}`);
-    if (typeof id === 'string' && id) return id;
+    if (type !== undefined && type !== USER) throw invalidInput(`resource_id must be a ${USER} resource, got ${JSON.stringify(String(type).slice(0, 64))}`);
+    if (typeof id === 'string' && id) return checkId('accountId', id, 'args.resource_id.resource_id');
   }
   throw invalidInput('args.resource_id is required: the account ID of the user, or {resource_type_id: "user", resource_id: "<accountId>"}');
 }

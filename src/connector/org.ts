@@ -7,15 +7,10 @@
  * "On the site" is asked of the admin API itself (the resourceIds filter with the site's ARI), one
  * request per page, so no listing depends on state kept between calls.
  */
-import type { AdminClient, AdminDirectoryUser, AdminOrgUser, RequestContext } from '../atlassian';
+import type { AdminDirectoryUser, AdminOrgUser, OrgApi, RequestContext } from './jira-api';
 import { isConnectorError } from '../errors';
 
-export interface OrgApi {
-  orgId: string;
-  admin: AdminClient;
-  /** ARIs of the Jira site, for the admin API's resourceIds filter */
-  siteResourceIds(ctx?: RequestContext): Promise<string[]>;
-}
+export type { OrgApi } from './jira-api';
 
 export const ALL_DIRECTORIES = '-';
 const LOOKUP = 100; // v2 search: at most 100 per call

@@ -44,6 +44,8 @@ export interface ResourceSyncer {
   get?(id: ResourceId, parent: ResourceId | undefined, ctx: CallContext): Promise<Resource>;
   /** Grant/Revoke for entitlements of this type; absent means the type is read-only */
   provisioner?: Provisioner;
+  /** at Cleanup: drops what this type cached for the sync */
+  cleanup?(activeSyncId: string | undefined): Promise<void>;
 }
 
 export type CredentialOption = 'NO_PASSWORD' | 'RANDOM_PASSWORD' | 'SSO' | 'ENCRYPTED_PASSWORD';

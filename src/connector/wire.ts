@@ -3,11 +3,8 @@
  */
 import type { ConnectorConfig } from '../config/schema';
 import type { Connector } from './types';
-import type { JiraApi } from './jira-api';
-import type { JiraWriteApi } from './resources/provisioning';
-import type { AccountApi } from './accounts';
+import type { JiraApi, OrgApi } from './jira-api';
 import { createJiraConnector } from './jira';
-import type { OrgApi } from './org';
 import { createAtlassianClients, AtlassianClients, DryRunWrite } from '../atlassian';
 import { log } from '../log';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
@@ -49,7 +46,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
 
 /** The connector's shape without configuration, for `capabilities` (no upstream is ever called). */
 export function describeConnector(): Connector {
-  const api = new Proxy({} as JiraApi & JiraWriteApi & AccountApi, {
+  const api = new Proxy({} as JiraApi, {
     get() {
       return () => Promise.reject(new Error('describe-only connector: no upstream'));
     },

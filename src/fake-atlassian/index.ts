@@ -1,6 +1,6 @@
 /**
  * Fake Atlassian Cloud: a spec-faithful Jira Cloud platform REST v3 + organization admin API on
- * loopback, validated against Atlassian's own OpenAPI documents (../shared/atlassian/).
+ * loopback, validated against Atlassian's own OpenAPI documents (committed extracts in ./schemas).
  *
  *   const fake = await startFakeAtlassian({ tier: 'S', seed: 1 });
  *   const res = await fetch(`${fake.siteUrl}/rest/api/3/users/search`, { headers: { Authorization: fake.credentials.admin.authorization } });
@@ -48,7 +48,7 @@ export type { FaultRule, FaultMatch, RateLimitSpec, RequestInfo } from './faults
 export { RequestStats } from './stats';
 export type { LoggedRequest } from './stats';
 export type { FakeAtlassianOptions, ValidationIssue, ServedEndpoint } from './server';
-export { resolveSpecDir } from './openapi';
+export { documentedScopes } from './openapi';
 
 export interface FakeAtlassian {
   /** http://127.0.0.1:<port> — serves /rest/api/3/... (basic auth + classic token) and /_edge/tenant_info */

@@ -1,12 +1,14 @@
 /**
- * OpenAPI validation against Atlassian's own documents (../shared/atlassian/ next to the repo).
+ * OpenAPI validation against Atlassian's own documents, as committed extracts in ./schemas/ (one JSON file per
+ * document, made by scripts/extract-openapi.mjs from ../shared/atlassian/: the operations the fake serves and the
+ * components they reference, prose stripped). Nothing here reads outside the repository.
  *
- * - Documents are loaded once per process and shared by every fake instance.
+ * - Extracts are loaded once per process and shared by every fake instance.
  * - Each document's `components` is registered in one Ajv instance under the document's name;
  *   operation schemas are "rebased" so their internal `#/components/...` $refs resolve there.
  * - Validators are compiled lazily, once per (operation, parameter | body | status), and cached.
  * - A few document defects are patched at load time; every patch is listed in DOC_PATCHES (and in
- *   README.md) so the deviation is visible.
+ *   README.md) so the deviation is visible. The extracts themselves are never edited.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,6 +17,7 @@ import addFormats from 'ajv-formats';
 
 export type DocId = 'jira-platform' | 'admin-organization' | 'admin-user-management' | 'fake-handwritten';
 
+/** Atlassian's document behind each extract (`schemas/<id>.json`). */
 export const DOC_FILES: Record<Exclude<DocId, 'fake-handwritten'>, string> = {
   'jira-platform': 'jira-platform.openapi.json',
   'admin-organization': 'admin-organization.openapi.json',
@@ -79,33 +82,17 @@ export interface OperationSpec {
 
 type Json = Record<string, unknown>;
 
-let specDirCache: string | undefined;
-
 /**
- * Locate Atlassian's documents: FAKE_ATLASSIAN_SPEC_DIR, else walk up from this file until a
- * directory containing shared/atlassian/jira-platform.openapi.json is found (the repo's sibling
- * ../shared/atlassian/ from the repo root, also when running from dist/).
+ * The folder holding the committed extracts: ./schemas next to this module (ts-jest runs src/; the container image
+ * copies them next to the compiled code), else, when running compiled from <repo>/dist/src/fake-atlassian/, the
+ * repository's src/fake-atlassian/schemas (tsc does not copy JSON that no module imports). Never anywhere else.
  */
-export function resolveSpecDir(): string {
-  if (specDirCache) return specDirCache;
-  const env = process.env.FAKE_ATLASSIAN_SPEC_DIR;
-  if (env) {
-    if (!fs.existsSync(path.join(env, DOC_FILES['jira-platform']))) throw new Error(`FAKE_ATLASSIAN_SPEC_DIR=${env} does not contain ${DOC_FILES['jira-platform']}`);
-    specDirCache = env;
-    return env;
-  }
-  let dir = __dirname;
-  for (;;) {
-    const candidate = path.join(dir, 'shared', 'atlassian');
-    if (fs.existsSync(path.join(candidate, DOC_FILES['jira-platform']))) {
-      specDirCache = candidate;
-      return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  throw new Error('fake-atlassian: cannot find shared/atlassian/*.openapi.json above ' + __dirname + ' (set FAKE_ATLASSIAN_SPEC_DIR)');
+export function schemasDir(): string {
+  const tried = [path.join(__dirname, 'schemas')];
+  const compiled = path.join('dist', 'src', 'fake-atlassian');
+  if (__dirname.endsWith(path.sep + compiled)) tried.push(path.join(__dirname.slice(0, -compiled.length), 'src', 'fake-atlassian', 'schemas'));
+  for (const dir of tried) if (fs.existsSync(path.join(dir, 'jira-platform.json'))) return dir;
+  throw new Error(`fake-atlassian: the OpenAPI schema extracts are missing (looked in ${tried.join(', ')}); they are committed under src/fake-atlassian/schemas`);
 }
 
 function rebase(node: unknown, docId: string): unknown {
@@ -114,7 +101,7 @@ function rebase(node: unknown, docId: string): unknown {
     const src = node as Json;
     const out: Json = {};
     for (const [k, v] of Object.entries(src)) {
-      // Annotations (description, example, xml, ...) are kept: they may also be property names.
+      // The extracts carry no annotations: a key named description or example here is a property name, kept as is.
       if (k === '$ref' && typeof v === 'string' && v.startsWith('#/')) out[k] = `${docId}${v}`;
       else out[k] = rebase(v, docId);
     }
@@ -158,13 +145,13 @@ export class OpenApiRegistry {
   private readonly responseValidators = new Map<string, ValidateFunction | null>();
   private readonly bodyValidators = new Map<string, ValidateFunction | null>();
 
-  constructor(readonly specDir: string) {
+  constructor(readonly schemaDir: string = schemasDir()) {
     this.ajv = new Ajv({ strict: false, allErrors: true, logger: false, validateFormats: true });
     // 'fast' format regexes (e.g. uri: scheme + no whitespace) instead of the full RFC 3986 ones,
     // which cost ~15% of the server's CPU on big pages of self/avatar links.
     addFormats(this.ajv, { mode: 'fast' });
-    for (const [id, file] of Object.entries(DOC_FILES) as Array<[DocId, string]>) {
-      const doc = JSON.parse(fs.readFileSync(path.join(specDir, file), 'utf8')) as Json;
+    for (const id of Object.keys(DOC_FILES) as DocId[]) {
+      const doc = JSON.parse(fs.readFileSync(path.join(schemaDir, `${id}.json`), 'utf8')) as Json;
       applyPatches(id, doc);
       this.docs.set(id, doc);
       this.ajv.addSchema({ $id: id, components: rebase(doc.components ?? {}, id) } as Json);
@@ -195,7 +182,10 @@ export class OpenApiRegistry {
     const d = this.docs.get(doc) as Json;
     const pathItem = get(d, 'paths', docPath) as Json | undefined;
     const op = pathItem?.[method.toLowerCase()] as Json | undefined;
-    if (!op) throw new Error(`fake-atlassian: ${DOC_FILES[doc]} has no operation ${method.toUpperCase()} ${docPath}`);
+    if (!op)
+      throw new Error(
+        `fake-atlassian: schemas/${doc}.json (from ${DOC_FILES[doc]}) has no operation ${method.toUpperCase()} ${docPath}; list it in OPERATIONS in scripts/extract-openapi.mjs and run npm run extract-openapi`,
+      );
     const rawParams = [...((pathItem?.parameters as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])];
     const params: ParamSpec[] = rawParams.map((p) => {
       const schema = rebase(p.schema ?? { type: 'string' }, doc) as Json;
@@ -282,8 +272,17 @@ let sharedRegistry: OpenApiRegistry | undefined;
 
 /** One registry per process (documents parsed and validators compiled once). */
 export function sharedOpenApi(): OpenApiRegistry {
-  if (!sharedRegistry) sharedRegistry = new OpenApiRegistry(resolveSpecDir());
+  if (!sharedRegistry) sharedRegistry = new OpenApiRegistry();
   return sharedRegistry;
+}
+
+/**
+ * The OAuth scopes Atlassian documents for one Jira operation (`x-atlassian-oauth2-scopes`: classic "Current" and
+ * granular "Beta"), by method and documented path ('/rest/api/3/...'); undefined when the document lists none.
+ * Throws for an operation the fake does not serve (the extract has only those).
+ */
+export function documentedScopes(method: string, docPath: string): OperationSpec['oauthScopes'] {
+  return sharedOpenApi().operation('jira-platform', docPath, method).oauthScopes;
 }
 
 export function formatAjvErrors(errors: ErrorObject[] | null | undefined, prefix: string): string[] {

@@ -2,7 +2,7 @@
  * Grant expansion with the paths a reviewer asks about ("through which group or role").
  *
  * Which grants expansion creates is decided by the platform's own rules (expandGrants in
- * src/client/sync.ts, the SDK's semantics). On top of that, for every grant (direct or expanded)
+ * src/client/expand.ts, the SDK's semantics). On top of that, for every grant (direct or expanded)
  * this records the source entitlements the principal reaches it through, and every chain of
  * entitlements from one the principal holds directly: e.g. a user's `project:10001:participate`
  * through `group:g1:member` → `project-role:10001:10002:assigned` is the path
@@ -12,7 +12,7 @@ import type { Entitlement } from '../gen/c1/connector/v2/entitlement';
 import { Grant } from '../gen/c1/connector/v2/grant';
 import { GrantExpandable } from '../gen/c1/connector/v2/annotation_grant';
 import { pickAnnotation } from '../connector/annotations';
-import { expandGrants } from '../client/sync';
+import { expandGrants } from '../client/expand';
 
 /** Paths kept per grant (the shortest first); a reviewer needs the routes, not every permutation. */
 export const MAX_PATHS = 16;

@@ -2,31 +2,31 @@
  * Sync progress for people: one redrawn line with a bar on a TTY (counts per type, requests,
  * rate-limit waits), plain timestamped log lines otherwise (CI, pipes, files).
  */
-import type { SnapshotProgress } from './sync';
+import type { SyncProgress } from '../client/loop';
 
 const SHORT: Record<string, string> = { user: 'users', group: 'groups', project: 'projects', 'project-role': 'roles', 'application-role': 'products' };
 
-export function describeCounts(p: SnapshotProgress): string {
+export function describeCounts(p: SyncProgress): string {
   const types = Object.entries(p.resources)
     .map(([k, n]) => `${SHORT[k] ?? k} ${n}`)
     .join(' ');
   return `${types || 'no resources yet'} | entitlements ${p.entitlements} | grants ${p.grants}${p.expanded ? ` +${p.expanded} expanded` : ''}`;
 }
 
-export function describeRequests(p: SnapshotProgress): string {
+export function describeRequests(p: SyncProgress): string {
   const waits = p.rateLimitWaits ? `, ${p.rateLimitWaits} rate-limit waits (${(p.waitMs / 1000).toFixed(1)} s)` : p.retries ? `, ${p.retries} retries` : '';
   return `${p.calls} requests${waits}`;
 }
 
 export interface ProgressReporter {
-  update(p: SnapshotProgress): void;
+  update(p: SyncProgress): void;
   log(line: string): void;
   done(): void;
 }
 
 /** A bar redrawn in place on `stream` (a TTY). */
 export function ttyProgress(stream: NodeJS.WriteStream): ProgressReporter {
-  let last: SnapshotProgress | undefined;
+  let last: SyncProgress | undefined;
   let drawn = false;
   const width = () => Math.max(40, (stream.columns || 100) - 1);
   const draw = () => {

@@ -18,9 +18,16 @@ import * as grantPb from '../gen/c1/connector/v2/grant';
 import * as assetPb from '../gen/c1/connector/v2/asset';
 import * as actionPb from '../gen/c1/connector/v2/action';
 import { ConfigError } from '../config/schema';
+import { guardDeserializer, requestTypeName, wireSchema, WireSchema } from './decode';
 
-/** Requests up to this size are read and then checked field by field (a 10 MB id gets INVALID_ARGUMENT). */
-export const MAX_RECEIVE_BYTES = 16 * 1024 * 1024;
+/**
+ * grpc-go's default, which the Baton SDK keeps on both sides, so every request the platform sends fits (the largest
+ * legal one is a 1 MiB page token plus a resource). Up to this size a request is buffered and its fields are checked
+ * on the wire before decoding (decode.ts: an oversized id gets INVALID_ARGUMENT naming it, never materialised); a
+ * larger one is refused by grpc-js from its length prefix, before it is buffered, with RESOURCE_EXHAUSTED. What the
+ * limit costs: each request in flight holds at most 4 MiB of buffered bytes.
+ */
+export const MAX_RECEIVE_BYTES = 4 * 1024 * 1024;
 
 export interface ServerOptions {
   host: string;
@@ -139,24 +146,43 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
     ['c1.connector.v2.AccountManagerService', svc.accountManagerService() as unknown as UntypedServiceImplementation],
   ]);
   if (connector.actions?.specs.length) registered.set('c1.connector.v2.ActionService', svc.actionService() as unknown as UntypedServiceImplementation);
+  const contract = loadContract();
+  const schema = contract && wireSchema(contract);
   const defs = allServiceDefinitions();
   for (const [name, def] of defs) {
-    server.addService(def, registered.get(name) ?? unimplementedService(name, def));
+    server.addService(guardedService(def, name, contract, schema), registered.get(name) ?? unimplementedService(name, def));
   }
 
   const health = new HealthImplementation({ '': 'SERVING' });
   for (const name of registered.keys()) health.setStatus(name, 'SERVING');
   health.addToServer(server);
 
-  try {
-    const root = protoRoot();
-    const files = ['connector', 'resource', 'entitlement', 'grant', 'asset', 'action'].map((f) => `c1/connector/v2/${f}.proto`);
-    const pkg = protoLoader.loadSync(files, { includeDirs: [root], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
-    new ReflectionService(pkg).addToServer(server);
-  } catch (e) {
-    log().warn({ err: e }, 'server reflection is off: the proto files were not found next to the program');
-  }
+  if (contract) new ReflectionService(contract).addToServer(server);
   return { server, health };
+}
+
+/** The contract's .proto files, for reflection and for the request bounds checked while decoding (decode.ts). */
+function loadContract(): protoLoader.PackageDefinition | undefined {
+  try {
+    const files = ['connector', 'resource', 'entitlement', 'grant', 'asset', 'action'].map((f) => `c1/connector/v2/${f}.proto`);
+    return protoLoader.loadSync(files, { includeDirs: [protoRoot()], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  } catch (e) {
+    log().warn(
+      { err: e },
+      'server reflection is off and field sizes are checked only after decoding: the proto files were not found next to the program (requests up to the receive limit are decoded in full)',
+    );
+    return undefined;
+  }
+}
+
+/** The same service with every request deserializer wrapped so it never throws (answered INVALID_ARGUMENT instead of INTERNAL). */
+function guardedService(def: ServiceDefinition, serviceName: string, contract: protoLoader.PackageDefinition | undefined, schema: WireSchema | undefined): ServiceDefinition {
+  const out: Record<string, ServiceDefinition[string]> = {};
+  for (const [name, m] of Object.entries(def)) {
+    const typeName = contract && schema ? requestTypeName(contract, schema, serviceName, m.path) : undefined;
+    out[name] = { ...m, requestDeserialize: guardDeserializer(schema, typeName, m.requestDeserialize) as (b: Buffer) => unknown };
+  }
+  return out as ServiceDefinition;
 }
 
 export async function startServer(connector: Connector, opts: ServerOptions): Promise<RunningServer> {

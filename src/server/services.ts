@@ -8,6 +8,7 @@ import { Connector, CallContext, ResourceSyncer } from '../connector/types';
 import { computeMetadata } from '../connector/metadata';
 import { ConnectorError, invalidInput } from '../errors';
 import { toServiceError } from './status';
+import { MAX_ID_BYTES, undecodableError } from './decode';
 import { log } from '../log';
 import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
 import { ConnectorServiceServer, ConnectorServiceValidateResponse } from '../gen/c1/connector/v2/connector';
@@ -21,7 +22,7 @@ import { randomUUID } from 'node:crypto';
 /** Reported in Validate; the syncer needs semver >= 0.4.3 to send active_sync_id. */
 export const SDK_VERSION = 'v0.25.0';
 
-const MAX_ID = 1024;
+const MAX_ID = MAX_ID_BYTES;
 const MAX_PAGE_SIZE = 250;
 
 export interface ServiceOptions {
@@ -57,6 +58,11 @@ function checkResource(field: string, r: Resource | undefined): Resource {
   return r;
 }
 
+/** The refusal of a write while provisioning is off (FAILED_PRECONDITION); the CLI's grant, revoke and create-account say the same. */
+export function provisioningOff(what: string, how: string): ConnectorError {
+  return new ConnectorError('precondition', `provisioning is not enabled, so ${what} is refused; ${how}`);
+}
+
 /** Wraps an async handler: deadline and cancellation into a CallContext, errors through status.ts. */
 export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -67,10 +73,13 @@ export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext)
     call.on('cancelled', () => ac.abort());
     const dl = call.getDeadline();
     const deadline = dl === Infinity ? undefined : dl instanceof Date ? dl : new Date(Number(dl));
-    const req = call.request as Req & { activeSyncId?: string };
-    const ctx: CallContext = { signal: ac.signal, deadline, activeSyncId: req?.activeSyncId || undefined };
     let p: Promise<Res>;
     try {
+      const bad = undecodableError(call.request);
+      if (bad) throw bad;
+      // every request that carries active_sync_id: it keys per-sync caches, so it is bounded like an id before anything sees it
+      const activeSyncId = checkString('active_sync_id', (call.request as Req & { activeSyncId?: string }).activeSyncId, false) || undefined;
+      const ctx: CallContext = { signal: ac.signal, deadline, activeSyncId };
       p = fn(call.request, ctx);
     } catch (e) {
       p = Promise.reject(e);
@@ -108,8 +117,7 @@ export class ConnectorServices {
   }
 
   private requireProvisioning(what: string): void {
-    if (!this.opts.provisioning)
-      throw new ConnectorError('precondition', `provisioning is not enabled, so ${what} is refused; start the connector with --provisioning (BATON_PROVISIONING=true) to allow changes`);
+    if (!this.opts.provisioning) throw provisioningOff(what, 'start the connector with --provisioning (BATON_PROVISIONING=true) to allow changes');
   }
 
   connectorService(): ConnectorServiceServer {
@@ -119,8 +127,8 @@ export class ConnectorServices {
         const annotations = await this.connector.validate(ctx);
         return ConnectorServiceValidateResponse.fromPartial({ annotations, sdkVersion: SDK_VERSION });
       }),
-      cleanup: unary('Cleanup', async (req) => {
-        await this.connector.cleanup?.(req.activeSyncId || undefined);
+      cleanup: unary('Cleanup', async (_req, ctx) => {
+        await this.connector.cleanup?.(ctx.activeSyncId);
         return { annotations: [] };
       }),
     } as ConnectorServiceServer;

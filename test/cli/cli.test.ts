@@ -155,9 +155,71 @@ describe('grant --dry-run', () => {
     expect(out.dryRun).toBe(true);
     expect(out.wouldSend).toEqual([expect.objectContaining({ method: 'POST', body: { accountId: u.accountId } })]);
     expect(t.isGroupMember(g.groupId, u.accountId)).toBe(false);
-    const real = await runAsync(args, env);
+    const real = await runAsync([...args, '--provisioning'], env);
     expect(real.status).toBe(0);
     expect(JSON.parse(real.stdout).grants).toEqual([`group:${g.groupId}:member:user:${u.accountId}`]);
     expect(t.isGroupMember(g.groupId, u.accountId)).toBe(true);
+  });
+});
+
+describe('provisioning commands write only with --provisioning', () => {
+  let fake: FakeAtlassian;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian({ tier: 'S', seed: 9 });
+  });
+  afterAll(async () => fake?.stop());
+
+  const env = (extra: Record<string, string> = {}) => ({ BATON_JIRA_URL: fake.siteUrl, BATON_JIRA_EMAIL: fake.credentials.adminEmail, BATON_JIRA_API_TOKEN: fake.credentials.classicToken, ...extra });
+  const orgEnv = () => env({ BATON_ATLASSIAN_ORGID: fake.orgId, BATON_ATLASSIAN_API_TOKEN: fake.credentials.orgApiKey.key, BATON_ATLASSIAN_API_URL: fake.apiUrl });
+  const target = (groupId: string, accountId: string) => ['--resource-type', 'group', '--resource', groupId, '--slug', 'member', '--principal-type', 'user', '--principal', accountId];
+
+  test('without the switch grant, revoke and create-account refuse with FAILED_PRECONDITION (exit 1) and send nothing', async () => {
+    const t = fake.tenant;
+    const g = t.groups().find((x) => !x.system && !x.externalSynced)!;
+    const outside = t.users().find((x) => x.accountType === 'atlassian' && !t.isGroupMember(g.groupId, x.accountId))!;
+    const inside = t.users().find((x) => x.accountType === 'atlassian' && t.isGroupMember(g.groupId, x.accountId))!;
+    fake.stats.reset();
+    const runs = [
+      ['grant', await runAsync(['grant', ...target(g.groupId, outside.accountId)], env())],
+      ['revoke', await runAsync(['revoke', ...target(g.groupId, inside.accountId)], env({ BATON_PROVISIONING: 'false' }))],
+      ['create-account', await runAsync(['create-account', '--email', 'nobody.new@example.test'], env())],
+    ] as const;
+    for (const [what, r] of runs) {
+      expect({ what, status: r.status, stdout: r.stdout }).toEqual({ what, status: 1, stdout: '' });
+      const lines = r.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toBe(
+        `error: FAILED_PRECONDITION: provisioning is not enabled, so ${what} is refused; pass --provisioning (BATON_PROVISIONING=true) to allow changes, or --dry-run to print what would be sent`,
+      );
+    }
+    expect(fake.stats.snapshot().total).toBe(0);
+    expect(t.isGroupMember(g.groupId, outside.accountId)).toBe(false);
+    expect(t.isGroupMember(g.groupId, inside.accountId)).toBe(true);
+    expect(t.userByEmailAddress('nobody.new@example.test')).toBeUndefined();
+
+    // BATON_PROVISIONING=true is the switch too
+    const ok = await runAsync(['revoke', ...target(g.groupId, inside.accountId)], env({ BATON_PROVISIONING: 'true' }));
+    expect(ok.status).toBe(0);
+    expect(t.isGroupMember(g.groupId, inside.accountId)).toBe(false);
+  });
+
+  test('a refusal of the server is printed with its code and exits 1 (a group synced from an identity provider)', async () => {
+    const t = fake.tenant;
+    const synced = t.groups().find((x) => x.externalSynced)!;
+    const u = t.users().find((x) => x.claimStatus === 'managed' && x.directoryId === synced.directoryId && !t.isGroupMember(synced.groupId, x.accountId))!;
+    const r = await runAsync(['grant', ...target(synced.groupId, u.accountId), '--provisioning'], orgEnv());
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: FAILED_PRECONDITION: .*identity provider/);
+    expect(t.isGroupMember(synced.groupId, u.accountId)).toBe(false);
+  });
+
+  test('create-account without the organization says a hidden-email account could not be ruled out', async () => {
+    const r = await runAsync(['create-account', '--email', 'brand.new@example.test', '--provisioning'], env());
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ result: 'success', account: fake.tenant.userByEmailAddress('brand.new@example.test')!.accountId });
+    expect(out.note).toMatch(/hidden by profile visibility could not be ruled out/);
   });
 });

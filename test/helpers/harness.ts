@@ -5,6 +5,7 @@
 import { startFakeAtlassian, FakeAtlassian, FakeAtlassianOptions } from '../../src/fake-atlassian';
 import { parseConnectorConfig, RawConfig, ConnectorConfig } from '../../src/config/schema';
 import { buildConnector } from '../../src/connector/wire';
+import type { Connector } from '../../src/connector/types';
 import { startServer, RunningServer } from '../../src/server/server';
 import { dialConnector, ConnectorClient } from '../../src/client/connector-client';
 import { createLogger, setRootLogger } from '../../src/log';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   /** extra raw config on top of the classic-token defaults */
   config?: (fake: FakeAtlassian) => RawConfig;
   provisioning?: boolean;
+  /** wraps the connector before the server serves it (fault injection: helpers/connector-faults.ts) */
+  wrap?: (c: Connector) => Connector;
 }
 
 export function fakeConfig(fake: FakeAtlassian, extra: RawConfig = {}): RawConfig {
@@ -41,7 +44,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const fake = await startFakeAtlassian({ tier: 'S', seed: 1, ...opts.fake });
   const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...(opts.config?.(fake) ?? {}) }));
   const { connector } = await buildConnector(cfg);
-  const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning });
+  const server = await startServer(opts.wrap ? opts.wrap(connector) : connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning });
   const client = dialConnector(server.address);
   return {
     fake,

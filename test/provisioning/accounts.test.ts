@@ -71,6 +71,46 @@ describe('with the organization and provisioning', () => {
     expect(Code[(await fails(h.client.accountManager.createAccount(invite('y@acme.example', ['jira-nonsense'])))).code]).toBe('INVALID_ARGUMENT');
   });
 
+  test('CreateAccount bounds the email at 254 bytes before any check, wherever it comes from; other RPCs are answered meanwhile', async () => {
+    // a 200 KB string that made the old email regex backtrack quadratically (31 s of blocked event loop)
+    const hostile = 'a@' + '.'.repeat(200_000) + '@';
+    h.fake.stats.reset();
+    const viaProfile = CreateAccountRequest.fromPartial({ accountInfo: { profile: { email: hostile } }, credentialOptions: { options: { $case: 'noPassword', value: {} } } });
+    const [e, md] = await Promise.all([fails(h.client.accountManager.createAccount(viaProfile)), h.client.connector.getMetadata({})]);
+    expect(Code[e.code]).toBe('INVALID_ARGUMENT');
+    expect(e.details).toBe('account_info.profile.email is longer than 254 bytes');
+    expect(md.metadata!.displayName).toBe('Jira Cloud');
+    const viaEmails = await fails(h.client.accountManager.createAccount(invite(hostile)));
+    expect(Code[viaEmails.code]).toBe('INVALID_ARGUMENT');
+    expect(viaEmails.details).toBe('account_info.emails.address is longer than 254 bytes');
+    const viaLogin = await fails(
+      h.client.accountManager.createAccount(CreateAccountRequest.fromPartial({ accountInfo: { login: hostile }, credentialOptions: { options: { $case: 'noPassword', value: {} } } })),
+    );
+    expect(viaLogin.details).toBe('account_info.login is longer than 254 bytes');
+    // 254 bytes is still an email
+    const longest = `${'l'.repeat(64)}@${'d'.repeat(184)}.test`;
+    expect(Buffer.byteLength(longest)).toBe(254);
+    expect((await h.client.accountManager.createAccount(invite(longest))).result?.$case).toBe('success');
+    expect(h.fake.tenant.userByEmailAddress(longest)).toBeDefined();
+    for (const bad of ['a@b', '@b.c', 'a@.c', 'a@b.', 'a b@c.d', 'a@b@c.d']) {
+      const r = await fails(h.client.accountManager.createAccount(invite(bad)));
+      expect([bad, Code[r.code]]).toEqual([bad, 'INVALID_ARGUMENT']);
+    }
+    expect(h.fake.stats.count('POST /rest/api/3/user')).toBe(1);
+  });
+
+  test('CreateAccount for an existing account whose email Jira hides: found in the organization directory, no invitation', async () => {
+    const t = h.fake.tenant;
+    const hidden = t.users().find((u) => u.inJira && !u.emailVisible && u.directoryId && u.accountType === 'atlassian' && u.accountStatus === 'active')!;
+    expect(hidden).toBeDefined();
+    h.fake.stats.reset();
+    const r = await h.client.accountManager.createAccount(invite(hidden.email.toUpperCase(), ['jira-software']));
+    expect(r.result?.$case).toBe('alreadyExists');
+    expect(r.result!.value.resource!.id!.resource).toBe(hidden.accountId);
+    expect(h.fake.stats.count('POST /rest/api/3/user')).toBe(0);
+    expect(h.fake.stats.count('POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search')).toBeGreaterThan(0);
+  });
+
   test('account_disable and account_enable suspend and restore a managed account, idempotently', async () => {
     const t = h.fake.tenant;
     const u = t.users().find((x) => x.claimStatus === 'managed' && x.directoryId && !x.suspended && x.accountStatus === 'active')!;
@@ -154,6 +194,18 @@ describe('without the organization', () => {
     h = await startHarness({ fake: { tier: 'S', seed: 31 }, provisioning: true });
   });
   afterAll(async () => h?.stop());
+
+  test('CreateAccount says an existing hidden-email account could not be ruled out', async () => {
+    const t = h.fake.tenant;
+    const hidden = t.users().find((u) => u.inJira && !u.emailVisible && u.accountType === 'atlassian' && u.accountStatus === 'active')!;
+    h.fake.stats.reset();
+    const r = await h.client.accountManager.createAccount(invite(hidden.email));
+    // Jira's search cannot see the email, so the invitation goes out (and Jira answers with the existing account)
+    expect(h.fake.stats.count('POST /rest/api/3/user')).toBe(1);
+    expect(r.result?.$case).toBe('success');
+    expect(r.result!.value.resource!.description).toMatch(/hidden by profile visibility could not be ruled out/);
+    expect(r.result!.value.resource!.description).toMatch(/BATON_ATLASSIAN_ORGID/);
+  });
 
   test('account actions say how to enable them', async () => {
     const e = await fails(h.client.actions.invokeAction(InvokeActionRequest.fromPartial({ name: 'account_disable', args: { resource_id: h.fake.tenant.users()[0].accountId } })));

@@ -109,7 +109,12 @@ test('wrong principals, read-only entitlements and inherited grants are refused 
   expect((await code(h.client.grantManager.grant(grantReq('project', p.id, 'lead', 'user', t.users()[0].accountId))))[0]).toBe('UNIMPLEMENTED');
   const inherited = revokeReq('project-role', `${p.id}:${t.roles()[0].id}`, 'assigned', 'user', t.users()[0].accountId, { annotations: [grantImmutable()] });
   expect(await code(h.client.grantManager.revoke(inherited))).toEqual(['FAILED_PRECONDITION', expect.stringMatching(/inherited/)]);
-  expect((await code(h.client.grantManager.grant(grantReq('group', 'no-such-group', 'member', 'user', t.users()[0].accountId))))[0]).toBe('NOT_FOUND');
+  // a well-formed group id that names no group: NOT_FOUND; an id that is not a group id at all: INVALID_ARGUMENT, before any request
+  expect((await code(h.client.grantManager.grant(grantReq('group', '00000000-0000-4000-8000-000000000000', 'member', 'user', t.users()[0].accountId))))[0]).toBe('NOT_FOUND');
+  expect(await code(h.client.grantManager.grant(grantReq('group', 'no-such-group', 'member', 'user', t.users()[0].accountId)))).toEqual([
+    'INVALID_ARGUMENT',
+    expect.stringMatching(/entitlement\.resource\.id\.resource "no-such-group" is not a Jira group id/),
+  ]);
 });
 
 test('a 429 in the middle of a grant is retried and applied once', async () => {

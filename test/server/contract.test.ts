@@ -200,11 +200,12 @@ describe('malformed requests', () => {
     await expectCode(h.client.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken: 'abc' })), Code.INVALID_ARGUMENT);
   });
 
-  test('a 10 MB string', async () => {
-    const big = 'x'.repeat(10 * 1024 * 1024);
-    await expectCode(listResources({ resourceTypeId: big }), Code.INVALID_ARGUMENT, /longer than 1024 bytes/);
-    await expectCode(listResources({ resourceTypeId: 'user', pageToken: big }), Code.INVALID_ARGUMENT, /1 MiB/);
+  test('a 2 MB string: INVALID_ARGUMENT naming the field; a 10 MB request: above the 4 MiB receive limit', async () => {
+    const big = 'x'.repeat(2 * 1024 * 1024);
+    await expectCode(listResources({ resourceTypeId: big }), Code.INVALID_ARGUMENT, /^resource_type_id is longer than 1024 bytes$/);
+    await expectCode(listResources({ resourceTypeId: 'user', pageToken: big }), Code.INVALID_ARGUMENT, /^page_token is longer than 1 MiB$/);
     await expectCode(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: big } })), Code.INVALID_ARGUMENT);
+    await expectCode(listResources({ resourceTypeId: 'x'.repeat(10 * 1024 * 1024) }), Code.RESOURCE_EXHAUSTED);
   });
 
   test('page_size above the contract limit', async () => {

@@ -16,7 +16,7 @@ import { ConnectorError } from '../../errors';
 import { log, registerSecret } from '../../log';
 import type { AuthProvider, RequestContext, StatsCollector, Upstream } from '../http';
 import { TokenResponseSchema } from '../schemas';
-import { AbortedError } from '../limiter';
+import { AbortedError, Clock, systemClock } from '../limiter';
 
 export interface ClientCredentialsGrant {
   kind: 'client_credentials';
@@ -53,6 +53,7 @@ export class OAuthTokenSource implements AuthProvider {
     private readonly tokenPath: string,
     private readonly grant: ClientCredentialsGrant | RefreshTokenGrant,
     private readonly stats: StatsCollector,
+    private readonly clock: Clock = systemClock,
   ) {
     registerSecret(grant.clientSecret);
     if (grant.kind === 'refresh_token') registerSecret(grant.refreshToken);
@@ -60,7 +61,7 @@ export class OAuthTokenSource implements AuthProvider {
 
   async header(ctx?: RequestContext): Promise<string> {
     const t = this.cached;
-    if (t && Date.now() < t.expiresAt - skew(t.lifetimeMs)) return t.header;
+    if (t && this.clock.now() < t.expiresAt - skew(t.lifetimeMs)) return t.header;
     return (await this.refresh(ctx)).header;
   }
 
@@ -90,10 +91,11 @@ export class OAuthTokenSource implements AuthProvider {
       if (signal?.aborted) return reject(new AbortedError());
       const onAbort = () => reject(new AbortedError());
       signal?.addEventListener('abort', onAbort, { once: true });
+      // a watchdog on real I/O (like the per-attempt HTTP timeout), so a real timer; the time left comes from the clock
       const timer = deadline
         ? setTimeout(
             () => reject(new ConnectorError('unavailable', "the caller's deadline passed while waiting for an OAuth access token", { endpoint: `POST ${this.tokenPath}` })),
-            Math.max(0, deadline.getTime() - Date.now()),
+            Math.max(0, deadline.getTime() - this.clock.now()),
           )
         : undefined;
       p.then(resolve, reject).finally(() => {
@@ -134,7 +136,7 @@ export class OAuthTokenSource implements AuthProvider {
       if (g.refreshTokenFile) await writeAtomic(g.refreshTokenFile, res.refresh_token);
     }
     const lifetimeMs = (res.expires_in ?? 3600) * 1000;
-    const t: CachedToken = { header: `Bearer ${res.access_token}`, expiresAt: Date.now() + lifetimeMs, lifetimeMs };
+    const t: CachedToken = { header: `Bearer ${res.access_token}`, expiresAt: this.clock.now() + lifetimeMs, lifetimeMs };
     this.cached = t;
     log().info({ grant: g.kind, expiresInSeconds: Math.round(lifetimeMs / 1000), rotated: g.kind === 'refresh_token' && !!res.refresh_token }, 'fetched an OAuth access token');
     return t;

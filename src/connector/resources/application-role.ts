@@ -5,9 +5,11 @@
  * paid seat and through which group. Default groups (given to new users) are in the profile.
  */
 import { Resource } from '../../gen/c1/connector/v2/resource';
-import type { Page, ResourceSyncer } from '../types';
+import type { CallContext, Page, ResourceSyncer } from '../types';
 import type { JiraApi, JiraApplicationRole } from '../jira-api';
-import { entitlement, grant, resourceType, rid, TRAIT, expectType, profileStrings } from './common';
+import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
+import { refuseToken } from '../pagetoken';
+import { PromiseCache, syncKey } from '../cache';
 import { grantExpandable, grantImmutable, roleTrait } from '../anno';
 import { userType, USER } from './user';
 import { groupType, GROUP, memberEntitlementId } from './group';
@@ -44,19 +46,25 @@ export function applicationRoleResource(a: JiraApplicationRole): Resource {
 }
 
 export function applicationRoleSyncer(api: JiraApi): ResourceSyncer {
-  const find = async (key: string, ctx: Parameters<JiraApi['applicationRoles']>[0]) => {
-    const a = (await api.applicationRoles(ctx)).find((x) => x.key === key);
+  // the site's application roles as listed in this sync (one request answers them all); outside a sync, asked each time
+  const listed = new PromiseCache<JiraApplicationRole[]>({ maxEntries: 64, maxBytes: 4 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
+  const all = (ctx: CallContext) => (ctx.activeSyncId ? listed.get(syncKey(ctx.activeSyncId) + '|', () => api.applicationRoles(ctx)) : api.applicationRoles(ctx));
+  const find = async (key: string, ctx: CallContext) => {
+    const a = (await all(ctx)).find((x) => x.key === key);
     if (!a) throw notFound(`no product access role ${key}`);
     return a;
   };
   return {
     type: applicationRoleType,
-    async list(parent, _token, ctx): Promise<Page<Resource>> {
+    async list(parent, pageToken, ctx): Promise<Page<Resource>> {
+      refuseToken(pageToken, 'ListResources of application roles');
       if (parent) return { items: [] };
-      return { items: (await api.applicationRoles(ctx)).map(applicationRoleResource) };
+      return { items: (await all(ctx)).map(applicationRoleResource) };
     },
-    async entitlements(resource) {
-      const name = resource.displayName || resource.id!.resource;
+    async entitlements(resource, pageToken) {
+      const key = idOf(resource.id, APPLICATION_ROLE, 'applicationRoleKey', 'resource.id');
+      refuseToken(pageToken, 'ListEntitlements of an application role');
+      const name = resource.displayName || key;
       return {
         items: [
           entitlement(resource, {
@@ -68,15 +76,20 @@ export function applicationRoleSyncer(api: JiraApi): ResourceSyncer {
         ],
       };
     },
-    async grants(resource, _token, ctx) {
-      const key = expectType(resource.id, APPLICATION_ROLE, 'resource.id');
-      const ids = profileStrings(resource, 'group_ids') ?? groupIds((await find(key, ctx)).groupDetails);
+    async grants(resource, pageToken, ctx) {
+      const key = idOf(resource.id, APPLICATION_ROLE, 'applicationRoleKey', 'resource.id');
+      refuseToken(pageToken, 'ListGrants of an application role');
+      // the groups come from Jira, never from the resource's profile
+      const ids = groupIds((await find(key, ctx)).groupDetails);
       return {
         items: ids.map((gid) => grant(resource, SEAT, rid(GROUP, gid), [grantExpandable([memberEntitlementId(gid)], [USER]), grantImmutable()])),
       };
     },
     async get(id, _parent, ctx) {
-      return applicationRoleResource(await find(expectType(id, APPLICATION_ROLE, 'resource_id'), ctx));
+      return applicationRoleResource(await find(idOf(id, APPLICATION_ROLE, 'applicationRoleKey', 'resource_id'), ctx));
+    },
+    async cleanup(activeSyncId) {
+      listed.dropSync(syncKey(activeSyncId));
     },
   };
 }

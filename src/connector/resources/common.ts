@@ -8,6 +8,7 @@ import { Entitlement, Entitlement_PurposeValue } from '../../gen/c1/connector/v2
 import { Grant } from '../../gen/c1/connector/v2/grant';
 import { entitlementId, grantId } from '../ids';
 import { invalidInput } from '../../errors';
+import { checkId, IdKind } from '../../id-shapes';
 
 export const TRAIT = ResourceType_Trait;
 
@@ -62,18 +63,24 @@ export function grant(resource: Resource, slug: string, principal: ResourceId, a
   });
 }
 
-/** The id of a resource in a request, checked to be of the expected type. */
-export function expectType(r: ResourceId | undefined, type: string, field: string): string {
-  if (!r || r.resourceType !== type) throw invalidInput(`${field} must be a ${type} resource, got ${r?.resourceType || 'nothing'}`);
-  return r.resource;
+/** Checks that a resource id in a request is of the expected type; `field` names it (e.g. "resource_id"). */
+export function expectType(r: ResourceId | undefined, type: string, field: string): ResourceId {
+  if (!r) throw invalidInput(`${field} is required`);
+  if (r.resourceType !== type) throw invalidInput(`${field}.resource_type must be ${type}, got ${JSON.stringify(String(r.resourceType ?? '').slice(0, 64))}`);
+  return r;
 }
 
+/**
+ * The Atlassian id a resource id in a request stands for: of the expected type and of the shape
+ * Atlassian gives such ids (INVALID_ARGUMENT naming `field.resource` otherwise). Where a read or
+ * write goes comes from this alone, never from a profile.
+ */
+export function idOf(r: ResourceId | undefined, type: string, kind: IdKind, field: string): string {
+  return checkId(kind, expectType(r, type, field).resource, `${field}.resource`);
+}
+
+/** A profile value, for display only (descriptions): never where a read or write goes. */
 export function profileString(r: Resource, key: string): string | undefined {
   const v = (r.profile as Record<string, unknown> | undefined)?.[key];
   return typeof v === 'string' && v !== '' ? v : undefined;
-}
-
-export function profileStrings(r: Resource, key: string): string[] | undefined {
-  const v = (r.profile as Record<string, unknown> | undefined)?.[key];
-  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
 }

@@ -7,17 +7,19 @@
  * access to the site are listed after the Jira groups, and memberships add the managed accounts
  * that have no site access (Jira's group/member lists only site users).
  */
+import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
-import type { CallContext, Page, ResourceSyncer, Provisioner } from '../types';
-import type { JiraApi, JiraGroup, JiraUser, PageBean } from '../jira-api';
-import { PromiseCache } from '../cache';
-import type { AdminDirectoryGroup } from '../../atlassian';
-import { entitlement, grant, resourceType, rid, TRAIT, expectType, profileString } from './common';
-import { groupTrait } from '../anno';
-import { decodeToken, encodeToken } from '../pagetoken';
+import type { Any } from '../../gen/google/protobuf/any';
+import type { CallContext, GrantResult, Page, ResourceSyncer, Provisioner } from '../types';
+import type { JiraApi, JiraGroup, JiraUserDetails, PageBean, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
+import { PromiseCache, SyncOrder, syncKey } from '../cache';
+import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
+import { groupTrait, grantAlreadyExists, grantAlreadyRevoked } from '../anno';
+import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
 import { userType, USER } from './user';
-import { invalidInput, notFound } from '../../errors';
-import { OrgApi, ALL_DIRECTORIES, groupsOnSite, directoryUsersById } from '../org';
+import { ConnectorError, invalidInput, notFound } from '../../errors';
+import { ALL_DIRECTORIES, groupsOnSite, directoryUsersById, isDirectoryMember } from '../org';
+import { auditLog, checkEntitlement, checkPrincipal, KeyedLock, refuseInherited } from './provisioning';
 
 export const GROUP = 'group';
 export const MEMBER = 'member';
@@ -59,78 +61,93 @@ async function directoryGroupsById(org: OrgApi, ids: string[], ctx: CallContext)
   return out;
 }
 
-type ListToken = { p?: 'jira' | 'dir'; s?: number; c?: string };
+/** Jira's group listing by offset, then (with the organization) directory groups by admin cursor. */
+const listToken = pageToken('group', 1, z.discriminatedUnion('p', [z.strictObject({ p: z.literal('jira'), s: startAtSchema }), z.strictObject({ p: z.literal('dir'), c: cursor.optional() })]));
+/** A group's members: Jira's by offset, then the directory's by cursor (`g`: whether the site lists the group). */
+const memberToken = pageToken(
+  'group-member',
+  1,
+  z.discriminatedUnion('p', [z.strictObject({ p: z.literal('jira'), s: startAtSchema }), z.strictObject({ p: z.literal('dir'), c: cursor.optional(), g: z.boolean() })]),
+);
 
 /**
- * Member pages prefetched within one sync (keyed by active_sync_id): when a group's page is asked
- * for, its next page and the first pages of the next groups in listing order are fetched
- * concurrently, so the Baton syncer's one-resource-at-a-time calls do not leave the rate limit
- * idle. Only an optimisation: a dropped or missing entry is fetched on demand.
+ * Member pages prefetched within one sync (keyed by a digest of active_sync_id): when a group's
+ * page is asked for, its next page and the first pages of the next groups in listing order are
+ * fetched concurrently, so the Baton syncer's one-resource-at-a-time calls do not leave the rate
+ * limit idle. Only an optimisation: a dropped or missing entry is fetched on demand. Bounded in
+ * bytes; a sync's entries are dropped at Cleanup.
  */
 class MemberPrefetch {
-  private readonly pages = new PromiseCache<PageBean<JiraUser>>(2000, 5 * 60 * 1000);
-  private readonly order = new Map<string, { ids: string[]; index: Map<string, number> }>();
+  private readonly pages = new PromiseCache<PageBean<JiraUserDetails>>({ maxEntries: 2000, maxBytes: 32 * 1024 * 1024, ttlMs: 5 * 60 * 1000 });
+  private readonly order = new SyncOrder();
   constructor(
     private readonly api: JiraApi,
     private readonly lookahead = 3,
   ) {}
 
   noteGroups(ids: string[], ctx: CallContext): void {
-    if (!ctx.activeSyncId) return;
-    let o = this.order.get(ctx.activeSyncId);
-    if (!o) {
-      o = { ids: [], index: new Map() };
-      this.order.set(ctx.activeSyncId, o);
-      while (this.order.size > 8) this.order.delete(this.order.keys().next().value as string);
-    }
-    for (const id of ids) {
-      if (o.index.has(id)) continue;
-      o.index.set(id, o.ids.length);
-      o.ids.push(id);
-    }
+    if (ctx.activeSyncId) this.order.note(syncKey(ctx.activeSyncId), ids);
   }
 
-  private fetch(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUser>> {
-    const key = `${ctx.activeSyncId}|${groupId}|${startAt}`;
-    return this.pages.get(key, () => this.api.groupMembers(groupId, startAt, MEMBER_PAGE, { signal: undefined, deadline: undefined }));
+  private fetch(sync: string, groupId: string, startAt: number): Promise<PageBean<JiraUserDetails>> {
+    return this.pages.get(`${sync}|${groupId}|${startAt}`, () => this.api.groupMembers(groupId, startAt, MEMBER_PAGE, { signal: undefined, deadline: undefined }));
   }
 
-  async page(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUser>> {
+  async page(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUserDetails>> {
     if (!ctx.activeSyncId) return this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
-    const p = this.fetch(groupId, startAt, ctx);
-    if (startAt === 0) {
-      const o = this.order.get(ctx.activeSyncId);
-      const i = o?.index.get(groupId);
-      if (o && i !== undefined) for (let k = 1; k <= this.lookahead && i + k < o.ids.length; k++) this.fetch(o.ids[i + k], 0, ctx).catch(() => undefined);
-    }
+    const sync = syncKey(ctx.activeSyncId);
+    const p = this.fetch(sync, groupId, startAt);
+    if (startAt === 0) for (const next of this.order.after(sync, groupId, this.lookahead)) this.fetch(sync, next, 0).catch(() => undefined);
     const page = await p;
-    this.pages.deleteWhere((k) => k === `${ctx.activeSyncId}|${groupId}|${startAt}`);
-    if (page.isLast !== true && page.values.length > 0) this.fetch(groupId, startAt + page.values.length, ctx).catch(() => undefined);
+    // a page is read once per sync: do not keep it
+    this.pages.delete(`${sync}|${groupId}|${startAt}`);
+    if (page.isLast !== true && page.values.length > 0) this.fetch(sync, groupId, startAt + page.values.length).catch(() => undefined);
     return page;
   }
-}
-type MemberToken = { p?: 'jira' | 'dir'; s?: number; c?: string; g?: boolean };
 
-export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgApi): ResourceSyncer {
-  const prefetch = new MemberPrefetch(api);
-  /** facts a grant listing needs about a group, from its profile or (stub resources) asked again */
-  async function groupFacts(resource: Resource, ctx: CallContext): Promise<{ onSite: boolean; inDirectory: boolean }> {
-    const p = resource.profile as Record<string, unknown> | undefined;
-    if (p && typeof p.site_access === 'boolean') return { onSite: p.site_access, inDirectory: !!profileString(resource, 'directory_id') };
-    const gid = resource.id!.resource;
-    const jira = await api.getGroup(gid, ctx);
-    const dir = org ? (await directoryGroupsById(org, [gid], ctx)).get(gid) : undefined;
-    return { onSite: !!jira, inDirectory: !!dir };
+  dropSync(activeSyncId: string | undefined): void {
+    const sync = syncKey(activeSyncId);
+    this.pages.dropSync(sync);
+    this.order.dropSync(sync);
   }
+}
+
+/** What a grant listing needs to know about a group (with the organization): whether the site lists it, whether it is a directory group. */
+interface GroupFacts {
+  onSite: boolean;
+  inDirectory: boolean;
+}
+
+export interface GroupOptions {
+  /** the organization, when configured */
+  org?: OrgApi;
+  dryRun?: boolean;
+}
+
+export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSyncer {
+  const org = opts.org;
+  const prefetch = new MemberPrefetch(api);
+  // facts learnt while listing groups in a sync; a group not listed in this sync is asked (never read from a profile)
+  const facts = new PromiseCache<GroupFacts>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 48 });
+  const readFacts = async (groupId: string, ctx: CallContext): Promise<GroupFacts> => {
+    const jira = await api.getGroup(groupId, ctx);
+    const dir = org ? (await directoryGroupsById(org, [groupId], ctx)).get(groupId) : undefined;
+    return { onSite: !!jira, inDirectory: !!dir };
+  };
+  const groupFacts = (groupId: string, ctx: CallContext): Promise<GroupFacts> =>
+    ctx.activeSyncId ? facts.get(`${syncKey(ctx.activeSyncId)}|${groupId}`, () => readFacts(groupId, ctx)) : readFacts(groupId, ctx);
+  const noteFacts = (ctx: CallContext, groupId: string, f: GroupFacts) => {
+    if (ctx.activeSyncId) facts.set(`${syncKey(ctx.activeSyncId)}|${groupId}`, f);
+  };
 
   return {
     type: groupType,
-    provisioner,
+    provisioner: groupProvisioner(api, org, opts.dryRun ?? false),
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
+      const st = listToken.decode(pageToken) ?? { p: 'jira', s: 0 };
       if (parent) return { items: [] };
-      const st = decodeToken<ListToken>('group', pageToken) ?? {};
-      if (st.p === 'dir' && !org) throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
-      if (st.p === 'dir' && org) {
+      if (st.p === 'dir') {
+        if (!org) throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
         // directory groups the site does not have
         const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { cursor: st.c, limit: DIR_PAGE }, ctx);
         const onSite = await groupsOnSite(
@@ -138,10 +155,12 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
           page.data.map((g) => g.id),
           ctx,
         );
-        const items = page.data.filter((g) => !onSite.has(g.id)).map((g) => groupResource({ groupId: g.id, name: g.name }, g, false));
-        return { items, nextPageToken: page.nextCursor ? encodeToken('group', { p: 'dir', c: page.nextCursor }) : '' };
+        const off = page.data.filter((g) => !onSite.has(g.id));
+        for (const g of off) noteFacts(ctx, g.id, { onSite: false, inDirectory: true });
+        const items = off.map((g) => groupResource({ groupId: g.id, name: g.name }, g, false));
+        return { items, nextPageToken: page.nextCursor ? listToken.encode({ p: 'dir', c: page.nextCursor }) : '' };
       }
-      const startAt = st.s ?? 0;
+      const startAt = st.s;
       const page = await api.listGroups(startAt, GROUP_PAGE, ctx);
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0 || (page.total !== undefined && page.isLast === undefined && next >= page.total);
@@ -152,16 +171,19 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
             ctx,
           )
         : undefined;
+      if (dir) for (const g of page.values) noteFacts(ctx, g.groupId, { onSite: true, inDirectory: dir.has(g.groupId) });
       const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
       prefetch.noteGroups(
         page.values.map((g) => g.groupId),
         ctx,
       );
-      const token = !done ? encodeToken('group', { p: 'jira', s: next }) : org ? encodeToken('group', { p: 'dir' }) : '';
+      const token = !done ? listToken.encode({ p: 'jira', s: next }) : org ? listToken.encode({ p: 'dir' }) : '';
       return { items, nextPageToken: token };
     },
-    async entitlements(resource) {
-      const name = resource.displayName || resource.id!.resource;
+    async entitlements(resource, pageToken) {
+      const groupId = idOf(resource.id, GROUP, 'groupId', 'resource.id');
+      refuseToken(pageToken, 'ListEntitlements of a group');
+      const name = resource.displayName || groupId;
       return {
         items: [
           entitlement(resource, {
@@ -174,14 +196,14 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
       };
     },
     async grants(resource, pageToken, ctx) {
-      const groupId = expectType(resource.id, GROUP, 'resource.id');
-      const st = decodeToken<MemberToken>('group-member', pageToken) ?? {};
-      const facts = st.p === undefined && org ? await groupFacts(resource, ctx) : undefined;
-      const phase = st.p ?? (facts && !facts.onSite ? 'dir' : 'jira');
+      const groupId = idOf(resource.id, GROUP, 'groupId', 'resource.id');
+      const st = memberToken.decode(pageToken);
+      const f = st === undefined && org ? await groupFacts(groupId, ctx) : undefined;
+      const phase = st?.p ?? (f && !f.onSite ? 'dir' : 'jira');
       if (phase === 'dir' && org) {
         // directory members: site users when the site does not list the group; managed accounts without site access always
-        const onSiteGroup = st.p === 'dir' ? (st.g ?? true) : (facts?.onSite ?? true);
-        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], cursor: st.c, limit: DIR_PAGE }, ctx);
+        const onSiteGroup = st?.p === 'dir' ? st.g : (f?.onSite ?? true);
+        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], cursor: st?.p === 'dir' ? st.c : undefined, limit: DIR_PAGE }, ctx);
         const onSite = await directoryUsersById(
           org,
           page.data.map((u) => u.accountId),
@@ -189,28 +211,93 @@ export function groupSyncer(api: JiraApi, provisioner?: Provisioner, org?: OrgAp
           { siteOnly: true },
         );
         const items = page.data.filter((u) => (onSite.has(u.accountId) ? !onSiteGroup : u.claimStatus === 'managed')).map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
-        return { items, nextPageToken: page.nextCursor ? encodeToken('group-member', { p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
+        return { items, nextPageToken: page.nextCursor ? memberToken.encode({ p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
       }
-      const startAt = st.s ?? 0;
+      if (phase === 'dir') throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
+      const startAt = st?.p === 'jira' ? st.s : 0;
       const page = await prefetch.page(groupId, startAt, ctx);
       const items = page.values.map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
       const next = startAt + page.values.length;
       const done = page.isLast === true || page.values.length === 0;
       let token = '';
-      if (!done) token = encodeToken('group-member', { p: 'jira', s: next });
-      else if (org) {
-        const f = facts ?? (await groupFacts(resource, ctx));
-        if (f.inDirectory) token = encodeToken('group-member', { p: 'dir', g: true });
-      }
+      if (!done) token = memberToken.encode({ p: 'jira', s: next });
+      else if (org && (f ?? (await groupFacts(groupId, ctx))).inDirectory) token = memberToken.encode({ p: 'dir', g: true });
       return { items, nextPageToken: token };
     },
     async get(id, _parent, ctx) {
-      const groupId = expectType(id, GROUP, 'resource_id');
+      const groupId = idOf(id, GROUP, 'groupId', 'resource_id');
       const g = await api.getGroup(groupId, ctx);
       const dir = org ? (await directoryGroupsById(org, [groupId], ctx)).get(groupId) : undefined;
       if (g) return groupResource(g, dir);
       if (dir) return groupResource({ groupId, name: dir.name }, dir, false);
       throw notFound(`group ${groupId} was not found`);
+    },
+    async cleanup(activeSyncId) {
+      prefetch.dropSync(activeSyncId);
+      facts.dropSync(syncKey(activeSyncId));
+    },
+  };
+}
+
+// ---------------------------------------------------------------- provisioning
+
+/**
+ * Where a group membership is changed: groups synced from an identity provider cannot be changed
+ * through Atlassian at all (declined as grant_cancelled); directory groups go through the admin
+ * API when the organization is configured and the account is in the group's directory; anything
+ * else through Jira's group API.
+ */
+async function membershipRoute(org: OrgApi | undefined, groupId: string, accountId: string, ctx: CallContext): Promise<{ via: 'jira' } | { via: 'admin'; directoryId: string }> {
+  if (!org) return { via: 'jira' };
+  const dir = (await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], limit: 10 }, ctx)).data.find((g) => g.id === groupId);
+  if (!dir) return { via: 'jira' };
+  if (dir.externalSynced)
+    throw new ConnectorError(
+      'cancelled',
+      `group "${dir.name}" is synced from an identity provider (directory ${dir.directoryId ?? 'unknown'}, managed by ${dir.managedBy ?? 'external'}); change its membership in the identity provider`,
+      {
+        reason: 'grant_cancelled',
+      },
+    );
+  if (!dir.directoryId) return { via: 'jira' };
+  const inDir = await org.admin.searchDirectoryUsers(org.orgId, dir.directoryId, { accountIds: [accountId], limit: 10 }, ctx);
+  return inDir.data.some((u) => u.accountId === accountId) ? { via: 'admin', directoryId: dir.directoryId } : { via: 'jira' };
+}
+
+/**
+ * Grant and Revoke of `member`. One write in flight per membership (group, account): a duplicate
+ * waits for the write before it and then answers from the state (the admin API answers a repeated
+ * add or remove with success, so the state, not the answer, decides whether anything changed).
+ */
+function groupProvisioner(api: JiraApi, org: OrgApi | undefined, dryRun: boolean): Provisioner {
+  const audit = auditLog(dryRun);
+  const inFlight = new KeyedLock();
+  const change = (add: boolean, groupId: string, accountId: string, ctx: CallContext): Promise<WriteResult> =>
+    inFlight.run(`${groupId}|${accountId}`, async () => {
+      const route = await membershipRoute(org, groupId, accountId, ctx);
+      let r: WriteResult;
+      if (route.via === 'admin') {
+        const member = await isDirectoryMember(org!, route.directoryId, groupId, accountId, ctx);
+        if (member === add) r = { changed: false };
+        else if (add) r = await org!.admin.addDirectoryGroupMember(org!.orgId, route.directoryId, groupId, accountId, ctx);
+        else r = await org!.admin.removeDirectoryGroupMember(org!.orgId, route.directoryId, groupId, accountId, ctx);
+      } else r = add ? await api.addGroupMember(groupId, accountId, ctx) : await api.removeGroupMember(groupId, accountId, ctx);
+      audit(add ? 'group member added' : 'group member removed', { groupId, accountId, via: route.via, changed: r.changed });
+      return r;
+    });
+  return {
+    async grant(principal, ent, ctx): Promise<GrantResult> {
+      const { resource, id: groupId } = checkEntitlement(ent, MEMBER, 'entitlement', (r, f) => idOf(r, GROUP, 'groupId', f));
+      const who = checkPrincipal(principal, { [USER]: 'accountId' }, 'principal');
+      const r = await change(true, groupId, who.id, ctx);
+      return { grants: [grant(resource, MEMBER, rid(USER, who.id))], annotations: r.changed ? [] : [grantAlreadyExists()] };
+    },
+    async revoke(g, ctx): Promise<Any[]> {
+      const { id: groupId } = checkEntitlement(g.entitlement, MEMBER, 'grant.entitlement', (r, f) => idOf(r, GROUP, 'groupId', f));
+      const who = checkPrincipal(g.principal, { [USER]: 'accountId' }, 'grant.principal');
+      refuseInherited(g);
+      const r = await change(false, groupId, who.id, ctx);
+      return r.changed ? [] : [grantAlreadyRevoked()];
     },
   };
 }

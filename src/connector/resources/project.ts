@@ -8,22 +8,28 @@
  * group (whose own role grant expands group:<g>:member). It costs no upstream request beyond the
  * project's role list, which listing the project's roles needs anyway (shared through the cache).
  */
+import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer } from '../types';
-import type { JiraApi, JiraProject, JiraRoleDetails } from '../jira-api';
-import { entitlement, grant, resourceType, rid, expectType, profileString } from './common';
+import type { JiraApi, JiraProject } from '../jira-api';
+import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { childResourceType, externalLink, grantExpandable, grantImmutable } from '../anno';
-import { decodeToken, encodeToken } from '../pagetoken';
+import { pageToken, refuseToken, startAt } from '../pagetoken';
+import { PromiseCache, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { PROJECT_ROLE, projectRoleType, ASSIGNED } from './project-role';
 import { projectRoleId } from '../ids';
 import type { ProjectRoles } from './roles';
+import { invalidInput } from '../../errors';
 
 export const PROJECT = 'project';
 export const LEAD = 'lead';
 export const PARTICIPATE = 'participate';
 const PAGE = 100; // project/search silently clamps maxResults to 100
 const KEYS_PER_REQUEST = 50; // project/search accepts at most 50 keys
+
+/** `c`: which chunk of the configured project keys (at most 50 per request), `s`: offset within it. */
+const listToken = pageToken('project', 1, z.strictObject({ c: z.number().int().nonnegative().max(100_000), s: startAt }));
 
 export const projectType = resourceType(PROJECT, 'Project', 'A Jira project; its roles are listed as project-role resources', []);
 
@@ -59,24 +65,32 @@ export function projectResource(p: JiraProject, linkBase?: string): Resource {
 export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOptions): ResourceSyncer {
   const keyChunks: string[][] = [];
   for (let i = 0; i < opts.projectKeys.length; i += KEYS_PER_REQUEST) keyChunks.push(opts.projectKeys.slice(i, i + KEYS_PER_REQUEST));
+  // each project's lead as listed in this sync; a project not listed in this sync is read (never taken from a profile)
+  const leads = new PromiseCache<string>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => v.length + 16 });
+  const readLead = async (projectId: string, ctx: CallContext) => (await api.getProject(projectId, ctx)).lead?.accountId ?? '';
+  const leadOf = (projectId: string, ctx: CallContext) => (ctx.activeSyncId ? leads.get(`${syncKey(ctx.activeSyncId)}|${projectId}`, () => readLead(projectId, ctx)) : readLead(projectId, ctx));
 
   return {
     type: projectType,
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
+      const st = listToken.decode(pageToken) ?? { c: 0, s: 0 };
       if (parent) return { items: [] };
-      const st = decodeToken<{ c: number; s: number }>('project', pageToken) ?? { c: 0, s: 0 };
+      if (st.c > 0 && st.c >= keyChunks.length) throw invalidInput('page_token names a chunk of project keys this configuration does not have; restart the listing with an empty token');
       const keys = keyChunks.length ? keyChunks[st.c] : undefined;
       const page = await api.searchProjects({ startAt: st.s, maxResults: PAGE, keys, expand: 'lead,description' }, ctx);
       const next = st.s + page.values.length;
       const chunkDone = page.isLast === true || page.values.length === 0;
       let token = '';
-      if (!chunkDone) token = encodeToken('project', { c: st.c, s: next });
-      else if (keyChunks.length && st.c + 1 < keyChunks.length) token = encodeToken('project', { c: st.c + 1, s: 0 });
+      if (!chunkDone) token = listToken.encode({ c: st.c, s: next });
+      else if (keyChunks.length && st.c + 1 < keyChunks.length) token = listToken.encode({ c: st.c + 1, s: 0 });
+      if (ctx.activeSyncId) for (const p of page.values) leads.set(`${syncKey(ctx.activeSyncId)}|${p.id}`, p.lead?.accountId ?? '');
       opts.onListed?.(page.values, ctx);
       return { items: page.values.map((p) => projectResource(p, opts.linkBase)), nextPageToken: token };
     },
-    async entitlements(resource) {
-      const name = resource.displayName || resource.id!.resource;
+    async entitlements(resource, pageToken) {
+      const projectId = idOf(resource.id, PROJECT, 'projectId', 'resource.id');
+      refuseToken(pageToken, 'ListEntitlements of a project');
+      const name = resource.displayName || projectId;
       const items = [
         entitlement(resource, {
           slug: LEAD,
@@ -97,17 +111,14 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
         );
       return { items };
     },
-    async grants(resource, _pageToken, ctx) {
-      const projectId = expectType(resource.id, PROJECT, 'resource.id');
-      let lead = profileString(resource, 'lead_account_id');
-      if (lead === undefined && !(resource.profile && 'lead_account_id' in resource.profile)) {
-        // a stub resource (targeted sync, platform-sent): read the project itself
-        lead = (await api.getProject(projectId, ctx)).lead?.accountId || undefined;
-      }
+    async grants(resource, pageToken, ctx) {
+      const projectId = idOf(resource.id, PROJECT, 'projectId', 'resource.id');
+      refuseToken(pageToken, 'ListGrants of a project');
+      const lead = await leadOf(projectId, ctx);
       const items = [];
       if (lead) items.push(grant(resource, LEAD, rid(USER, lead), [grantImmutable()]));
       if (!opts.skipParticipants) {
-        const projectRoles: JiraRoleDetails[] = await roles.rolesOf(projectId, ctx, profileString(resource, 'style'));
+        const projectRoles = await roles.rolesOf(projectId, ctx);
         for (const r of projectRoles) {
           const roleRes = rid(PROJECT_ROLE, projectRoleId(projectId, r.id));
           items.push(grant(resource, PARTICIPATE, roleRes, [grantExpandable([`${PROJECT_ROLE}:${roleRes.resource}:${ASSIGNED}`], [USER]), grantImmutable()]));
@@ -116,8 +127,11 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
       return { items };
     },
     async get(id, _parent, ctx) {
-      const projectId = expectType(id, PROJECT, 'resource_id');
+      const projectId = idOf(id, PROJECT, 'projectId', 'resource_id');
       return projectResource(await api.getProject(projectId, ctx), opts.linkBase);
+    },
+    async cleanup(activeSyncId) {
+      leads.dropSync(syncKey(activeSyncId));
     },
   };
 }

@@ -5,16 +5,19 @@
  */
 import { Resource, Status, Status_ResourceStatus } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer } from '../types';
-import type { JiraApi, JiraUser } from '../jira-api';
-import { resourceType, rid, TRAIT, expectType } from './common';
+import { z } from 'zod';
+import type { JiraApi, JiraUser, AdminOrgUser, OrgApi } from '../jira-api';
+import { resourceType, rid, TRAIT, idOf } from './common';
 import { skipEntitlementsAndGrants, userTrait, externalLink } from '../anno';
-import { decodeToken, encodeToken } from '../pagetoken';
+import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
 import { invalidInput, isConnectorError, notFound } from '../../errors';
-import type { AdminOrgUser } from '../../atlassian';
-import { OrgApi, OrgUserFacts, orgFacts, directoryUsersById, apiTokenCounts } from '../org';
+import { OrgUserFacts, orgFacts, directoryUsersById, apiTokenCounts } from '../org';
 
 export const USER = 'user';
 const PAGE = 1000;
+
+/** Jira's user listing by offset, then (with the organization) the managed accounts by admin cursor. */
+const listToken = pageToken('user', 1, z.discriminatedUnion('p', [z.strictObject({ p: z.literal('jira'), s: startAtSchema }), z.strictObject({ p: z.literal('org'), c: cursor.optional() })]));
 
 export const userType = resourceType(USER, 'User', 'A Jira Cloud account: a person, an app or service account, or a Service Management customer', [TRAIT.TRAIT_USER], [skipEntitlementsAndGrants()]);
 
@@ -28,7 +31,10 @@ export interface UserOptions {
 
 export const HIDDEN_EMAIL = 'hidden by profile visibility';
 
-export function userResource(u: JiraUser, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true): Resource {
+/** What a user resource is built from: a Jira user, or an organization record in its shape. */
+export type UserFields = Pick<JiraUser, 'accountId' | 'active'> & Partial<Pick<JiraUser, 'accountType' | 'appType' | 'displayName' | 'emailAddress' | 'timeZone'>>;
+
+export function userResource(u: UserFields, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true): Resource {
   const jiraEmail = u.emailAddress || undefined;
   const email = jiraEmail ?? facts?.email;
   const accountType = u.accountType ?? 'unknown';
@@ -143,7 +149,7 @@ async function enrich(org: OrgApi, users: JiraUser[], ctx: CallContext): Promise
   return out;
 }
 
-function fromDirectory(d: { accountId: string; accountType?: string; name?: string; email?: string; accountStatus?: string; status?: string }): JiraUser {
+function fromDirectory(d: { accountId: string; accountType?: string; name?: string; email?: string; accountStatus?: string; status?: string }): UserFields {
   return {
     accountId: d.accountId,
     accountType: d.accountType ?? 'atlassian',
@@ -153,7 +159,7 @@ function fromDirectory(d: { accountId: string; accountType?: string; name?: stri
   };
 }
 
-function fromV1(v: AdminOrgUser): JiraUser {
+function fromV1(v: AdminOrgUser): UserFields {
   return { accountId: v.account_id, accountType: v.account_type, active: v.account_status === 'active', displayName: v.name, emailAddress: v.email };
 }
 
@@ -188,7 +194,7 @@ async function listOrgOnly(org: OrgApi, cursor: string | undefined, ctx: CallCon
     if (d?.status === 'suspended' || d?.membershipStatus === 'suspended') u.active = false;
     return userResource(u, {}, facts, false);
   });
-  return { items, nextPageToken: page.nextCursor ? encodeToken('user', { p: 'org', c: page.nextCursor }) : '' };
+  return { items, nextPageToken: page.nextCursor ? listToken.encode({ p: 'org', c: page.nextCursor }) : '' };
 }
 
 export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
@@ -196,30 +202,34 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
     type: userType,
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       if (parent) return { items: [] };
-      const st = decodeToken<{ p?: 'jira' | 'org'; s?: number; c?: string }>('user', pageToken) ?? {};
+      const st = listToken.decode(pageToken) ?? { p: 'jira', s: 0 };
       const org = opts.org;
       if (st.p === 'org') {
         if (!org) throw invalidInput('page_token belongs to the organization phase, but no organization is configured now; restart the listing with an empty token');
         return listOrgOnly(org, st.c, ctx);
       }
-      const startAt = st.s ?? 0;
+      const startAt = st.s;
       // with the organization, smaller pages keep each call's enrichment requests bounded
       const users = await api.searchUsers(startAt, org ? ORG_PAGE : PAGE, ctx);
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;
       if (org && kept.length) facts = await enrich(org, kept, ctx);
       const items = kept.map((u) => userResource(u, opts, facts?.get(u.accountId)));
-      const next = users.length === 0 ? (org ? encodeToken('user', { p: 'org' }) : '') : encodeToken('user', { p: 'jira', s: startAt + users.length });
+      const next = users.length === 0 ? (org ? listToken.encode({ p: 'org' }) : '') : listToken.encode({ p: 'jira', s: startAt + users.length });
       return { items, nextPageToken: next };
     },
-    async entitlements() {
+    async entitlements(resource, pageToken) {
+      idOf(resource.id, USER, 'accountId', 'resource.id');
+      refuseToken(pageToken, 'ListEntitlements of a user');
       return { items: [] };
     },
-    async grants() {
+    async grants(resource, pageToken) {
+      idOf(resource.id, USER, 'accountId', 'resource.id');
+      refuseToken(pageToken, 'ListGrants of a user');
       return { items: [] };
     },
     async get(id, _parent, ctx) {
-      const accountId = expectType(id, USER, 'resource_id');
+      const accountId = idOf(id, USER, 'accountId', 'resource_id');
       let u: JiraUser;
       try {
         u = await api.getUser(accountId, ctx);
