@@ -46,6 +46,7 @@ export type {
 export { FaultController } from './faults';
 export type { FaultRule, FaultMatch, RateLimitSpec, RequestInfo } from './faults';
 export { RequestStats } from './stats';
+export type { LoggedRequest } from './stats';
 export type { FakeAtlassianOptions, ValidationIssue, ServedEndpoint } from './server';
 export { documentedScopes } from './openapi';
 

@@ -44,6 +44,8 @@ export interface FakeAtlassianOptions {
   strictQuery?: boolean;
   /** Print every validation issue to stderr as it happens (default: env FAKE_ATLASSIAN_LOG=1). */
   logValidation?: boolean;
+  /** Keep a log of every request received (method, raw path and query, auth scheme), at most this many entries between `stats.takeLog()` calls (default 0: off). */
+  requestLog?: number;
 }
 
 export interface ValidationIssue {
@@ -132,6 +134,7 @@ export class FakeAtlassianServer {
     this.logValidation = opts.logValidation ?? process.env.FAKE_ATLASSIAN_LOG === '1';
     this.settings = { hiddenEmail: opts.hiddenEmail ?? 'absent', adminV1PageSize: opts.adminV1PageSize ?? 100, scopeMismatchStatus: opts.scopeMismatchStatus ?? 401 };
     this.accessTokenTtlSec = opts.accessTokenTtlSec;
+    if (opts.requestLog) this.stats.enableLog(opts.requestLog);
     this.buildRoutes();
   }
 
@@ -330,6 +333,7 @@ export class FakeAtlassianServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';
+    this.stats.logRequest(method, rawUrl, req.headers.authorization);
     const qi = rawUrl.indexOf('?');
     let path = qi < 0 ? rawUrl : rawUrl.slice(0, qi);
     const search = qi < 0 ? '' : rawUrl.slice(qi);

@@ -1,3 +1,14 @@
+/** One request as the fake received it (`FakeAtlassianOptions.requestLog`). */
+export interface LoggedRequest {
+  method: string;
+  /** raw path as sent, percent-encoding kept (gateway prefix included) */
+  path: string;
+  /** raw query string without "?" ('' when none) */
+  query: string;
+  /** scheme of the Authorization header, lower-case ('basic', 'bearer', ...), 'none' when absent; never the credential */
+  auth: string;
+}
+
 /** Request counters per operation and status (for tests and benchmarks). */
 export class RequestStats {
   total = 0;
@@ -10,6 +21,34 @@ export class RequestStats {
   /** by operation key and by operationId, then status */
   byOperationStatus: Record<string, Record<string, number>> = {};
   startedAt = Date.now();
+  /** opt-in request log: off until enableLog(); keeps at most `max` entries, counts the rest as dropped */
+  private log?: { max: number; entries: LoggedRequest[]; dropped: number };
+
+  enableLog(max: number): void {
+    this.log = { max, entries: [], dropped: 0 };
+  }
+
+  logRequest(method: string, rawUrl: string, authorization: string | undefined): void {
+    const l = this.log;
+    if (!l) return;
+    if (l.entries.length >= l.max) {
+      l.dropped++;
+      return;
+    }
+    const qi = rawUrl.indexOf('?');
+    const auth = authorization ? (/^\S+/.exec(authorization)?.[0] ?? '').toLowerCase() || 'other' : 'none';
+    l.entries.push({ method, path: qi < 0 ? rawUrl : rawUrl.slice(0, qi), query: qi < 0 ? '' : rawUrl.slice(qi + 1), auth });
+  }
+
+  /** The logged requests since the last call (and how many did not fit), emptying the log. */
+  takeLog(): { requests: LoggedRequest[]; dropped: number } {
+    const l = this.log;
+    if (!l) return { requests: [], dropped: 0 };
+    const out = { requests: l.entries, dropped: l.dropped };
+    l.entries = [];
+    l.dropped = 0;
+    return out;
+  }
 
   recordRequest(key: string, operationId: string): void {
     this.total++;
