@@ -4,7 +4,8 @@
  * cache; bytes that do not decode answer INVALID_ARGUMENT, not INTERNAL; an oversized id is refused
  * while decoding, naming the field, before the string is materialised.
  */
-import { status as Code, ServiceError, makeGenericClientConstructor, credentials, Metadata, Client } from '@grpc/grpc-js';
+import { status as Code, ServiceError } from '@grpc/grpc-js';
+import { rawClient } from '../helpers/raw-client';
 import { startHarness, Harness } from '../helpers/harness';
 import { ConnectorServiceCleanupRequest } from '../../src/gen/c1/connector/v2/connector';
 import { ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest, ResourceGetterServiceGetResourceRequest } from '../../src/gen/c1/connector/v2/resource';
@@ -25,29 +26,6 @@ async function code(p: Promise<unknown>): Promise<ServiceError> {
     return e as ServiceError;
   }
   throw new Error('expected the call to fail');
-}
-
-/** A client that sends raw bytes to any method path. */
-function rawClient(path: string): { call(bytes: Buffer): Promise<ServiceError | Buffer>; close(): void } {
-  const def = {
-    m: {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (x: Buffer) => x,
-      requestDeserialize: (x: Buffer) => x,
-      responseSerialize: (x: Buffer) => x,
-      responseDeserialize: (x: Buffer) => x,
-    },
-  };
-  const C = makeGenericClientConstructor(def, 'Raw');
-  const c = new C(h.server.address, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) as unknown as Client & {
-    m(b: Buffer, md: Metadata, cb: (e: ServiceError | null, r: Buffer) => void): void;
-  };
-  return {
-    call: (bytes) => new Promise((resolve) => c.m(bytes, new Metadata(), (e, r) => resolve(e ?? r))),
-    close: () => c.close(),
-  };
 }
 
 describe('active_sync_id is bounded on every request that carries it', () => {
@@ -93,7 +71,7 @@ describe('request bytes that do not decode', () => {
     ['/c1.connector.v2.GrantManagerService/Grant', Buffer.from([0x0f])], // wire type 7 does not exist
     ['/c1.connector.v2.ConnectorService/GetMetadata', Buffer.from([0x0b, 0x0b, 0x0b])], // unclosed groups
   ])('%s: INVALID_ARGUMENT', async (path, bytes) => {
-    const c = rawClient(path);
+    const c = rawClient(h.server.address, path);
     try {
       const e = (await c.call(bytes)) as ServiceError;
       expect(Code[e.code]).toBe('INVALID_ARGUMENT');
@@ -138,7 +116,7 @@ describe('request bytes that do not decode', () => {
         .bytes(wrap(1, entry))
         .finish(),
     );
-    const c = rawClient('/c1.connector.v2.ActionService/InvokeAction');
+    const c = rawClient(h.server.address, '/c1.connector.v2.ActionService/InvokeAction');
     try {
       const e = (await c.call(req)) as ServiceError;
       expect(Code[e.code]).toBe('INVALID_ARGUMENT');

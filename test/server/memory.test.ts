@@ -7,7 +7,8 @@
 import { spawn, ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { status as Code, ServiceError, makeGenericClientConstructor, credentials, Metadata, Client } from '@grpc/grpc-js';
+import { status as Code } from '@grpc/grpc-js';
+import { rawClient } from '../helpers/raw-client';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
 import { ResourceGetterServiceGetResourceRequest } from '../../src/gen/c1/connector/v2/resource';
@@ -56,34 +57,12 @@ function resetPeak(): void {
   writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
 }
 
-function raw(path: string) {
-  const def = {
-    m: {
-      path,
-      requestStream: false,
-      responseStream: false,
-      requestSerialize: (x: Buffer) => x,
-      requestDeserialize: (x: Buffer) => x,
-      responseSerialize: (x: Buffer) => x,
-      responseDeserialize: (x: Buffer) => x,
-    },
-  };
-  const C = makeGenericClientConstructor(def, 'Raw');
-  const c = new C(address, credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) as unknown as Client & {
-    m(b: Buffer, md: Metadata, cb: (e: ServiceError | null, r: Buffer) => void): void;
-  };
-  return {
-    call: (bytes: Buffer) => new Promise<ServiceError | null>((resolve) => c.m(bytes, new Metadata(), (e) => resolve(e))),
-    close: () => c.close(),
-  };
-}
-
 async function burst(path: string, bytes: Buffer[]): Promise<{ codes: string[]; details: string; peakMb: number; afterMb: number }> {
   const before = mb('VmRSS');
   resetPeak();
-  const c = raw(path);
+  const c = rawClient(address, path);
   try {
-    const errs = await Promise.all(bytes.map((b) => c.call(b)));
+    const errs = (await Promise.all(bytes.map((b) => c.call(b)))).map((r) => (Buffer.isBuffer(r) ? undefined : r));
     return {
       codes: errs.map((e) => (e ? Code[e.code] : 'OK')),
       details: errs.find((e) => e)?.details ?? '',
