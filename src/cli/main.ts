@@ -2,7 +2,7 @@
 /**
  * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
  */
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
 import { parseConnectorConfig, parseServerConfig } from '../config/schema';
 import { createLogger, LogLevel, setRootLogger, log } from '../log';
@@ -12,13 +12,17 @@ import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
+import { endQuietlyWhenOutputCloses, usageLine } from './failure';
+
+endQuietlyWhenOutputCloses();
 
 const program = new Command();
 program
   .name('jira-connector')
   .description('Jira Cloud connector for identity governance (Baton c1.connector.v2 over gRPC)')
-  .showHelpAfterError('(run with --help for the list of options)')
-  .configureOutput({ outputError: (str, write) => write(str) });
+  // every usage error (unknown command or option, missing argument, bad value), of every command: one line, exit 2
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
 
 function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): void {
   const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'error' : 'info');
@@ -120,6 +124,11 @@ program
   );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // the line is written (outputError above); help asked for ends with 0, help shown for a missing command with 2
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 2;
 });
