@@ -2,7 +2,7 @@
 /**
  * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
 import { parseConnectorConfig, parseServerConfig } from '../config/schema';
 import { createLogger, LogLevel, setRootLogger, log } from '../log';
@@ -23,6 +23,21 @@ program
   // every usage error (unknown command or option, missing argument, bad value), of every command: one line, exit 2
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
+
+/** A flag value parsed when the command line is read: a bad one is a usage error (one line, exit 2). */
+function integerArg(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`It must be an integer of at least ${min}.`);
+    return n;
+  };
+}
+
+function tierArg(v: string): string {
+  const t = v.toUpperCase();
+  if (!['S', 'M', 'L'].includes(t)) throw new InvalidArgumentError('It must be S, M or L.');
+  return t;
+}
 
 function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): void {
   const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'error' : 'info');
@@ -113,13 +128,13 @@ registerProvisionCommands(program);
 program
   .command('demo')
   .description('start the fake Atlassian tenant and the server, run a full sync through gRPC and print a summary')
-  .option('--tier <tier>', 'size of the demo tenant: S, M or L', 'S')
-  .option('--seed <n>', 'tenant seed', '1')
-  .action((opts: { tier: string; seed: string }) =>
+  .option('--tier <tier>', 'size of the demo tenant: S, M or L', tierArg, 'S')
+  .option('--seed <n>', 'tenant seed', integerArg(0), 1)
+  .action((opts: { tier: string; seed: number }) =>
     guarded(async () => {
       setRootLogger(createLogger((process.env.BATON_LOG_LEVEL as LogLevel) || 'warn', 'console'));
       const { runDemo } = await import('./demo');
-      await runDemo({ tier: opts.tier.toUpperCase(), seed: Number(opts.seed) });
+      await runDemo({ tier: opts.tier, seed: opts.seed });
     }),
   );
 
