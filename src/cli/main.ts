@@ -112,11 +112,11 @@ program
   .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK')
   .option('--address <host:port>', 'server address', `127.0.0.1:${process.env.BATON_PORT || 50051}`)
   .option('--tls-ca <file>', 'PEM CA to verify the server (when it runs with TLS)', process.env.BATON_HEALTH_TLS_CA)
-  .option('--timeout <ms>', 'deadline', '3000')
-  .action((opts: { address: string; tlsCa?: string; timeout: string }) =>
+  .option('--timeout <ms>', 'deadline', integerArg(1), 3000)
+  .action((opts: { address: string; tlsCa?: string; timeout: number }) =>
     guarded(async () => {
       const { checkHealth } = await import('./health');
-      const st = await checkHealth(opts.address, Number(opts.timeout), opts.tlsCa);
+      const st = await checkHealth(opts.address, opts.timeout, opts.tlsCa);
       process.stdout.write(st + '\n');
       process.exitCode = st === 'SERVING' ? 0 : 1;
     }),

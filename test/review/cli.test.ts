@@ -220,6 +220,7 @@ test('every usage error, of every command, is one line and exit 2; asking for he
     [['no-such-command'], /^error: unknown command 'no-such-command'/],
     [['demo', '--tier', 'Q'], /^error: option '--tier <tier>' argument 'Q' is invalid\. It must be S, M or L\./],
     [['demo', '--seed', 'x'], /^error: option '--seed <n>' argument 'x' is invalid/],
+    [['health', '--timeout', 'soon'], /^error: option '--timeout <ms>' argument 'soon' is invalid/],
   ];
   for (const [args, line] of cases) {
     const r = await cli(args);
