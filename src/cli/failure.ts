@@ -23,3 +23,25 @@ export function describeFailure(e: unknown): { line: string; code: number } {
   const msg = e instanceof Error ? e.message : String(e);
   return { line: `error: ${redact(msg)}`, code: 1 };
 }
+
+/** A usage error from commander as one line (its "Did you mean" suggestion included), with the way to the options. */
+export function usageLine(message: string): string {
+  return `${message.trim().replace(/\s*\n\s*/g, ' ')} (run with --help for the list of options)\n`;
+}
+
+/**
+ * A reader that stops reading (`report | head -1`, `diff a b | less` quit early) closes our standard
+ * output: the command ends quietly, as Unix tools do, with the exit code it had so far (0 unless it
+ * had already failed), never with an EPIPE stack trace. A closed standard error is ignored: the
+ * command carries on without its diagnostics. Any other write error on standard output is one line, exit 1.
+ */
+export function endQuietlyWhenOutputCloses(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    process.stderr.write(`error: cannot write to standard output (${e.code ?? e.message})\n`);
+    process.exit(1);
+  });
+  process.stderr.on('error', () => {
+    /* nowhere left to say anything */
+  });
+}

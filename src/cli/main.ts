@@ -2,7 +2,7 @@
 /**
  * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
  */
-import { Command } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
 import { parseConnectorConfig, parseServerConfig } from '../config/schema';
 import { createLogger, LogLevel, setRootLogger, log } from '../log';
@@ -12,13 +12,32 @@ import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
+import { endQuietlyWhenOutputCloses, usageLine } from './failure';
+
+endQuietlyWhenOutputCloses();
 
 const program = new Command();
 program
   .name('jira-connector')
   .description('Jira Cloud connector for identity governance (Baton c1.connector.v2 over gRPC)')
-  .showHelpAfterError('(run with --help for the list of options)')
-  .configureOutput({ outputError: (str, write) => write(str) });
+  // every usage error (unknown command or option, missing argument, bad value), of every command: one line, exit 2
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
+
+/** A flag value parsed when the command line is read: a bad one is a usage error (one line, exit 2). */
+function integerArg(min: number): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`It must be an integer of at least ${min}.`);
+    return n;
+  };
+}
+
+function tierArg(v: string): string {
+  const t = v.toUpperCase();
+  if (!['S', 'M', 'L'].includes(t)) throw new InvalidArgumentError('It must be S, M or L.');
+  return t;
+}
 
 function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): void {
   const level = (raw['log-level'] as LogLevel | undefined) ?? (quietDefault ? 'error' : 'info');
@@ -93,11 +112,11 @@ program
   .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK')
   .option('--address <host:port>', 'server address', `127.0.0.1:${process.env.BATON_PORT || 50051}`)
   .option('--tls-ca <file>', 'PEM CA to verify the server (when it runs with TLS)', process.env.BATON_HEALTH_TLS_CA)
-  .option('--timeout <ms>', 'deadline', '3000')
-  .action((opts: { address: string; tlsCa?: string; timeout: string }) =>
+  .option('--timeout <ms>', 'deadline', integerArg(1), 3000)
+  .action((opts: { address: string; tlsCa?: string; timeout: number }) =>
     guarded(async () => {
       const { checkHealth } = await import('./health');
-      const st = await checkHealth(opts.address, Number(opts.timeout), opts.tlsCa);
+      const st = await checkHealth(opts.address, opts.timeout, opts.tlsCa);
       process.stdout.write(st + '\n');
       process.exitCode = st === 'SERVING' ? 0 : 1;
     }),
@@ -109,17 +128,22 @@ registerProvisionCommands(program);
 program
   .command('demo')
   .description('start the fake Atlassian tenant and the server, run a full sync through gRPC and print a summary')
-  .option('--tier <tier>', 'size of the demo tenant: S, M or L', 'S')
-  .option('--seed <n>', 'tenant seed', '1')
-  .action((opts: { tier: string; seed: string }) =>
+  .option('--tier <tier>', 'size of the demo tenant: S, M or L', tierArg, 'S')
+  .option('--seed <n>', 'tenant seed', integerArg(0), 1)
+  .action((opts: { tier: string; seed: number }) =>
     guarded(async () => {
       setRootLogger(createLogger((process.env.BATON_LOG_LEVEL as LogLevel) || 'warn', 'console'));
       const { runDemo } = await import('./demo');
-      await runDemo({ tier: opts.tier.toUpperCase(), seed: Number(opts.seed) });
+      await runDemo({ tier: opts.tier, seed: opts.seed });
     }),
   );
 
 program.parseAsync(process.argv).catch((e: unknown) => {
+  if (e instanceof CommanderError) {
+    // the line is written (outputError above); help asked for ends with 0, help shown for a missing command with 2
+    process.exitCode = e.exitCode === 0 ? 0 : 2;
+    return;
+  }
   process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exitCode = 2;
 });

@@ -3,11 +3,11 @@
  * snapshot, resumable), `report` (HTML + CSV for reviewers) and `diff` (two snapshots).
  */
 import { Command, Option } from 'commander';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { addConfigOptions, guarded, rawFrom } from './options';
 import { parseConnectorConfig } from '../config/schema';
-import { createLogger, LogLevel, setRootLogger } from '../log';
+import { createLogger, LogLevel, redact, setRootLogger } from '../log';
 import type { ConnectorClient } from '../client/connector-client';
 import type { SnapshotSource, SnapshotSyncResult } from '../review/sync';
 import type { ProgressReporter } from '../review/progress';
@@ -29,6 +29,15 @@ async function reviewGuarded(fn: () => Promise<void>): Promise<void> {
       throw e;
     }
   });
+}
+
+/** Removes the snapshot lock if this process holds it (an interrupted sync ends without its `finally`). */
+function releaseOwnLock(lock: string): void {
+  try {
+    if (readFileSync(lock, 'utf8').split(' ')[0] === String(process.pid)) rmSync(lock, { force: true });
+  } catch {
+    /* no lock */
+  }
 }
 
 function positiveInt(name: string, v: string, min = 1): number {
@@ -93,6 +102,48 @@ export function syncSummary(r: SnapshotSyncResult): string[] {
   ];
 }
 
+/** An argument as a POSIX shell reads it back. */
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * What an unfinished sync leaves: how far `<out>.partial` came, and the exact commands to resume it
+ * (the same command, without `--restart`) or to start over; secrets passed as flags are redacted.
+ * Undefined when nothing is left to resume (no partial, or one without a stored page, which is removed).
+ */
+function resumeNotice(store: typeof import('../review/store'), out: string, args: string[]): string[] | undefined {
+  const { openSnapshot, partialPath, removeSnapshotFiles } = store;
+  const partial = partialPath(out);
+  if (!existsSync(partial)) return undefined;
+  let done = 0;
+  let pages = 0;
+  try {
+    const db = openSnapshot(partial, { allowPartial: true });
+    try {
+      ({ done, pages } = db.prepare('SELECT COALESCE(SUM(done), 0) AS done, COALESCE(SUM(pages), 0) AS pages FROM steps').get() as { done: number; pages: number });
+    } finally {
+      db.close();
+    }
+  } catch {
+    return [`${partial} is left from this sync; run the same command again to resume it, or add --restart to start over`];
+  }
+  if (done === 0 && pages === 0) {
+    // nothing stored: nothing to resume, and nothing left to block a corrected rerun
+    removeSnapshotFiles(partial);
+    return undefined;
+  }
+  const same = args.filter((a) => a !== '--restart');
+  const cmd = (extra: string[]) => redact(['jira-connector', ...same, ...extra].map(shellQuote).join(' '));
+  const resume = cmd([]);
+  return [
+    `the sync is resumable: ${partial} keeps ${done} finished listings and ${pages} pages`,
+    `  resume it (the same command again): ${resume}`,
+    `  or start over:                      ${cmd(['--restart'])}`,
+    ...(resume.includes('[REDACTED]') ? ['  ([REDACTED] stands for the secret you passed)'] : []),
+  ];
+}
+
 export function registerReviewCommands(program: Command): void {
   const sync = program
     .command('sync')
@@ -117,12 +168,13 @@ export function registerReviewCommands(program: Command): void {
       const flags = cmd.opts() as SyncFlags & { logLevel?: string };
       const workers = positiveInt('workers', flags.workers);
       const mode = flags.progress === 'auto' ? (process.stderr.isTTY ? 'bar' : 'lines') : flags.progress;
-      const { ttyProgress, lineProgress } = await import('../review/progress');
-      const reporter: ProgressReporter = mode === 'bar' ? ttyProgress(process.stderr) : mode === 'lines' ? lineProgress((l) => process.stderr.write(l + '\n')) : { update() {}, log() {}, done() {} };
+      const { ttyProgress, lineProgress, quietProgress } = await import('../review/progress');
+      const toStderr = (l: string) => process.stderr.write(l + '\n');
+      const reporter: ProgressReporter = mode === 'bar' ? ttyProgress(process.stderr) : mode === 'lines' ? lineProgress(toStderr) : quietProgress(toStderr);
       const level = (flags.logLevel ?? process.env.BATON_LOG_LEVEL ?? 'warn') as LogLevel;
       setRootLogger(
         createLogger(['debug', 'info', 'warn', 'error'].includes(level) ? level : 'warn', 'console', {
-          write: (s: string) => (reporter.log(s.replace(/\n$/, '')), true),
+          write: (s: string) => (reporter.log(s.replace(/\n$/, ''), true), true),
         } as unknown as NodeJS.WritableStream),
       );
 
@@ -162,6 +214,18 @@ export function registerReviewCommands(program: Command): void {
       }
       const out = resolve(flags.out);
       const { syncSnapshot } = await import('../review/sync');
+      const store = await import('../review/store');
+      const args = process.argv.slice(2);
+      // interrupted (Ctrl-C, a stop): every stored page is committed, so say how to go on, and end as a signalled process does
+      const onSignal = (signal: NodeJS.Signals) => {
+        reporter.done();
+        process.stderr.write(`sync interrupted (${signal})\n`);
+        for (const l of resumeNotice(store, out, args) ?? ['nothing was stored yet: run the same command again to start']) process.stderr.write(l + '\n');
+        releaseOwnLock(`${store.partialPath(out)}.lock`);
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
       let result: SnapshotSyncResult;
       try {
         result = await syncSnapshot(client, {
@@ -173,10 +237,23 @@ export function registerReviewCommands(program: Command): void {
           onProgress: (p) => reporter.update(p),
           onLog: (l) => reporter.log(l),
         });
-      } finally {
+      } catch (e) {
         reporter.done();
         await stop();
+        if (e instanceof store.SnapshotError) throw e;
+        // failed midway (a refusal, the retry budget spent): the error, then how to resume once the cause is fixed
+        const { describeFailure } = await import('./failure');
+        const { line, code } = describeFailure(e);
+        process.stderr.write(line + '\n');
+        for (const l of resumeNotice(store, out, args) ?? []) process.stderr.write(l + '\n');
+        process.exitCode = code;
+        return;
+      } finally {
+        process.removeListener('SIGINT', onSignal);
+        process.removeListener('SIGTERM', onSignal);
       }
+      reporter.done();
+      await stop();
       for (const l of syncSummary(result)) process.stdout.write(l + '\n');
       process.stdout.write(`Next: jira-connector report ${flags.out}\n`);
     }),

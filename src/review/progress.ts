@@ -1,6 +1,7 @@
 /**
  * Sync progress for people: one redrawn line with a bar on a TTY (counts per type, requests,
- * rate-limit waits), plain timestamped log lines otherwise (CI, pipes, files).
+ * rate-limit waits), plain timestamped log lines otherwise (CI, pipes, files), and for
+ * `--progress none` only what must not go unseen (warnings, the resume notice, the connector's log).
  */
 import type { SyncProgress } from '../client/loop';
 
@@ -20,8 +21,25 @@ export function describeRequests(p: SyncProgress): string {
 
 export interface ProgressReporter {
   update(p: SyncProgress): void;
-  log(line: string): void;
+  /** a sentence of the sync; `always`: shown whatever the mode (the connector's log, at the level asked for) */
+  log(line: string, always?: boolean): void;
   done(): void;
+}
+
+/** The sync's sentences that `--progress none` still shows: warnings, errors and the resume notice. */
+function isNotice(line: string): boolean {
+  return /^(warning|error)\b|^resuming /i.test(line);
+}
+
+/** No progress at all, but warnings and the resume notice (and what `always` marks) still go out. */
+export function quietProgress(write: (line: string) => void): ProgressReporter {
+  return {
+    update() {},
+    log(line, always) {
+      if (always || isNotice(line)) write(line);
+    },
+    done() {},
+  };
 }
 
 /** A bar redrawn in place on `stream` (a TTY). */

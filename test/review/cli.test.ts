@@ -1,11 +1,13 @@
 /**
  * The review commands as a user runs them (the CLI from the sources, in a child process):
  * `sync` in-process with the same flags and environment as `serve`, and against a running server
- * over mutual TLS; `report`; and the one-line errors with exit code 2 (bad configuration, a
- * snapshot that exists, an unfinished sync of another source, a missing snapshot).
+ * over mutual TLS; `report`; the one-line errors with exit code 2 (bad configuration, a snapshot
+ * that exists, an unfinished sync of another source, a missing snapshot, every usage error); a
+ * reader that closes the output; warnings with `--progress none`; an interrupted or failed sync
+ * that says how to resume; a refused sync that leaves nothing to block the corrected rerun.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
@@ -32,18 +34,29 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+interface CliOptions {
+  /** close our end of its standard output at once, as `| head -1` does once it has its line */
+  closeStdout?: boolean;
+  /** sees the child and what it has written to stderr so far, after each chunk */
+  onStderr?: (child: ChildProcess, stderr: string) => void;
+}
+
+function cli(args: string[], env: Record<string, string> = {}, opts: CliOptions = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
     const child = spawn(process.execPath, ['-r', join(__dirname, 'helpers', 'ts-register.js'), join(ROOT, 'src', 'cli', 'main.ts'), ...args], { env: { ...base, ...env }, cwd: dir });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    if (opts.closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      opts.onStderr?.(child, stderr);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      resolve({ code, signal, stdout, stderr });
     });
   });
 }
@@ -191,4 +204,169 @@ test('on a terminal the progress is one bar redrawn in place', () => {
   const narrow: string[] = [];
   ttyProgress({ isTTY: true, columns: 80, write: (s: string) => (narrow.push(s), true) } as unknown as NodeJS.WriteStream).update(p);
   expect(narrow[0]).toBe('\r\x1b[2Kgrants              ████████░░░░░░░░ 30/60     | 120 requests, 2 waits (1.5 s)');
+});
+
+test('every usage error, of every command, is one line and exit 2; asking for help is exit 0', async () => {
+  const cases: [string[], RegExp][] = [
+    [['report', 'x.sqlite', '--bogus'], /^error: unknown option '--bogus'/],
+    [['sync', '--outt', 'x.sqlite'], /^error: unknown option '--outt' \(Did you mean --out\?\)/],
+    [['sync', '--progress'], /^error: option '--progress <mode>' argument missing/],
+    [['sync', '--progress', 'fancy'], /^error: option '--progress <mode>' argument 'fancy' is invalid/],
+    [['diff', 'a.sqlite'], /^error: missing required argument 'new'/],
+    [['diff', 'a.sqlite', 'b.sqlite', '--format', 'xml'], /^error: option '--format <format>' argument 'xml' is invalid/],
+    [['report', 'a.sqlite', 'b.sqlite'], /^error: too many arguments for 'report'/],
+    [['grant', '--nope'], /^error: unknown option '--nope'/],
+    [['capabilities', '--nope'], /^error: unknown option '--nope'/],
+    [['no-such-command'], /^error: unknown command 'no-such-command'/],
+    [['demo', '--tier', 'Q'], /^error: option '--tier <tier>' argument 'Q' is invalid\. It must be S, M or L\./],
+    [['demo', '--seed', 'x'], /^error: option '--seed <n>' argument 'x' is invalid/],
+    [['health', '--timeout', 'soon'], /^error: option '--timeout <ms>' argument 'soon' is invalid/],
+  ];
+  for (const [args, line] of cases) {
+    const r = await cli(args);
+    expect({ args, code: r.code, lines: r.stderr.trimEnd().split('\n').length, stdout: r.stdout }).toEqual({ args, code: 2, lines: 1, stdout: '' });
+    expect(r.stderr).toMatch(line);
+    expect(r.stderr).toContain('(run with --help for the list of options)');
+  }
+  const help = await cli(['report', '--help']);
+  expect({ code: help.code, stderr: help.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(help.stdout).toContain('Usage: jira-connector report [options] <snapshot>');
+});
+
+test('a reader that closes the output early (`report | head -1`) ends the command quietly, exit 0, never a stack trace', async () => {
+  const out = join(dir, 'pipe.sqlite');
+  const s = await cli(['sync', '-o', out, '--progress', 'none'], envOf(fake));
+  expect(s.code).toBe(0);
+  const reportDir = join(dir, 'pipe-report');
+  const rep = await cli(['report', out, '-o', reportDir], {}, { closeStdout: true });
+  expect({ code: rep.code, signal: rep.signal, stderr: rep.stderr }).toEqual({ code: 0, signal: null, stderr: '' });
+  expect(readFileSync(join(reportDir, 'people.csv'), 'utf8')).toContain(fake.credentials.adminEmail); // the work was done before the output
+  for (const format of ['text', 'json', 'csv']) {
+    const d = await cli(['diff', out, out, '--format', format], {}, { closeStdout: true });
+    expect({ format, code: d.code, signal: d.signal, stderr: d.stderr }).toEqual({ format, code: 0, signal: null, stderr: '' });
+  }
+  // the exit code the command had already chosen is kept
+  const notSnap = join(dir, 'not-a-snapshot-2.sqlite');
+  writeFileSync(notSnap, 'hello');
+  const bad = await cli(['diff', notSnap, out], {}, { closeStdout: true });
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toMatch(/^error: .*is not a snapshot/);
+  const cfg = await cli(['config'], {}, { closeStdout: true });
+  expect({ code: cfg.code, stderr: cfg.stderr }).toEqual({ code: 0, stderr: '' });
+});
+
+/** Requests to one Jira operation answer 404 from the `from`-th on, `count` times. */
+function notFoundFrom(f: FakeAtlassian, key: RegExp, from: number, count: number): string {
+  let n = 0;
+  return f.faults.add({ match: (r) => key.test(r.key) && ++n >= from, status: { code: 404, count } });
+}
+
+test('an interrupted sync says it is resumable and the exact commands; --progress none still shows the resume notice and warnings', async () => {
+  const out = join(dir, 'interrupted.sqlite');
+  const partial = partialPath(out);
+  const slow = fake.faults.latency(40);
+  let signalled = false;
+  let r;
+  try {
+    // --restart on the interrupted command: the resume command must not carry it (it would discard what is stored)
+    r = await cli(['sync', '-o', out, '--restart', '--progress', 'lines', '--workers', '2'], envOf(fake), {
+      onStderr: (child, stderr) => {
+        if (!signalled && /\bresources: \d+/.test(stderr)) {
+          signalled = true;
+          child.kill('SIGTERM');
+        }
+      },
+    });
+  } finally {
+    fake.faults.remove(slow);
+  }
+  expect({ code: r.code, signal: r.signal }).toEqual({ code: 143, signal: null });
+  expect(r.stderr).toContain('sync interrupted (SIGTERM)');
+  expect(r.stderr).toMatch(new RegExp(`the sync is resumable: ${partial.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} keeps \\d+ finished listings and [1-9]\\d* pages`));
+  const resumeLine = r.stderr.split('\n').find((l) => l.includes('resume it (the same command again): '));
+  expect(resumeLine?.split(': ').slice(1).join(': ')).toBe(`jira-connector sync -o ${out} --progress lines --workers 2`);
+  expect(r.stderr).toContain(`or start over:                      jira-connector sync -o ${out} --progress lines --workers 2 --restart`);
+  expect(r.stderr).not.toContain(fake.credentials.classicToken);
+  expect(existsSync(partial)).toBe(true);
+  expect(existsSync(`${partial}.lock`)).toBe(false);
+
+  // resume with --progress none: no progress, but the resume notice, and a warning (a role the connector cannot list)
+  // (the first such request is Validate's probe: that one must pass)
+  const rule = notFoundFrom(fake, /role\/\{id\}$/, 2, 1);
+  let again;
+  try {
+    again = await cli(['sync', '-o', out, '--progress', 'none', '--workers', '2'], envOf(fake));
+  } finally {
+    fake.faults.remove(rule);
+  }
+  expect({ code: again.code, stderr: again.code ? again.stderr : '' }).toEqual({ code: 0, stderr: '' });
+  expect(again.stdout).toContain('resuming an interrupted sync');
+  const lines = again.stderr.trimEnd().split('\n');
+  expect(lines.some((l) => /^resuming sync .* from .*interrupted\.sqlite\.partial: \d+ listings finished/.test(l))).toBe(true);
+  expect(lines.some((l) => /^warning: ListGrants\(project-role:.*HTTP 404/.test(l))).toBe(true);
+  expect(lines.some((l) => /^\d\d:\d\d:\d\d /.test(l) || l.includes('grants: '))).toBe(false); // no progress lines
+  const db = openSnapshot(out);
+  const warnings = db.prepare('SELECT message FROM warnings').all() as { message: string }[];
+  const types = Object.fromEntries((db.prepare('SELECT resource_type AS k, COUNT(*) AS n FROM resources GROUP BY 1').all() as { k: string; n: number }[]).map((x) => [x.k, x.n]));
+  db.close();
+  expect(warnings.length).toBe(1);
+  const c = fake.groundTruthCounts();
+  expect(types).toEqual({ 'application-role': c.applicationRoles, group: c.groups, project: c.projects, 'project-role': c.projectRoles, user: c.users });
+});
+
+test('--progress none shows no progress, but every warning still reaches stderr', async () => {
+  const out = join(dir, 'quiet.sqlite');
+  const rule = notFoundFrom(fake, /role\/\{id\}$/, 2, 1); // a role the connector cannot list (the first such request is Validate's probe)
+  let r;
+  try {
+    r = await cli(['sync', '-o', out, '--progress', 'none'], envOf(fake));
+  } finally {
+    fake.faults.remove(rule);
+  }
+  expect(r.code).toBe(0);
+  expect(r.stdout).toContain(', 1 warnings');
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines.filter((l) => l.startsWith('warning: '))).toEqual([expect.stringMatching(/^warning: ListGrants\(project-role:.*HTTP 404/)]);
+  expect(lines.some((l) => /^\S+ warn rpc failed .*NOT_FOUND/.test(l))).toBe(true); // the connector's own warning
+  expect(lines.filter((l) => /^\d\d:\d\d:\d\d |█|░/.test(l))).toEqual([]); // and no progress
+});
+
+test('a sync that fails midway prints the error, then how to resume; the same command resumes once the cause is gone', async () => {
+  const out = join(dir, 'failed.sqlite');
+  // the grants of groups fail with 401 (a token revoked midway): not retried, the sync stops
+  let n = 0;
+  const rule = fake.faults.add({ match: (r) => r.key === 'GET /rest/api/3/group/member' && ++n >= 3, status: { code: 401, count: 1000 } });
+  let r;
+  try {
+    r = await cli(['sync', '-o', out, '--progress', 'none'], envOf(fake));
+  } finally {
+    fake.faults.remove(rule);
+  }
+  expect(r.code).toBe(1);
+  const lines = r.stderr.trimEnd().split('\n');
+  const at = lines.findIndex((l) => l.startsWith('error: '));
+  expect(lines[at]).toMatch(/^error: ListGrants\(group:.*UNAUTHENTICATED/);
+  expect(lines.slice(at + 1)).toEqual([
+    expect.stringMatching(/^the sync is resumable: .*failed\.sqlite\.partial keeps \d+ finished listings and [1-9]\d* pages$/),
+    `  resume it (the same command again): jira-connector sync -o ${out} --progress none`,
+    `  or start over:                      jira-connector sync -o ${out} --progress none --restart`,
+  ]);
+  const again = await cli(['sync', '-o', out, '--progress', 'none'], envOf(fake));
+  expect(again.code).toBe(0);
+  expect(again.stdout).toContain('resuming an interrupted sync');
+  expect(existsSync(partialPath(out))).toBe(false);
+});
+
+test('a sync refused at Validate leaves no .partial, so the corrected rerun (another site option) is not blocked', async () => {
+  const out = join(dir, 'refused.sqlite');
+  const bad = await cli(['sync', '-o', out, '--progress', 'none', '--jira-api-token', 'not-the-token', '--jira-project-keys', 'NOPE'], envOf(fake));
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/^error: Validate failed: UNAUTHENTICATED/m);
+  expect(bad.stderr).not.toContain('resumable');
+  expect(bad.stderr).not.toContain('not-the-token');
+  expect(readdirSync(dir).filter((f) => f.startsWith('refused.sqlite'))).toEqual([]);
+  const good = await cli(['sync', '-o', out, '--progress', 'none'], envOf(fake));
+  expect({ code: good.code, stderr: good.stderr }).toEqual({ code: 0, stderr: '' });
+  expect(good.stdout).not.toContain('resuming');
+  expect(good.stdout).toContain(`${fake.groundTruthCounts().users} users`);
 });
