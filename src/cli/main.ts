@@ -90,14 +90,18 @@ program
 
 program
   .command('health')
-  .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK')
+  .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK and probes')
   .option('--address <host:port>', 'server address', `127.0.0.1:${process.env.BATON_PORT || 50051}`)
-  .option('--tls-ca <file>', 'PEM CA to verify the server (when it runs with TLS)', process.env.BATON_HEALTH_TLS_CA)
+  .option('--tls-ca <file>', 'PEM CA that signed the server certificate [env BATON_HEALTH_TLS_CA, else BATON_TLS_CLIENT_CA; else the system roots]')
+  .option('--tls-cert <file>', 'PEM client certificate for mTLS [env BATON_HEALTH_TLS_CERT, else BATON_TLS_CERT]')
+  .option('--tls-key <file>', 'PEM key of the client certificate [env BATON_HEALTH_TLS_KEY, else BATON_TLS_KEY]')
+  .option('--tls-server-name <name>', 'name in the server certificate when it is not the address host [env BATON_HEALTH_TLS_SERVER_NAME]')
   .option('--timeout <ms>', 'deadline', '3000')
-  .action((opts: { address: string; tlsCa?: string; timeout: string }) =>
+  .action((opts: { address: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServerName?: string; timeout: string }) =>
     guarded(async () => {
-      const { checkHealth } = await import('./health');
-      const st = await checkHealth(opts.address, Number(opts.timeout), opts.tlsCa);
+      const { checkHealth, healthTlsFrom } = await import('./health');
+      const timeoutMs = Number(opts.timeout);
+      const st = await checkHealth(opts.address, { timeoutMs: Number.isFinite(timeoutMs) && timeoutMs > 0 ? Math.min(timeoutMs, 60_000) : 3000, tls: healthTlsFrom(opts) });
       process.stdout.write(st + '\n');
       process.exitCode = st === 'SERVING' ? 0 : 1;
     }),
