@@ -10,6 +10,7 @@ import { describeConnector, buildConnector } from '../connector/wire';
 import { computeCapabilities } from '../connector/metadata';
 import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
+import { plaintextExposure } from '../server/exposure';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
 
@@ -39,12 +40,32 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
       { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
       'jira connector listening',
     );
-    const stop = (signal: string) => {
-      log().info({ signal }, 'shutting down');
-      running.stop().then(() => process.exit(0));
+    const exposure = plaintextExposure(server.host, !!server.tls);
+    if (exposure) log().warn({ address: running.address }, exposure);
+    // first signal: drain (health NOT_SERVING, new calls refused, calls in flight finish within the grace), exit 0;
+    // a second signal: exit at once with 128 + the signal number, as a shell reports a killed process
+    let stopping = false;
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      if (stopping) {
+        log().warn({ signal }, 'second signal: exiting without waiting for calls in flight');
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      }
+      stopping = true;
+      log().info({ signal, graceSeconds: server.shutdownGraceMs / 1000, inFlight: running.inFlight() }, 'draining: health is NOT_SERVING, new calls are refused, calls in flight may finish');
+      running.drain(server.shutdownGraceMs).then(
+        ({ cancelled }) => {
+          if (cancelled) log().warn({ cancelled }, 'grace period over: calls still in flight were cancelled');
+          log().info('stopped');
+          process.exit(0);
+        },
+        (e: unknown) => {
+          log().error({ err: e }, 'error while stopping');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   }),
 );
 
