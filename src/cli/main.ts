@@ -69,15 +69,21 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
   }),
 );
 
-addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), ['jira', 'oauth', 'organization', 'behaviour']).action(
-  async (_opts, cmd: Command) =>
-    guarded(async () => {
-      const raw = rawFrom(cmd);
-      setupLogging(raw, true);
-      const cfg = parseConnectorConfig(raw);
-      const { runValidateCommand } = await import('./validate');
-      process.exitCode = await runValidateCommand(cfg);
-    }),
+addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), [
+  'jira',
+  'oauth',
+  'organization',
+  'behaviour',
+  'server',
+]).action(async (_opts, cmd: Command) =>
+  guarded(async () => {
+    const raw = rawFrom(cmd);
+    setupLogging(raw, true);
+    const cfg = parseConnectorConfig(raw);
+    const server = parseServerConfig(raw);
+    const { runValidateCommand } = await import('./validate');
+    process.exitCode = await runValidateCommand(cfg, server);
+  }),
 );
 
 program

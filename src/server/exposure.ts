@@ -16,3 +16,10 @@ export function plaintextExposure(host: string, tls: boolean): string | undefine
   if (tls || isLoopbackHost(host)) return undefined;
   return `plaintext gRPC on the non-loopback address ${host}: anyone who can reach it can read the sync and, with provisioning on, change access. Set tls-cert and tls-key (and tls-client-ca for mTLS), or listen on 127.0.0.1 behind a TLS-terminating proxy or inside a pod's network namespace`;
 }
+
+/** One line for `validate`: where `serve` would listen, how, and the warning when that is plaintext on the network. */
+export function describeListener(server: { host: string; port: number; tls?: { clientCaFile?: string } }): string {
+  const how = server.tls ? (server.tls.clientCaFile ? 'mTLS' : 'TLS') : 'plaintext';
+  const warning = plaintextExposure(server.host, !!server.tls);
+  return `${server.host}:${server.port}, ${how}${warning ? ` — WARNING: ${warning}` : ''}`;
+}
