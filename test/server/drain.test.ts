@@ -28,7 +28,12 @@ beforeAll(async () => {
   target = { projectId: found.projectId, roleId: found.roleId, principals: [...found.actors.users.map((u) => `user:${u}`), ...found.actors.groups.map((g) => `group:${g}`)].sort() };
 });
 afterAll(async () => fake?.stop());
-afterEach(() => fake.faults.clear());
+/** Every slow role request has been answered by the fake (so no latency timer outlives the test). */
+const fakeAnswered = () => Object.values(fake.stats.byOperationStatus[ROLE_ACTORS] ?? {}).reduce((a, b) => a + b, 0) === fake.stats.count(ROLE_ACTORS);
+afterEach(async () => {
+  fake.faults.clear();
+  await waitFor('the fake to answer its slow requests', fakeAnswered);
+});
 
 interface Served {
   child: ChildProcessWithoutNullStreams;
@@ -113,7 +118,7 @@ test('SIGTERM drains: health NOT_SERVING, new calls UNAVAILABLE, the call in fli
 test('a second SIGTERM exits at once with 143, without waiting for the call in flight', async () => {
   const s = await serve(20);
   try {
-    const { call } = await inFlightListGrants(s, 5000);
+    const { call } = await inFlightListGrants(s, 3000);
     s.child.kill('SIGTERM');
     await waitFor('the drain to start', () => s.stderr().includes('draining'), s);
     s.child.kill('SIGTERM');
@@ -129,7 +134,7 @@ test('a second SIGTERM exits at once with 143, without waiting for the call in f
 test('a call still running when the grace ends is cancelled, and the process still exits 0', async () => {
   const s = await serve(0.5);
   try {
-    const { call } = await inFlightListGrants(s, 4000);
+    const { call } = await inFlightListGrants(s, 2000);
     s.child.kill('SIGTERM');
     expect(await s.exit).toEqual({ code: 0, signal: null });
     const r = await call;
