@@ -27,7 +27,10 @@ COPY --from=build --chown=node:node /app/proto ./proto
 COPY --chown=node:node package.json ./
 USER node
 EXPOSE 50051
+# `health` reads the same BATON_TLS_* env as `serve` (and BATON_HEALTH_TLS_* to override), so this works with TLS and
+# mTLS too; it answers NOT_SERVING while the server drains after SIGTERM (give `docker stop -t 30` for the 25 s grace).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "dist/src/cli/main.js", "health", "--timeout", "3000"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve", "--host", "0.0.0.0"]

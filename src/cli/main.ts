@@ -10,6 +10,7 @@ import { describeConnector, buildConnector } from '../connector/wire';
 import { computeCapabilities } from '../connector/metadata';
 import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
+import { plaintextExposure } from '../server/exposure';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
@@ -25,10 +26,11 @@ program
   .configureOutput({ outputError: (str, write) => write(usageLine(str)) });
 
 /** A flag value parsed when the command line is read: a bad one is a usage error (one line, exit 2). */
-function integerArg(min: number): (v: string) => number {
+function integerArg(min: number, max = Number.MAX_SAFE_INTEGER): (v: string) => number {
   return (v) => {
     const n = Number(v);
-    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`It must be an integer of at least ${min}.`);
+    if (!/^\s*-?\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(max === Number.MAX_SAFE_INTEGER ? `It must be an integer of at least ${min}.` : `It must be an integer from ${min} to ${max}.`);
     return n;
   };
 }
@@ -58,24 +60,50 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
       { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
       'jira connector listening',
     );
-    const stop = (signal: string) => {
-      log().info({ signal }, 'shutting down');
-      running.stop().then(() => process.exit(0));
+    const exposure = plaintextExposure(server.host, !!server.tls);
+    if (exposure) log().warn({ address: running.address }, exposure);
+    // first signal: drain (health NOT_SERVING, new calls refused, calls in flight finish within the grace), exit 0;
+    // a second signal: exit at once with 128 + the signal number, as a shell reports a killed process
+    let stopping = false;
+    const onSignal = (signal: 'SIGINT' | 'SIGTERM') => {
+      if (stopping) {
+        log().warn({ signal }, 'second signal: exiting without waiting for calls in flight');
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      }
+      stopping = true;
+      log().info({ signal, graceSeconds: server.shutdownGraceMs / 1000, inFlight: running.inFlight() }, 'draining: health is NOT_SERVING, new calls are refused, calls in flight may finish');
+      running.drain(server.shutdownGraceMs).then(
+        ({ cancelled }) => {
+          if (cancelled) log().warn({ cancelled }, 'grace period over: calls still in flight were cancelled');
+          log().info('stopped');
+          process.exit(0);
+        },
+        (e: unknown) => {
+          log().error({ err: e }, 'error while stopping');
+          process.exit(1);
+        },
+      );
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   }),
 );
 
-addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), ['jira', 'oauth', 'organization', 'behaviour']).action(
-  async (_opts, cmd: Command) =>
-    guarded(async () => {
-      const raw = rawFrom(cmd);
-      setupLogging(raw, true);
-      const cfg = parseConnectorConfig(raw);
-      const { runValidateCommand } = await import('./validate');
-      process.exitCode = await runValidateCommand(cfg);
-    }),
+addConfigOptions(program.command('validate').description('check the configuration and the upstream credentials, and say what is missing'), [
+  'jira',
+  'oauth',
+  'organization',
+  'behaviour',
+  'server',
+]).action(async (_opts, cmd: Command) =>
+  guarded(async () => {
+    const raw = rawFrom(cmd);
+    setupLogging(raw, true);
+    const cfg = parseConnectorConfig(raw);
+    const server = parseServerConfig(raw);
+    const { runValidateCommand } = await import('./validate');
+    process.exitCode = await runValidateCommand(cfg, server);
+  }),
 );
 
 program
@@ -109,14 +137,17 @@ program
 
 program
   .command('health')
-  .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK')
+  .description('ask a running server for grpc.health.v1 status (exit 0 when SERVING); used by the container HEALTHCHECK and probes')
   .option('--address <host:port>', 'server address', `127.0.0.1:${process.env.BATON_PORT || 50051}`)
-  .option('--tls-ca <file>', 'PEM CA to verify the server (when it runs with TLS)', process.env.BATON_HEALTH_TLS_CA)
-  .option('--timeout <ms>', 'deadline', integerArg(1), 3000)
-  .action((opts: { address: string; tlsCa?: string; timeout: number }) =>
+  .option('--tls-ca <file>', 'PEM CA that signed the server certificate [env BATON_HEALTH_TLS_CA, else BATON_TLS_CLIENT_CA; else the system roots]')
+  .option('--tls-cert <file>', 'PEM client certificate for mTLS [env BATON_HEALTH_TLS_CERT, else BATON_TLS_CERT]')
+  .option('--tls-key <file>', 'PEM key of the client certificate [env BATON_HEALTH_TLS_KEY, else BATON_TLS_KEY]')
+  .option('--tls-server-name <name>', 'name in the server certificate when it is not the address host [env BATON_HEALTH_TLS_SERVER_NAME]')
+  .option('--timeout <ms>', 'deadline (at most 60000)', integerArg(1, 60_000), 3000)
+  .action((opts: { address: string; tlsCa?: string; tlsCert?: string; tlsKey?: string; tlsServerName?: string; timeout: number }) =>
     guarded(async () => {
-      const { checkHealth } = await import('./health');
-      const st = await checkHealth(opts.address, opts.timeout, opts.tlsCa);
+      const { checkHealth, healthTlsFrom } = await import('./health');
+      const st = await checkHealth(opts.address, { timeoutMs: opts.timeout, tls: healthTlsFrom(opts) });
       process.stdout.write(st + '\n');
       process.exitCode = st === 'SERVING' ? 0 : 1;
     }),

@@ -1,16 +1,18 @@
 /** `validate`: what works, what is missing, and which permission or scope would fix it. */
-import type { ConnectorConfig } from '../config/schema';
+import type { ConnectorConfig, ServerConfig } from '../config/schema';
 import { createAtlassianClients } from '../atlassian';
 import { probeCapabilities } from '../atlassian/probe';
+import { describeListener } from '../server/exposure';
 
-export async function runValidateCommand(cfg: ConnectorConfig): Promise<number> {
+export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerConfig): Promise<number> {
   const clients = createAtlassianClients(cfg);
   const out = process.stdout;
   try {
     out.write(`Jira: ${cfg.jira.siteUrl ?? cfg.jira.gatewayUrl}\n`);
     out.write(`Authentication: ${cfg.jira.authMode} (${cfg.jira.authModeReason})\n`);
     out.write(`Organization: ${cfg.org ? cfg.org.orgId : 'not configured (managed accounts and directory groups are not synced)'}\n`);
-    out.write(`Provisioning: ${cfg.provisioning ? 'enabled' : 'disabled'}\n\n`);
+    out.write(`Provisioning: ${cfg.provisioning ? 'enabled' : 'disabled'}\n`);
+    out.write(server ? `Server: ${describeListener(server)}\n\n` : '\n');
     const results = await probeCapabilities(clients, cfg, { signal: new AbortController().signal });
     let failed = 0;
     for (const r of results) {

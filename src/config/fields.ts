@@ -266,6 +266,16 @@ export const FIELDS: FieldSpec[] = [
     group: 'server',
   },
   {
+    name: 'shutdown-grace-seconds',
+    env: 'BATON_SHUTDOWN_GRACE_SECONDS',
+    displayName: 'Shutdown grace',
+    description:
+      'On SIGTERM or SIGINT the server drains: health answers NOT_SERVING, new calls are refused with UNAVAILABLE, and calls in flight get this many seconds to finish (0..3600) before they are cancelled and the process exits. The default fits a Kubernetes terminationGracePeriodSeconds of 30. A second signal exits at once.',
+    type: 'number',
+    group: 'server',
+    default: 25,
+  },
+  {
     name: 'log-level',
     env: 'BATON_LOG_LEVEL',
     displayName: 'Log level',

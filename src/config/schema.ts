@@ -41,6 +41,8 @@ export interface ServerConfig {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** how long calls in flight may run after SIGTERM/SIGINT */
+  shutdownGraceMs: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logFormat: 'json' | 'console';
 }
@@ -147,6 +149,7 @@ const fieldsSchema = z.object({
   'tls-cert': z.string().optional(),
   'tls-key': z.string().optional(),
   'tls-client-ca': z.string().optional(),
+  'shutdown-grace-seconds': z.number().min(0, 'at least 0 seconds').max(3600, 'at most 3600 seconds'),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']),
   'log-format': z.enum(['json', 'console']),
 });
@@ -327,6 +330,7 @@ export function parseServerConfig(raw: RawConfig): ServerConfig {
     host: f.host,
     port: f.port,
     tls: f['tls-cert'] ? { certFile: f['tls-cert'], keyFile: f['tls-key']!, clientCaFile: f['tls-client-ca'] } : undefined,
+    shutdownGraceMs: Math.round(f['shutdown-grace-seconds'] * 1000),
     logLevel: f['log-level'],
     logFormat: f['log-format'],
   };

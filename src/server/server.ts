@@ -1,5 +1,6 @@
 /**
- * The gRPC server: c1.connector.v2 services, grpc.health.v1 and server reflection, plain or TLS.
+ * The gRPC server: c1.connector.v2 services, grpc.health.v1 and server reflection, plain or TLS; drains on request
+ * (health NOT_SERVING, new calls refused, calls in flight finish within a grace) before it stops.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
@@ -41,7 +42,80 @@ export interface RunningServer {
   port: number;
   address: string;
   health: HealthImplementation;
+  /**
+   * Graceful stop: health turns NOT_SERVING (the listener stays open so probes can see it), new connector calls are
+   * refused with UNAVAILABLE, calls in flight get up to `graceMs` to finish, then the server shuts down (cancelling
+   * any call still running) and the connector is closed. Resolves with how many calls had to be cancelled.
+   */
+  drain(graceMs: number): Promise<{ cancelled: number }>;
+  /** connector calls in flight now */
+  inFlight(): number;
+  /** drain() with a 5 s grace */
   stop(): Promise<void>;
+}
+
+/** Counts connector calls in flight and, once draining, refuses new ones. */
+export class CallGate {
+  private inflight = 0;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+
+  get active(): number {
+    return this.inflight;
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  /** Resolves when no call is in flight. */
+  idle(): Promise<void> {
+    if (this.inflight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Admits one call; the returned function ends it (idempotent). Undefined when draining. */
+  enter(): (() => void) | undefined {
+    if (this.draining) return undefined;
+    this.inflight++;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.inflight--;
+      if (this.inflight === 0) for (const w of this.idleWaiters.splice(0)) w();
+    };
+  }
+
+  /** The same unary handlers, each admitted by the gate (the connector's services are all unary). */
+  wrap(impl: UntypedServiceImplementation): UntypedServiceImplementation {
+    const out: UntypedServiceImplementation = {};
+    for (const [name, handler] of Object.entries(impl)) {
+      const h = handler as (call: any, callback: any) => void;
+      out[name] = ((call: any, callback: any) => {
+        const leave = this.enter();
+        if (!leave) {
+          callback({ code: Code.UNAVAILABLE, details: 'the connector is shutting down and takes no new calls; retry on another instance or after it restarts' });
+          return;
+        }
+        call.on('cancelled', leave);
+        try {
+          h(call, (...args: unknown[]) => {
+            leave();
+            callback(...args);
+          });
+        } catch (e) {
+          leave();
+          throw e;
+        }
+      }) as UntypedServiceImplementation[string];
+    }
+    return out;
+  }
 }
 
 /** The repository's proto/ folder (next to dist/ or src/). */
@@ -129,7 +203,7 @@ function credentials(opts: ServerOptions): ServerCredentials {
   }
 }
 
-export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>): { server: Server; health: HealthImplementation } {
+export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>): { server: Server; health: HealthImplementation; gate: CallGate; services: string[] } {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -146,11 +220,12 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
     ['c1.connector.v2.AccountManagerService', svc.accountManagerService() as unknown as UntypedServiceImplementation],
   ]);
   if (connector.actions?.specs.length) registered.set('c1.connector.v2.ActionService', svc.actionService() as unknown as UntypedServiceImplementation);
+  const gate = new CallGate();
   const contract = loadContract();
   const schema = contract && wireSchema(contract);
   const defs = allServiceDefinitions();
   for (const [name, def] of defs) {
-    server.addService(guardedService(def, name, contract, schema), registered.get(name) ?? unimplementedService(name, def));
+    server.addService(guardedService(def, name, contract, schema), gatedOrUnimplemented(gate, registered.get(name), name, def));
   }
 
   const health = new HealthImplementation({ '': 'SERVING' });
@@ -158,7 +233,11 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
   health.addToServer(server);
 
   if (contract) new ReflectionService(contract).addToServer(server);
-  return { server, health };
+  return { server, health, gate, services: [...registered.keys()] };
+}
+
+function gatedOrUnimplemented(gate: CallGate, impl: UntypedServiceImplementation | undefined, name: string, def: ServiceDefinition): UntypedServiceImplementation {
+  return impl ? gate.wrap(impl) : unimplementedService(name, def);
 }
 
 /** The contract's .proto files, for reflection and for the request bounds checked while decoding (decode.ts). */
@@ -186,7 +265,7 @@ function guardedService(def: ServiceDefinition, serviceName: string, contract: p
 }
 
 export async function startServer(connector: Connector, opts: ServerOptions): Promise<RunningServer> {
-  const { server, health } = buildServer(connector, opts);
+  const { server, health, gate, services } = buildServer(connector, opts);
   const creds = credentials(opts);
   const hostPort = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) => {
@@ -195,27 +274,44 @@ export async function startServer(connector: Connector, opts: ServerOptions): Pr
     throw new ConfigError('port', `cannot listen on ${hostPort}: ${e.message}`);
   });
   const address = hostPort.replace(/:\d+$/, `:${port}`);
-  let stopped = false;
-  return {
-    server,
-    port,
-    address,
-    health,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
+  let draining: Promise<{ cancelled: number }> | undefined;
+  const drain = (graceMs: number) =>
+    (draining ??= (async () => {
       health.setStatus('', 'NOT_SERVING');
+      for (const name of services) health.setStatus(name, 'NOT_SERVING');
+      gate.startDraining();
+      let timer: NodeJS.Timeout | undefined;
+      const inGrace = await Promise.race([gate.idle().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, graceMs))))]);
+      clearTimeout(timer);
+      const cancelled = inGrace ? 0 : gate.active;
       await new Promise<void>((resolve) => {
+        if (cancelled) {
+          server.forceShutdown();
+          resolve();
+          return;
+        }
+        // nothing in flight: close the listener and the sessions; a stuck peer does not hold the exit up
         const t = setTimeout(() => {
           server.forceShutdown();
           resolve();
-        }, 5000);
+        }, 2000);
         server.tryShutdown(() => {
           clearTimeout(t);
           resolve();
         });
       });
       await connector.close?.();
+      return { cancelled };
+    })());
+  return {
+    server,
+    port,
+    address,
+    health,
+    drain,
+    inFlight: () => gate.active,
+    stop: async () => {
+      await drain(5000);
     },
   };
 }

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { checkHealth } from '../../src/cli/health';
+import { isLoopbackHost } from '../../src/server/exposure';
 
 const ROOT = join(__dirname, '..', '..');
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -110,6 +111,43 @@ describe('against the fake tenant', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/FAIL/);
     expect(r.stdout + r.stderr).not.toContain('wrong-token-0000000');
+  });
+
+  test('validate says where serve would listen, and warns about plaintext on a non-loopback address', async () => {
+    const local = await runAsync(['validate'], env());
+    expect(local.stdout).toMatch(/^Server: 127\.0\.0\.1:50051, plaintext$/m);
+    expect(local.stdout).not.toMatch(/WARNING/);
+    for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
+      const open = await runAsync(['validate', '--host', host], env());
+      expect(open.status).toBe(0);
+      expect(open.stdout).toContain(`Server: ${host}:50051, plaintext — WARNING: plaintext gRPC on the non-loopback address ${host}: anyone who can reach it`);
+    }
+    const tls = await runAsync(['validate'], { ...env(), BATON_HOST: '0.0.0.0', BATON_TLS_CERT: '/etc/tls/tls.crt', BATON_TLS_KEY: '/etc/tls/tls.key', BATON_TLS_CLIENT_CA: '/etc/tls/ca.crt' });
+    expect(tls.stdout).toMatch(/^Server: 0\.0\.0\.0:50051, mTLS$/m);
+    expect(tls.stdout).not.toMatch(/WARNING/);
+  });
+
+  test('serve warns once when it serves plaintext on a non-loopback address, and not on loopback', async () => {
+    const started = async (host: string) => {
+      const child = spawn(process.execPath, [MAIN, 'serve', '--host', host, '--port', '0', '--log-format', 'json'], { env: { ...cleanEnv(), ...env() } });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise((r) => child.once('exit', r));
+      const deadline = Date.now() + 15000;
+      while (!stderr.includes('listening')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill('SIGTERM');
+      await exited;
+      return stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: number; msg: string; address?: string });
+    };
+    const open = (await started('0.0.0.0')).filter((l) => l.level === 40);
+    expect(open).toEqual([expect.objectContaining({ address: expect.stringMatching(/^0\.0\.0\.0:\d+$/), msg: expect.stringMatching(/^plaintext gRPC on the non-loopback address 0\.0\.0\.0: /) })]);
+    expect((await started('127.0.0.1')).filter((l) => l.level >= 40)).toEqual([]);
   });
 
   test('serve listens, answers health checks and stops on SIGTERM', async () => {
@@ -222,4 +260,11 @@ describe('provisioning commands write only with --provisioning', () => {
     expect(out).toMatchObject({ result: 'success', account: fake.tenant.userByEmailAddress('brand.new@example.test')!.accountId });
     expect(out.note).toMatch(/hidden by profile visibility could not be ruled out/);
   });
+});
+
+test('loopback addresses are told apart from addresses other machines can reach', () => {
+  const loopback = ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'];
+  const exposed = ['0.0.0.0', '::', '[::]', '192.168.1.20', '10.0.0.1', 'fe80::1', '::ffff:10.0.0.1', 'jira-connector.internal', '128.0.0.1'];
+  expect(loopback.filter((h) => !isLoopbackHost(h))).toEqual([]);
+  expect(exposed.filter((h) => isLoopbackHost(h))).toEqual([]);
 });
