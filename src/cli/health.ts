@@ -1,6 +1,6 @@
 /** grpc.health.v1 client for the container HEALTHCHECK, the Kubernetes probes and tests; plain, TLS or mTLS. */
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { withoutIpServerName } from '../client/tls-name';
 import { ChannelCredentials, ChannelOptions, credentials, makeGenericClientConstructor, Metadata, ServiceError } from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { ConfigError } from '../config/schema';
@@ -33,12 +33,7 @@ function readPem(flag: string, file: string): Buffer {
   }
 }
 
-/**
- * TLS channel credentials. grpc-js sends the address host as the TLS server name (SNI); an IP address there is not
- * allowed by RFC 6066 and Node prints DEP0123 for it. With an IP host and no --tls-server-name the name is left out
- * (as a browser does): Node then checks the certificate against the IP itself (connection option `host`). This uses
- * grpc-js's connector hook (`_createSecureConnector`, grpc-js 1.x); test/server/tls.test.ts fails if it stops working.
- */
+/** TLS channel credentials; an IP host is not sent as the TLS server name (see withoutIpServerName). */
 function tlsCredentials(tls: HealthTls): ChannelCredentials {
   if (!!tls.certFile !== !!tls.keyFile) throw new ConfigError(undefined, 'health: --tls-cert and --tls-key go together (the client certificate and its key)');
   const ca = tls.caFile ? readPem('--tls-ca', tls.caFile) : null;
@@ -50,17 +45,7 @@ function tlsCredentials(tls: HealthTls): ChannelCredentials {
   } catch (e) {
     throw new ConfigError(undefined, `health: the TLS files are not usable PEM (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (tls.serverName) return creds;
-  const hook = creds as unknown as { _createSecureConnector?: (...args: unknown[]) => { connectionOptions?: { servername?: string } } };
-  const original = hook._createSecureConnector;
-  if (typeof original === 'function') {
-    hook._createSecureConnector = (...args: unknown[]) => {
-      const connector = original.apply(creds, args);
-      if (connector?.connectionOptions?.servername && isIP(connector.connectionOptions.servername)) delete connector.connectionOptions.servername;
-      return connector;
-    };
-  }
-  return creds;
+  return tls.serverName ? creds : withoutIpServerName(creds);
 }
 
 export async function checkHealth(address: string, opts: HealthOptions = {}): Promise<string> {

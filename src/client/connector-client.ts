@@ -3,6 +3,7 @@
  * Used by the demo, the access-review CLI and the tests: they talk to the server the way the
  * platform does, through a real socket.
  */
+import { withoutIpServerName } from './tls-name';
 import { ChannelCredentials, Client, credentials as grpcCredentials, Metadata, ServiceError, CallOptions } from '@grpc/grpc-js';
 import { ConnectorServiceClient } from '../gen/c1/connector/v2/connector';
 import { ResourceTypesServiceClient, ResourcesServiceClient, ResourceGetterServiceClient, AccountManagerServiceClient } from '../gen/c1/connector/v2/resource';
@@ -61,7 +62,7 @@ export interface DialOptions {
 }
 
 export function dialConnector(address: string, opts: DialOptions = {}): ConnectorClient {
-  const creds: ChannelCredentials = opts.caPem ? grpcCredentials.createSsl(opts.caPem, opts.clientKeyPem ?? null, opts.clientCertPem ?? null) : grpcCredentials.createInsecure();
+  const creds: ChannelCredentials = opts.caPem ? withoutIpServerName(grpcCredentials.createSsl(opts.caPem, opts.clientKeyPem ?? null, opts.clientCertPem ?? null)) : grpcCredentials.createInsecure();
   // the Baton SDK keeps grpc-go's default 4 MiB receive limit: so do we, to catch oversized pages
   const channelOptions = { 'grpc.max_receive_message_length': opts.maxReceiveBytes ?? 4 * 1024 * 1024 };
   const raw = {
