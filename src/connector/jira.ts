@@ -8,7 +8,7 @@ import { userSyncer } from './resources/user';
 import { groupSyncer } from './resources/group';
 import { projectSyncer } from './resources/project';
 import { projectRoleSyncer, ProjectRef } from './resources/project-role';
-import { applicationRoleSyncer } from './resources/application-role';
+import { applicationRoleSyncer, applicationRoleList } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { projectPermissions } from './resources/project-permission';
 import { fieldByName } from '../config/fields';
@@ -47,6 +47,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const api = deps.api;
   const dryRun = cfg?.dryRun ?? false;
   const roles = projectRoles(api);
+  const applicationRoles = applicationRoleList(api);
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
 
@@ -54,7 +55,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     projectKeys: cfg?.projectKeys ?? [],
     skipParticipants: cfg?.skipProjectParticipants ?? false,
     linkBase: base,
-    permissions: projectPermissions(api, roles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
+    permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
     onListed: (projects, ctx) => {
       for (const p of projects) projectRefs.get(p.id, async () => ({ id: p.id, name: p.name, key: p.key }));
       roles.noteProjects(
@@ -75,7 +76,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
-    applicationRoleSyncer(api),
+    applicationRoleSyncer(applicationRoles),
   ];
 
   return {

@@ -18,7 +18,8 @@
  *
  * Cost per sync: GET /permissionscheme?expand=permissions once (every scheme with its grants), and
  * GET /project/{id}/permissionscheme once per company-managed project (Jira has no bulk way to read
- * which scheme a project uses); GET /applicationrole once if a scheme grants to every product.
+ * which scheme a project uses). A grant to every product uses the application roles the
+ * application-role type lists anyway (the same per-sync read).
  * Everything is cached per sync (keys start with a digest of active_sync_id) and dropped at Cleanup.
  */
 import type { Resource } from '../../gen/c1/connector/v2/resource';
@@ -32,7 +33,7 @@ import { PromiseCache, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { groupType, GROUP, MEMBER } from './group';
 import { PROJECT_ROLE, projectRoleType, ASSIGNED } from './project-role';
-import { APPLICATION_ROLE, applicationRoleType, SEAT } from './application-role';
+import { APPLICATION_ROLE, applicationRoleType, SEAT, type ApplicationRoleList } from './application-role';
 import { projectRoleId } from '../ids';
 import type { ProjectRoles } from './roles';
 import { isId } from '../../id-shapes';
@@ -61,10 +62,9 @@ export function permissionSlug(key: string): string {
   return `${PERMISSION_PREFIX}${key}`;
 }
 
-export function projectPermissions(api: JiraApi, roles: ProjectRoles, keys: readonly string[]): ProjectPermissions {
+export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicationRoles: ApplicationRoleList, keys: readonly string[]): ProjectPermissions {
   const schemes = new PromiseCache<Map<number, Scheme>>({ maxEntries: 64, maxBytes: 32 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (m) => 4096 * Math.max(1, m.size) });
   const schemeIds = new PromiseCache<number>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 64 });
-  const appRoles = new PromiseCache<string[]>({ maxEntries: 64, maxBytes: 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const styles = new PromiseCache<string>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => v.length + 16 });
 
   // outside a sync (GetResource) nothing is cached: each call asks
@@ -75,7 +75,7 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, keys: read
     const id = await cached(schemeIds, ctx, projectId, async () => (await api.projectPermissionScheme(projectId, ctx)).id);
     return (await allSchemes(ctx)).get(id);
   };
-  const appRoleKeys = (ctx: CallContext) => cached(appRoles, ctx, '', async () => (await api.applicationRoles(ctx)).map((a) => a.key));
+  const appRoleKeys = async (ctx: CallContext) => (await applicationRoles.all(ctx)).map((a) => a.key);
   const companyManaged = (style: string | undefined) => style === 'classic';
 
   return {
@@ -170,7 +170,6 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, keys: read
       const k = syncKey(activeSyncId);
       schemes.dropSync(k);
       schemeIds.dropSync(k);
-      appRoles.dropSync(k);
       styles.dropSync(k);
     },
   };
