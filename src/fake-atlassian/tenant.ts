@@ -1308,7 +1308,7 @@ export class Tenant {
           ['ADMINISTER_PROJECTS', role(10002)],
           ['ADMINISTER_PROJECTS', { type: 'projectLead' }],
           ['BROWSE_PROJECTS', { type: 'assignee' }],
-          ['ADMINISTER_PROJECTS', appRole('jira-servicedesk')],
+          ['CREATE_ISSUES', appRole('jira-servicedesk')],
           ['MANAGE_SPRINTS_PERMISSION', role(10000)],
         ]),
       },

@@ -105,7 +105,7 @@ describe.each([
 });
 
 describe('a configured permission set', () => {
-  const KEYS = ['MANAGE_SPRINTS_PERMISSION', 'ADD_COMMENTS', 'EDIT_ISSUES'];
+  const KEYS = ['MANAGE_SPRINTS_PERMISSION', 'ADD_COMMENTS', 'EDIT_ISSUES', 'CREATE_ISSUES'];
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({ fake: { tier: 'S', seed: 3 }, config: () => ({ 'jira-project-permissions': KEYS.map((k) => k.toLowerCase()).join(',') }) });
