@@ -7,6 +7,7 @@
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import type { Tenant } from '../../src/fake-atlassian';
+import { parseConnectorConfig } from '../../src/config/schema';
 
 const ISSUE_LEVEL = ['reporter', 'assignee', 'userCustomField', 'groupCustomField'];
 
@@ -116,5 +117,18 @@ describe('a configured permission set', () => {
     const r = await runSync(h.client, { workers: 4 });
     assertPermissions(r, h.fake.tenant, KEYS);
     expect(r.entitlements.some((e) => e.slug === 'permission:BROWSE_PROJECTS')).toBe(false);
+  });
+});
+
+describe('BATON_JIRA_PROJECT_PERMISSIONS', () => {
+  const base = { 'jira-url': 'https://acme.atlassian.net', 'jira-email': 'a@acme.example', 'jira-api-token': 't' };
+  test('defaults to BROWSE_PROJECTS,ADMINISTER_PROJECTS; keys are upper-cased and deduplicated; empty turns it off', () => {
+    expect(parseConnectorConfig(base).projectPermissions).toEqual(['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS']);
+    expect(parseConnectorConfig({ ...base, 'jira-project-permissions': 'edit_issues,EDIT_ISSUES' }).projectPermissions).toEqual(['EDIT_ISSUES']);
+    expect(parseConnectorConfig({ ...base, 'jira-project-permissions': '' }).projectPermissions).toEqual([]);
+  });
+  test('a key of another shape, or too many keys, is refused naming the field', () => {
+    expect(() => parseConnectorConfig({ ...base, 'jira-project-permissions': 'BROWSE_PROJECTS,../x' })).toThrow(/BATON_JIRA_PROJECT_PERMISSIONS/);
+    expect(() => parseConnectorConfig({ ...base, 'jira-project-permissions': Array.from({ length: 101 }, (_, i) => `P${i}`).join(',') })).toThrow(/BATON_JIRA_PROJECT_PERMISSIONS/);
   });
 });
