@@ -3,7 +3,8 @@
  * (atlassian-api.md §5): users/search 1000 per page plus the empty page that ends a bare array;
  * group/bulk 50; group/member 50 (at least one per group); project/search 100; the global role
  * list once; roledetails once per team-managed project; role actors once per (project, role);
- * application roles once.
+ * application roles once; with project permissions (BATON_JIRA_PROJECT_PERMISSIONS, on by default)
+ * the permission schemes once and each company-managed project's scheme once.
  */
 import type { Tenant } from '../src/fake-atlassian';
 
@@ -29,6 +30,8 @@ export function minimumRequests(t: Tenant): Minimum {
     'GET /rest/api/3/project/{projectIdOrKey}/roledetails': nextGen,
     'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': projects.reduce((n, p) => n + t.projectRoles(p.id).length, 0),
     'GET /rest/api/3/applicationrole': 1,
+    'GET /rest/api/3/permissionscheme': 1,
+    'GET /rest/api/3/project/{projectKeyOrId}/permissionscheme': projects.length - nextGen,
   };
   return { total: Object.values(byEndpoint).reduce((a, b) => a + b, 0), byEndpoint };
 }

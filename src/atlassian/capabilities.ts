@@ -113,6 +113,24 @@ export const ENDPOINTS = {
     ],
     'Jira access',
   ),
+  projectPermissionScheme: jira(
+    'GET',
+    '/project/{projectKeyOrId}/permissionscheme',
+    ['read:jira-work'],
+    [
+      'read:permission-scheme:jira',
+      'read:permission:jira',
+      'read:project-role:jira',
+      'read:group:jira',
+      'read:user:jira',
+      'read:field:jira',
+      'read:application-role:jira',
+      'read:avatar:jira',
+      'read:project-category:jira',
+      'read:project:jira',
+    ],
+    PROJECT_ADMIN,
+  ),
   myPermissions: jira('GET', '/mypermissions', ['read:jira-work'], ['read:permission:jira'], 'Jira access'),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),
@@ -176,6 +194,13 @@ export const CAPABILITIES = [
     what: 'list projects, their roles and role actors',
     permission: '"Administer Jira" (or "Administer projects" on every project to review)',
     endpoints: ['projectSearch', 'project', 'roles', 'roleDetails', 'projectRole'],
+  },
+  {
+    id: 'sync-project-permissions',
+    label: 'read permission schemes',
+    what: 'list permission schemes with their grants, and the scheme of each company-managed project (BATON_JIRA_PROJECT_PERMISSIONS)',
+    permission: '"Administer Jira" (or "Administer projects" on every project to review)',
+    endpoints: ['permissionSchemes', 'projectPermissionScheme'],
   },
   { id: 'sync-product-access', label: 'application roles', what: 'list product access and its groups', permission: '"Administer Jira"', endpoints: ['applicationRoles'] },
   {

@@ -25,6 +25,8 @@ import {
   PageBean,
   pageBean,
   PermissionSchemesSchema,
+  ProjectPermissionSchemeSchema,
+  JiraProjectPermissionScheme,
   ProjectRoleDetailsSchema,
   ProjectRoleSchema,
   ProjectSchema,
@@ -78,7 +80,10 @@ export interface JiraClient {
   applicationRoles(ctx?: RequestContext): Promise<JiraApplicationRole[]>;
   /** POST /user (Administer Jira): creates the user or invites the email; products [] = no product access */
   createUser(input: { emailAddress: string; products: string[] }, ctx?: RequestContext): Promise<JiraUser>;
+  /** GET /permissionscheme?expand=permissions: every scheme with its grants (unpaged) */
   permissionSchemes(ctx?: RequestContext): Promise<JiraPermissionScheme[]>;
+  /** GET /project/{id}/permissionscheme: the scheme a project uses, without its grants */
+  projectPermissionScheme(projectIdOrKey: string, ctx?: RequestContext): Promise<JiraProjectPermissionScheme>;
   /** GET /mypermissions: which of these permission keys the caller holds (e.g. ADMINISTER, USER_PICKER) */
   myPermissions(keys: string[], ctx?: RequestContext): Promise<Record<string, boolean>>;
 }
@@ -295,6 +300,8 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
     async permissionSchemes(ctx) {
       return (await get('permissionSchemes', PermissionSchemesSchema, ctx, undefined, { expand: 'permissions' })).permissionSchemes;
     },
+
+    projectPermissionScheme: (projectIdOrKey, ctx) => get('projectPermissionScheme', ProjectPermissionSchemeSchema, ctx, { projectKeyOrId: projectIdOrKey }),
 
     async myPermissions(keys, ctx) {
       const r = await get('myPermissions', MyPermissionsSchema, ctx, undefined, { permissions: keys.join(',') });

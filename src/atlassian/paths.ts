@@ -18,6 +18,8 @@ import { checkId, IdKind } from '../id-shapes';
 /** The id shape of every path parameter name our endpoint templates use. */
 export const PATH_PARAM_SHAPES: Readonly<Record<string, IdKind>> = {
   projectIdOrKey: 'projectIdOrKey',
+  // only in /rest/api/3/project/{projectKeyOrId}/permissionscheme (Atlassian's name there)
+  projectKeyOrId: 'projectIdOrKey',
   // only in /rest/api/3/project/{projectIdOrKey}/role/{id}
   id: 'roleId',
   orgId: 'orgId',

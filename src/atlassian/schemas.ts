@@ -206,29 +206,31 @@ export const ServerInfoSchema = z.object({
 });
 export type JiraServerInfo = z.infer<typeof ServerInfoSchema>;
 
-export const PermissionSchemesSchema = z.object({
-  permissionSchemes: z.array(
-    z.object({
-      id: z.number(),
-      name: str,
-      description: optStr,
-      permissions: z
-        .array(
-          z.object({
-            id: optNum,
-            permission: str,
-            holder: z
-              .object({ type: str, parameter: optStr, value: optStr })
-              .nullish()
-              .transform((v) => v ?? undefined),
-          }),
-        )
-        .nullish()
-        .transform((v) => v ?? []),
-    }),
-  ),
+/** A scheme's grant holder: `parameter`/`value` name the role id, group (name / groupId), product key, account id or custom field. */
+const PermissionSchemeSchema = z.object({
+  id: z.number(),
+  name: str,
+  description: optStr,
+  permissions: z
+    .array(
+      z.object({
+        id: optNum,
+        permission: str,
+        holder: z
+          .object({ type: str, parameter: optStr, value: optStr })
+          .nullish()
+          .transform((v) => v ?? undefined),
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
 });
-export type JiraPermissionScheme = z.infer<typeof PermissionSchemesSchema>['permissionSchemes'][number];
+export const PermissionSchemesSchema = z.object({ permissionSchemes: z.array(PermissionSchemeSchema) });
+export type JiraPermissionScheme = z.infer<typeof PermissionSchemeSchema>;
+
+/** GET /project/{id}/permissionscheme without expand: which scheme the project uses. */
+export const ProjectPermissionSchemeSchema = z.object({ id: z.number(), name: optStr });
+export type JiraProjectPermissionScheme = z.infer<typeof ProjectPermissionSchemeSchema>;
 
 export const MyPermissionsSchema = z.object({
   permissions: z.record(z.string(), z.object({ key: optStr, havePermission: z.boolean() })),

@@ -161,6 +161,16 @@ export const FIELDS: FieldSpec[] = [
     default: [],
   },
   {
+    name: 'jira-project-permissions',
+    env: 'BATON_JIRA_PROJECT_PERMISSIONS',
+    displayName: 'Project permissions',
+    description:
+      'Comma-separated project permission keys to sync as entitlements of each company-managed project, with grants from its permission scheme (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS,EDIT_ISSUES). Empty: none.',
+    type: 'string-list',
+    group: 'behaviour',
+    default: ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'],
+  },
+  {
     name: 'skip-project-participants',
     env: 'BATON_SKIP_PROJECT_PARTICIPANTS',
     displayName: 'Skip project participants',

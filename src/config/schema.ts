@@ -28,6 +28,8 @@ export interface ConnectorConfig {
   apiUrl: string;
   authUrl: string;
   projectKeys: string[];
+  /** project permission keys synced as project entitlements (upper case, no duplicates) */
+  projectPermissions: string[];
   skipProjectParticipants: boolean;
   skipCustomerUser: boolean;
   provisioning: boolean;
@@ -137,6 +139,9 @@ const fieldsSchema = z.object({
   'atlassian-api-url': z.string(),
   'atlassian-auth-url': z.string(),
   'jira-project-keys': z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,254}$/, 'project keys are letters, digits and _ (e.g. ENG,OPS)')),
+  'jira-project-permissions': z
+    .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'project permission keys are letters, digits and _ (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS)'))
+    .max(100, 'at most 100 project permission keys'),
   'skip-project-participants': z.boolean(),
   'skip-customer-user': z.boolean(),
   provisioning: z.boolean(),
@@ -312,6 +317,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     apiUrl,
     authUrl,
     projectKeys: [...new Set(f['jira-project-keys'].map((k) => k.toUpperCase()))],
+    projectPermissions: [...new Set(f['jira-project-permissions'].map((k) => k.toUpperCase()))],
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],
     provisioning: f.provisioning,

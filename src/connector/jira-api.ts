@@ -9,7 +9,7 @@
 import type { JiraClient, AdminClient, RequestContext } from '../atlassian';
 
 export type { RequestContext, WriteResult, PageBean, CursorPage } from '../atlassian';
-export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole } from '../atlassian';
+export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole, JiraPermissionScheme } from '../atlassian';
 export type { AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
 
 /** The Jira client (src/atlassian/jira.ts) as the resource types, the account manager and the provisioners use it. */

@@ -8,8 +8,10 @@ import { userSyncer } from './resources/user';
 import { groupSyncer } from './resources/group';
 import { projectSyncer } from './resources/project';
 import { projectRoleSyncer, ProjectRef } from './resources/project-role';
-import { applicationRoleSyncer } from './resources/application-role';
+import { applicationRoleSyncer, applicationRoleList } from './resources/application-role';
 import { projectRoles } from './resources/roles';
+import { projectPermissions } from './resources/project-permission';
+import { fieldByName } from '../config/fields';
 import { PromiseCache } from './cache';
 import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
@@ -22,6 +24,9 @@ export const CONNECTOR_INFO = {
   description: 'Jira Cloud and Atlassian organization access: users, groups, projects, project roles and product access, with group and project-role provisioning.',
   helpUrl: 'https://github.com/jira-identity-connector/jira-identity-connector#readme',
 };
+
+/** BATON_JIRA_PROJECT_PERMISSIONS's default (declared in fields.ts), for a connector built without a configuration */
+const DEFAULT_PROJECT_PERMISSIONS = fieldByName('jira-project-permissions')?.default as string[];
 
 export interface JiraConnectorDeps {
   api: JiraApi;
@@ -42,6 +47,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const api = deps.api;
   const dryRun = cfg?.dryRun ?? false;
   const roles = projectRoles(api);
+  const applicationRoles = applicationRoleList(api);
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
 
@@ -49,6 +55,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     projectKeys: cfg?.projectKeys ?? [],
     skipParticipants: cfg?.skipProjectParticipants ?? false,
     linkBase: base,
+    permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
     onListed: (projects, ctx) => {
       for (const p of projects) projectRefs.get(p.id, async () => ({ id: p.id, name: p.name, key: p.key }));
       roles.noteProjects(
@@ -69,7 +76,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
-    applicationRoleSyncer(api),
+    applicationRoleSyncer(applicationRoles),
   ];
 
   return {

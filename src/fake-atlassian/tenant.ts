@@ -158,6 +158,18 @@ export interface PermissionSchemeDef {
   permissions: PermissionGrantDef[];
 }
 
+/** Who holds a project permission by the project's scheme (the ground truth the connector's grants must expand to). */
+export interface PermissionHolders {
+  /** the project's scheme, or null for a team-managed project (no permission scheme) */
+  schemeId: number | null;
+  /** site accounts holding it through roles (incl. group actors), groups, application roles, users or the lead; inactive accounts included */
+  accountIds: Set<string>;
+  /** granted to `anyone` (anonymous access): recorded apart from the accounts */
+  anyone: boolean;
+  /** issue-level holder types granted it (reporter, assignee, custom fields): conditional, not holders of the project */
+  issueLevel: string[];
+}
+
 export interface ApiTokenDef {
   id: string;
   label: string;
@@ -354,6 +366,13 @@ const DAY = 86_400_000;
 
 export const MANAGED_DOMAINS = ['acme.example', 'labs.acme.example'];
 
+/** Permission schemes of the fake (ids as Jira numbers them: the default scheme is 0). */
+const SCHEME_DEFAULT = 0;
+const SCHEME_RESTRICTED = 10000;
+const SCHEME_SOFTWARE = 10001;
+const SCHEME_PUBLIC = 10002;
+/** Holder types that depend on each issue (never a grant on the project as a whole). */
+const ISSUE_LEVEL_HOLDERS: readonly string[] = ['reporter', 'assignee', 'userCustomField', 'groupCustomField', 'reporterWithCreatePermission', 'assigneeWithAssignablePermission'];
 const GROUP_SITE_ADMINS = 'site-admins';
 const GROUP_JIRA_ADMINS = 'jira-administrators';
 const GROUP_SOFTWARE = 'jira-software-users';
@@ -902,30 +921,7 @@ export class Tenant {
       this.roleById.set(def.id, this.roleArr.length);
       this.roleArr.push({ ...def });
     }
-    this.schemes.push(
-      {
-        id: 0,
-        name: 'Default Permission Scheme',
-        description: 'This is the default Permission Scheme. Any new projects that are created will be assigned this scheme.',
-        permissions: [
-          { id: 10000, permission: 'BROWSE_PROJECTS', holder: { type: 'applicationRole' } },
-          { id: 10001, permission: 'ADMINISTER_PROJECTS', holder: { type: 'projectRole', parameter: '10002', value: '10002' } },
-          { id: 10002, permission: 'CREATE_ISSUES', holder: { type: 'applicationRole' } },
-          { id: 10003, permission: 'ASSIGNABLE_USER', holder: { type: 'projectRole', parameter: '10000', value: '10000' } },
-          { id: 10004, permission: 'ADMINISTER_PROJECTS', holder: { type: 'group', parameter: GROUP_JIRA_ADMINS, value: this.group(GROUP_JIRA_ADMINS)?.groupId } },
-        ],
-      },
-      {
-        id: 10000,
-        name: 'Restricted Permission Scheme',
-        description: 'Only project members may browse',
-        permissions: [
-          { id: 10100, permission: 'BROWSE_PROJECTS', holder: { type: 'projectRole', parameter: '10001', value: '10001' } },
-          { id: 10101, permission: 'ADMINISTER_PROJECTS', holder: { type: 'projectRole', parameter: '10002', value: '10002' } },
-          { id: 10102, permission: 'BROWSE_PROJECTS', holder: { type: 'projectLead' } },
-        ],
-      },
-    );
+    this.schemes.push(...this.schemeDefs());
     const siteUsers = this.userArr.filter((u) => u.inJira);
     const leads = siteUsers.filter((u) => u.accountType === 'atlassian' && u.accountStatus === 'active' && !u.suspended && !u.formerUser).map((u) => u.index);
     const actorPool = siteUsers.filter((u) => u.accountType !== 'customer').map((u) => u.index);
@@ -954,8 +950,11 @@ export class Tenant {
         isPrivate: rng.chance(0.1),
         uuid: nextGen ? rng.uuid() : null,
         leadAccountId: this.userArr[p === 0 ? 0 : rng.pick(leads)].accountId,
-        permissionSchemeId: rng.chance(0.1) ? 10000 : 0,
+        permissionSchemeId: rng.chance(0.1) ? SCHEME_RESTRICTED : SCHEME_DEFAULT,
       };
+      // more schemes, chosen without drawing from rng (the rest of the generated data stays as it was)
+      if (p % 4 === 3) project.permissionSchemeId = SCHEME_RESTRICTED;
+      else if (p % 3 === 2) project.permissionSchemeId = SCHEME_SOFTWARE;
       this.projectArr.push(project);
       this.projectById.set(project.id, p);
       this.projectByKey.set(project.key, p);
@@ -1006,6 +1005,9 @@ export class Tenant {
       }
       this.rolelessProjects.add(last.index);
     }
+    // exactly one project per tier can be browsed by anyone (anonymous access): the first company-managed one after the first
+    const open = this.projectArr.find((p) => p.index > 0 && p.style === 'classic');
+    if (open) open.permissionSchemeId = SCHEME_PUBLIC;
     this.nextProjectRoleCounter = this.nextActorId;
   }
 
@@ -1202,6 +1204,127 @@ export class Tenant {
     const out: string[] = [];
     for (const r of this.appRoles) if (r.groups.some((gid) => gs?.has(this.groupById.get(gid) as number))) out.push(r.key);
     return out;
+  }
+
+  /**
+   * Who holds a project permission through the project's scheme: holders of a project role (directly
+   * or through a group actor), members of a group, users of an application role (with a product key:
+   * that product's users; without: every user with product access), named users and the project lead.
+   * `anyone` and issue-level holders are recorded apart. Team-managed projects have no scheme.
+   */
+  projectPermissionHolders(projectIdOrKey: string, permissionKey: string): PermissionHolders {
+    const p = this.project(projectIdOrKey);
+    const out: PermissionHolders = { schemeId: null, accountIds: new Set(), anyone: false, issueLevel: [] };
+    if (!p || p.style !== 'classic') return out;
+    const scheme = this.permissionScheme(p.permissionSchemeId);
+    if (!scheme) return out;
+    out.schemeId = scheme.id;
+    const add = (ui: number) => {
+      const u = this.userArr[ui];
+      if (u.inJira) out.accountIds.add(u.accountId);
+    };
+    const addGroup = (groupId: string | undefined) => {
+      const g = groupId === undefined ? undefined : this.group(groupId);
+      if (g) for (const ui of this.memberSets[g.index]) add(ui);
+    };
+    for (const grant of scheme.permissions) {
+      if (grant.permission !== permissionKey) continue;
+      const h = grant.holder;
+      switch (h.type) {
+        case 'projectRole':
+          for (const a of this.effectiveRoleUsers(p.id, Number(h.value))) add(this.userById.get(a) as number);
+          break;
+        case 'group':
+          addGroup(h.value);
+          break;
+        case 'applicationRole':
+          for (const r of this.appRoles) if (!h.parameter || r.key === h.parameter) for (const gid of r.groups) addGroup(gid);
+          break;
+        case 'user': {
+          const ui = this.userById.get(h.value ?? '');
+          if (ui !== undefined) add(ui);
+          break;
+        }
+        case 'projectLead': {
+          const ui = this.userById.get(p.leadAccountId);
+          if (ui !== undefined) add(ui);
+          break;
+        }
+        case 'anyone':
+          out.anyone = true;
+          break;
+        default:
+          if (ISSUE_LEVEL_HOLDERS.includes(h.type) && !out.issueLevel.includes(h.type)) out.issueLevel.push(h.type);
+      }
+    }
+    return out;
+  }
+
+  /** The generated schemes: every holder type, shared by several projects. */
+  private schemeDefs(): PermissionSchemeDef[] {
+    const role = (id: number) => ({ type: 'projectRole', parameter: String(id), value: String(id) });
+    const group = (name: string) => ({ type: 'group', parameter: name, value: this.group(name)?.groupId });
+    const appRole = (key?: string) => (key ? { type: 'applicationRole', parameter: key, value: key } : { type: 'applicationRole' });
+    const person = this.userArr.find((u) => u.index >= 2 && u.inJira && u.accountType === 'atlassian') ?? this.userArr[0];
+    const user = { type: 'user', parameter: person.accountId, value: person.accountId };
+    const field = (type: string, id: string) => ({ type, parameter: id, value: id });
+    const grants = (first: number, list: Array<[string, PermissionGrantDef['holder']]>): PermissionGrantDef[] => list.map(([permission, holder], i) => ({ id: first + i, permission, holder }));
+    return [
+      {
+        id: SCHEME_DEFAULT,
+        name: 'Default Permission Scheme',
+        description: 'This is the default Permission Scheme. Any new projects that are created will be assigned this scheme.',
+        permissions: grants(10000, [
+          ['BROWSE_PROJECTS', appRole()],
+          ['ADMINISTER_PROJECTS', role(10002)],
+          ['CREATE_ISSUES', appRole()],
+          ['ASSIGNABLE_USER', role(10000)],
+          ['ADMINISTER_PROJECTS', group(GROUP_JIRA_ADMINS)],
+          ['BROWSE_PROJECTS', { type: 'reporter' }],
+          ['EDIT_ISSUES', { type: 'assignee' }],
+        ]),
+      },
+      {
+        id: SCHEME_RESTRICTED,
+        name: 'Restricted Permission Scheme',
+        description: 'Only project members may browse',
+        permissions: grants(10100, [
+          ['BROWSE_PROJECTS', role(10001)],
+          ['ADMINISTER_PROJECTS', role(10002)],
+          ['BROWSE_PROJECTS', { type: 'projectLead' }],
+          ['BROWSE_PROJECTS', user],
+          ['ADMINISTER_PROJECTS', user],
+          ['BROWSE_PROJECTS', field('userCustomField', 'customfield_10100')],
+          ['BROWSE_PROJECTS', field('groupCustomField', 'customfield_10101')],
+        ]),
+      },
+      {
+        id: SCHEME_SOFTWARE,
+        name: 'Software Permission Scheme',
+        description: 'Jira Software users and engineers browse; admins and the lead administer',
+        permissions: grants(10200, [
+          ['BROWSE_PROJECTS', appRole('jira-software')],
+          ['BROWSE_PROJECTS', group('Engineering Team')],
+          ['ADMINISTER_PROJECTS', role(10002)],
+          ['ADMINISTER_PROJECTS', { type: 'projectLead' }],
+          ['BROWSE_PROJECTS', { type: 'assignee' }],
+          ['CREATE_ISSUES', appRole('jira-servicedesk')],
+          ['MANAGE_SPRINTS_PERMISSION', role(10000)],
+        ]),
+      },
+      {
+        id: SCHEME_PUBLIC,
+        name: 'Public Permission Scheme',
+        description: 'Anyone on the web may browse',
+        permissions: grants(10300, [
+          ['BROWSE_PROJECTS', { type: 'anyone' }],
+          ['BROWSE_PROJECTS', appRole()],
+          ['ADMINISTER_PROJECTS', group(GROUP_JIRA_ADMINS)],
+          ['ADMINISTER_PROJECTS', role(10002)],
+          ['ADD_COMMENTS', { type: 'anyone' }],
+        ]),
+      },
+    ];
   }
 
   permissionSchemes(): PermissionSchemeDef[] {

@@ -81,6 +81,7 @@ describe('the capability table', () => {
     await j.applicationRoles();
     await j.createUser({ emailAddress: 'capability.table@acme.example', products: [] });
     await j.permissionSchemes();
+    await j.projectPermissionScheme(p.key);
     await j.myPermissions(['ADMINISTER']);
 
     await a.orgs();

@@ -88,6 +88,7 @@ describe('no request with a hostile path parameter reaches Atlassian', () => {
     return [
       { name: 'getProject', param: 'projectIdOrKey', call: (v) => j.getProject(v) },
       { name: 'projectRoleDetails', param: 'projectIdOrKey', call: (v) => j.projectRoleDetails(v) },
+      { name: 'projectPermissionScheme', param: 'projectKeyOrId', call: (v) => j.projectPermissionScheme(v) },
       { name: 'projectRole', param: 'projectIdOrKey', call: (v) => j.projectRole(v, role) },
       { name: 'projectRole', param: 'id', call: (v) => j.projectRole(project, v) },
       { name: 'addRoleActors', param: 'projectIdOrKey', call: (v) => j.addRoleActors(v, role, { users: [user] }) },

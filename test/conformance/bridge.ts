@@ -165,6 +165,9 @@ export function grantKey(g: Pick<DumpGrant, 'entitlement' | 'principalType' | 'p
  * it through). A direct grant that expansion also reaches gets its own entitlement plus those
  * sources; one it does not reach keeps no sources.
  */
+/** BATON_JIRA_PROJECT_PERMISSIONS's default (the conformance sync runs with it) */
+const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
+
 export function expectedFrom(t: Tenant): Expected {
   const siteUsers = new Set(t.users().map((u) => u.accountId));
   const members = (gid: string) => t.groupMembers(gid).filter((a) => siteUsers.has(a));
@@ -220,6 +223,38 @@ export function expectedFrom(t: Tenant): Expected {
         }
       }
       for (const u of holders) addVia(participate, u, assigned);
+    }
+  }
+  // project permissions (BATON_JIRA_PROJECT_PERMISSIONS's default) of company-managed projects, from each project's scheme
+  const appRoleUsers = (key: string) => new Set((t.applicationRoles().find((a) => a.key === key)?.groups ?? []).flatMap(members));
+  for (const p of t.projects()) {
+    if (t.projectPermissionHolders(p.id, PROJECT_PERMISSIONS[0]).schemeId === null) continue; // team-managed: no scheme
+    const scheme = t.permissionScheme(p.permissionSchemeId)!;
+    const roleIds = new Set(t.projectRoles(p.id).map((r) => r.id));
+    for (const key of PROJECT_PERMISSIONS) {
+      const e = ent('project', p.id, `permission:${key}`);
+      for (const g of scheme.permissions) {
+        if (g.permission !== key) continue;
+        const h = g.holder;
+        if (h.type === 'projectRole' && roleIds.has(Number(h.value))) {
+          const rid = `${p.id}:${h.value}`;
+          addDirect(e, 'project-role', rid);
+          for (const u of t.effectiveRoleUsers(p.id, Number(h.value)).filter((a) => siteUsers.has(a))) addVia(e, u, `project-role:${rid}:assigned`);
+        } else if (h.type === 'group' && h.value) {
+          addDirect(e, 'group', h.value);
+          for (const u of members(h.value)) addVia(e, u, `group:${h.value}:member`);
+        } else if (h.type === 'applicationRole') {
+          for (const a of t.applicationRoles()) {
+            if (h.parameter && a.key !== h.parameter) continue;
+            addDirect(e, 'application-role', a.key);
+            for (const u of appRoleUsers(a.key)) addVia(e, u, `application-role:${a.key}:assigned`);
+          }
+        } else if (h.type === 'user' && h.value) addDirect(e, 'user', h.value);
+        else if (h.type === 'projectLead' && p.leadAccountId) {
+          addDirect(e, 'project', p.id);
+          addVia(e, p.leadAccountId, `project:${p.id}:lead`);
+        }
+      }
     }
   }
   for (const a of t.applicationRoles()) {

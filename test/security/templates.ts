@@ -49,6 +49,7 @@ export const TEMPLATES: Template[] = [
   jira('GET', '/applicationrole'),
   jira('POST', '/user'),
   jira('GET', '/permissionscheme', { expand: 'text' }),
+  jira('GET', '/project/{projectIdOrKey}/permissionscheme'),
   jira('GET', '/mypermissions', { permissions: 'text' }),
   { method: 'GET', path: '/_edge/tenant_info', query: {}, auth: 'none' },
   admin('GET', '/admin/v1/orgs', { cursor: 'cursor' }),

@@ -10,6 +10,10 @@ import { UserTrait } from '../../src/gen/c1/connector/v2/annotation_trait';
 import { pickAnnotation } from '../../src/connector/annotations';
 import { Status_ResourceStatus } from '../../src/gen/c1/connector/v2/resource';
 
+/** BATON_JIRA_PROJECT_PERMISSIONS's default */
+const PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
+const isPermission = (entitlementId: string) => /^project:[^:]+:permission:/.test(entitlementId);
+
 interface Truth {
   users: Set<string>;
   groups: Set<string>;
@@ -61,6 +65,15 @@ function truthOf(t: Tenant): Truth {
       }
     }
   }
+  // project permissions (the default set): who holds each by the project's scheme; their direct grants are checked by effect
+  for (const p of t.projects()) {
+    for (const key of PERMISSIONS) {
+      const h = t.projectPermissionHolders(p.id, key);
+      if (h.schemeId === null) continue;
+      const ent = eff(`project:${p.id}:permission:${key}`);
+      for (const a of h.accountIds) ent.add(a);
+    }
+  }
   for (const a of t.applicationRoles()) {
     const ent = `application-role:${a.key}:assigned`;
     eff(ent);
@@ -92,7 +105,7 @@ function assertMatches(r: SyncResult, t: Tenant): void {
   expect(idsOf(r, 'project-role')).toEqual(truth.roles);
   expect(idsOf(r, 'application-role')).toEqual(truth.appRoles);
 
-  const direct = new Set(r.grants.map((g) => `${g.entitlement!.id}|${g.principal!.id!.resourceType}:${g.principal!.id!.resource}`));
+  const direct = new Set(r.grants.filter((g) => !isPermission(g.entitlement!.id)).map((g) => `${g.entitlement!.id}|${g.principal!.id!.resourceType}:${g.principal!.id!.resource}`));
   const missing = [...truth.direct].filter((x) => !direct.has(x));
   const extra = [...direct].filter((x) => !truth.direct.has(x));
   expect({ missing: missing.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({ missing: [], extra: [] });

@@ -74,7 +74,9 @@ describe('GetResource (targeted sync)', () => {
     }
     // a stub resource (id only) still yields its entitlements and grants
     const ents = await h.client.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource: { id: { resourceType: 'project', resource: p.id } } }));
-    expect(ents.list.map((e) => e.slug).sort()).toEqual(['lead', 'participate']);
+    // a company-managed project also has its project permissions (BATON_JIRA_PROJECT_PERMISSIONS's default)
+    const permissions = p.style === 'classic' ? ['permission:ADMINISTER_PROJECTS', 'permission:BROWSE_PROJECTS'] : [];
+    expect(ents.list.map((e) => e.slug).sort()).toEqual(['lead', 'participate', ...permissions]);
     const grants = await h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: { id: { resourceType: 'project', resource: p.id } } }));
     expect(grants.list.filter((x) => x.entitlement!.id === `project:${p.id}:lead`).map((x) => x.principal!.id!.resource)).toEqual([p.leadAccountId]);
   });

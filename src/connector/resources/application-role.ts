@@ -45,10 +45,22 @@ export function applicationRoleResource(a: JiraApplicationRole): Resource {
   });
 }
 
-export function applicationRoleSyncer(api: JiraApi): ResourceSyncer {
-  // the site's application roles as listed in this sync (one request answers them all); outside a sync, asked each time
+/** The site's application roles, read once per sync (one request answers them all) and shared with project permissions; outside a sync, asked each time. */
+export interface ApplicationRoleList {
+  all(ctx: CallContext): Promise<JiraApplicationRole[]>;
+  dropSync(activeSyncId: string | undefined): void;
+}
+
+export function applicationRoleList(api: JiraApi): ApplicationRoleList {
   const listed = new PromiseCache<JiraApplicationRole[]>({ maxEntries: 64, maxBytes: 4 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
-  const all = (ctx: CallContext) => (ctx.activeSyncId ? listed.get(syncKey(ctx.activeSyncId) + '|', () => api.applicationRoles(ctx)) : api.applicationRoles(ctx));
+  return {
+    all: (ctx) => (ctx.activeSyncId ? listed.get(syncKey(ctx.activeSyncId) + '|', () => api.applicationRoles(ctx)) : api.applicationRoles(ctx)),
+    dropSync: (activeSyncId) => listed.dropSync(syncKey(activeSyncId)),
+  };
+}
+
+export function applicationRoleSyncer(list: ApplicationRoleList): ResourceSyncer {
+  const all = list.all;
   const find = async (key: string, ctx: CallContext) => {
     const a = (await all(ctx)).find((x) => x.key === key);
     if (!a) throw notFound(`no product access role ${key}`);
@@ -89,7 +101,7 @@ export function applicationRoleSyncer(api: JiraApi): ResourceSyncer {
       return applicationRoleResource(await find(idOf(id, APPLICATION_ROLE, 'applicationRoleKey', 'resource_id'), ctx));
     },
     async cleanup(activeSyncId) {
-      listed.dropSync(syncKey(activeSyncId));
+      list.dropSync(activeSyncId);
     },
   };
 }

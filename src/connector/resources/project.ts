@@ -7,6 +7,10 @@
  * Grant expansion then gives participation to every user holding the role, directly or through a
  * group (whose own role grant expands group:<g>:member). It costs no upstream request beyond the
  * project's role list, which listing the project's roles needs anyway (shared through the cache).
+ *
+ * Project permissions (BATON_JIRA_PROJECT_PERMISSIONS) add one `permission:<KEY>` entitlement per
+ * key to company-managed projects, with grants from the project's permission scheme, and the scheme,
+ * `open_to_anyone` and `conditional_access` to the profile: see project-permission.ts.
  */
 import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
@@ -20,7 +24,9 @@ import { userType, USER } from './user';
 import { PROJECT_ROLE, projectRoleType, ASSIGNED } from './project-role';
 import { projectRoleId } from '../ids';
 import type { ProjectRoles } from './roles';
-import { invalidInput } from '../../errors';
+import { invalidInput, ConnectorError } from '../../errors';
+import type { ProjectPermissions } from './project-permission';
+import { log } from '../../log';
 
 export const PROJECT = 'project';
 export const LEAD = 'lead';
@@ -37,11 +43,13 @@ export interface ProjectOptions {
   projectKeys: string[];
   skipParticipants: boolean;
   linkBase?: string;
+  /** project permissions as entitlements (none when absent or with no keys) */
+  permissions?: ProjectPermissions;
   /** told of every listed page (names for project-role resources, order and style for prefetching) */
   onListed?: (projects: JiraProject[], ctx: CallContext) => void;
 }
 
-export function projectResource(p: JiraProject, linkBase?: string): Resource {
+export function projectResource(p: JiraProject, linkBase?: string, extraProfile: Record<string, unknown> = {}): Resource {
   const profile: Record<string, unknown> = {
     project_id: p.id,
     key: p.key,
@@ -50,6 +58,7 @@ export function projectResource(p: JiraProject, linkBase?: string): Resource {
     style: p.style ?? '',
     lead_account_id: p.lead?.accountId ?? '',
     lead_display_name: p.lead?.displayName ?? '',
+    ...extraProfile,
   };
   const annotations = [childResourceType(PROJECT_ROLE)];
   if (linkBase) annotations.push(externalLink(`${linkBase}/browse/${encodeURIComponent(p.key)}`));
@@ -69,6 +78,18 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
   const leads = new PromiseCache<string>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => v.length + 16 });
   const readLead = async (projectId: string, ctx: CallContext) => (await api.getProject(projectId, ctx)).lead?.accountId ?? '';
   const leadOf = (projectId: string, ctx: CallContext) => (ctx.activeSyncId ? leads.get(`${syncKey(ctx.activeSyncId)}|${projectId}`, () => readLead(projectId, ctx)) : readLead(projectId, ctx));
+  const perms = opts.permissions?.keys.length ? opts.permissions : undefined;
+  // the scheme in the profile is information only: a project whose scheme cannot be read is still listed (its grants will say why)
+  const permissionProfile = async (p: JiraProject, ctx: CallContext): Promise<Record<string, unknown>> => {
+    if (!perms) return {};
+    try {
+      return await perms.profile(p.id, p.style, ctx);
+    } catch (e) {
+      if (!(e instanceof ConnectorError)) throw e;
+      log().warn({ projectId: p.id, kind: e.kind }, 'could not read the permission scheme of a project');
+      return { permission_scheme: `not read (${e.kind})` };
+    }
+  };
 
   return {
     type: projectType,
@@ -85,9 +106,11 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
       else if (keyChunks.length && st.c + 1 < keyChunks.length) token = listToken.encode({ c: st.c + 1, s: 0 });
       if (ctx.activeSyncId) for (const p of page.values) leads.set(`${syncKey(ctx.activeSyncId)}|${p.id}`, p.lead?.accountId ?? '');
       opts.onListed?.(page.values, ctx);
-      return { items: page.values.map((p) => projectResource(p, opts.linkBase)), nextPageToken: token };
+      perms?.noteProjects(page.values, ctx);
+      const profiles = await Promise.all(page.values.map((p) => permissionProfile(p, ctx)));
+      return { items: page.values.map((p, i) => projectResource(p, opts.linkBase, profiles[i])), nextPageToken: token };
     },
-    async entitlements(resource, pageToken) {
+    async entitlements(resource, pageToken, ctx) {
       const projectId = idOf(resource.id, PROJECT, 'projectId', 'resource.id');
       refuseToken(pageToken, 'ListEntitlements of a project');
       const name = resource.displayName || projectId;
@@ -109,6 +132,7 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
             grantableTo: [userType, projectRoleType],
           }),
         );
+      if (perms) items.push(...(await perms.entitlements(resource, projectId, ctx)));
       return { items };
     },
     async grants(resource, pageToken, ctx) {
@@ -124,14 +148,17 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
           items.push(grant(resource, PARTICIPATE, roleRes, [grantExpandable([`${PROJECT_ROLE}:${roleRes.resource}:${ASSIGNED}`], [USER]), grantImmutable()]));
         }
       }
+      if (perms) items.push(...(await perms.grants(resource, projectId, lead, ctx)));
       return { items };
     },
     async get(id, _parent, ctx) {
       const projectId = idOf(id, PROJECT, 'projectId', 'resource_id');
-      return projectResource(await api.getProject(projectId, ctx), opts.linkBase);
+      const p = await api.getProject(projectId, ctx);
+      return projectResource(p, opts.linkBase, await permissionProfile(p, ctx));
     },
     async cleanup(activeSyncId) {
       leads.dropSync(syncKey(activeSyncId));
+      perms?.dropSync(activeSyncId);
     },
   };
 }

@@ -5,6 +5,9 @@
  */
 import type { Tenant } from '../../../src/fake-atlassian';
 
+/** BATON_JIRA_PROJECT_PERMISSIONS's default */
+const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
+
 export interface TenantTruth {
   /** "<entitlementId>|<principalType>:<principalId>" for direct grants */
   direct: Set<string>;
@@ -44,6 +47,25 @@ export function accessTruth(t: Tenant): TenantTruth {
     for (const g of a.groups) {
       d(`${ent}|group:${g}`);
       for (const m of members(g)) all.add(`${ent}|user:${m}`);
+    }
+  }
+  // project permissions (BATON_JIRA_PROJECT_PERMISSIONS's default): direct grants from each company-managed project's scheme, holders from the model
+  for (const p of t.projects()) {
+    for (const key of PROJECT_PERMISSIONS) {
+      const holders = t.projectPermissionHolders(p.id, key);
+      if (holders.schemeId === null) continue;
+      const ent = `project:${p.id}:permission:${key}`;
+      for (const g of t.permissionScheme(holders.schemeId)!.permissions) {
+        if (g.permission !== key) continue;
+        const h = g.holder;
+        if (h.type === 'projectRole') d(`${ent}|project-role:${p.id}:${h.value}`);
+        else if (h.type === 'group') d(`${ent}|group:${h.value}`);
+        else if (h.type === 'applicationRole') {
+          for (const a of t.applicationRoles()) if (!h.parameter || h.parameter === a.key) d(`${ent}|application-role:${a.key}`);
+        } else if (h.type === 'user') d(`${ent}|user:${h.value}`);
+        else if (h.type === 'projectLead') d(`${ent}|project:${p.id}`);
+      }
+      for (const a of holders.accountIds) all.add(`${ent}|user:${a}`);
     }
   }
   return { direct, all };

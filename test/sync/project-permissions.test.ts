@@ -1,0 +1,134 @@
+/**
+ * Project permissions as entitlements (BATON_JIRA_PROJECT_PERMISSIONS): a full sync through gRPC,
+ * after grant expansion, yields for every (company-managed project, configured permission) exactly
+ * the accounts the fake tenant's scheme model says hold it; issue-level holders and `anyone` give no
+ * grant but show in the profile; team-managed projects have no permission entitlements.
+ */
+import { startHarness, Harness } from '../helpers/harness';
+import { runSync, SyncResult } from '../../src/client/sync';
+import type { Tenant } from '../../src/fake-atlassian';
+import { parseConnectorConfig } from '../../src/config/schema';
+
+const ISSUE_LEVEL = ['reporter', 'assignee', 'userCustomField', 'groupCustomField'];
+
+function effectiveUsers(r: SyncResult): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  const add = (ent: string, p: { resourceType: string; resource: string }) => {
+    if (p.resourceType !== 'user') return;
+    if (!out.has(ent)) out.set(ent, new Set());
+    out.get(ent)!.add(p.resource);
+  };
+  for (const g of r.grants) add(g.entitlement!.id, g.principal!.id!);
+  for (const e of r.expanded) add(e.grant.entitlement!.id, e.grant.principal!.id!);
+  return out;
+}
+
+/** every (project, key): the synced holders equal the model's; entitlements exist exactly for company-managed projects */
+function assertPermissions(r: SyncResult, t: Tenant, keys: string[]): void {
+  const eff = effectiveUsers(r);
+  const ents = new Set(r.entitlements.map((e) => e.id));
+  let compared = 0;
+  for (const p of t.projects()) {
+    for (const key of keys) {
+      const id = `project:${p.id}:permission:${key}`;
+      const h = t.projectPermissionHolders(p.id, key);
+      if (h.schemeId === null) {
+        expect({ id, listed: ents.has(id) }).toEqual({ id, listed: false });
+        continue;
+      }
+      expect({ id, listed: ents.has(id) }).toEqual({ id, listed: true });
+      expect([id, [...(eff.get(id) ?? [])].sort()]).toEqual([id, [...h.accountIds].sort()]);
+      if (h.accountIds.size) compared++;
+    }
+  }
+  expect(compared).toBeGreaterThan(0);
+  const permEnts = r.entitlements.filter((e) => e.slug.startsWith('permission:'));
+  expect(permEnts.length).toBeGreaterThan(0);
+  for (const e of permEnts) expect(keys).toContain(e.slug.slice('permission:'.length));
+}
+
+describe.each([
+  ['S', 1],
+  ['M', 7],
+])('tier %s, default permissions', (tier, seed) => {
+  let h: Harness;
+  let r: SyncResult;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: tier as 'S' | 'M', seed } });
+    r = await runSync(h.client, { workers: 4 });
+  });
+  afterAll(async () => h?.stop());
+
+  test('after expansion, each project permission has exactly the holders of its scheme', () => {
+    assertPermissions(r, h.fake.tenant, ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS']);
+    expect(r.warnings).toEqual([]);
+    expect(h.fake.validationErrors).toEqual([]);
+  });
+
+  test('grants go to roles, groups, product access, users and the lead; every holder type is exercised', () => {
+    const principals = new Set(r.grants.filter((g) => g.entitlement!.id.includes(':permission:')).map((g) => g.principal!.id!.resourceType));
+    expect([...principals].sort()).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+    // a lead grant's principal is the project itself, expanded from its lead
+    for (const g of r.grants.filter((x) => x.entitlement!.id.includes(':permission:') && x.principal!.id!.resourceType === 'project'))
+      expect(g.entitlement!.id.startsWith(`project:${g.principal!.id!.resource}:`)).toBe(true);
+  });
+
+  test('issue-level holders give no grant and are listed as conditional access; the anonymous project is flagged', () => {
+    const t = h.fake.tenant;
+    const projects = new Map(r.resources.filter((x) => x.id!.resourceType === 'project').map((x) => [x.id!.resource, x]));
+    let conditional = 0;
+    let open = 0;
+    for (const p of t.projects()) {
+      const prof = projects.get(p.id)!.profile!;
+      if (p.style !== 'classic') {
+        expect(prof.permission_scheme).toMatch(/team-managed/);
+        expect(r.entitlements.filter((e) => e.resource!.id!.resource === p.id && e.slug.startsWith('permission:'))).toEqual([]);
+        continue;
+      }
+      const scheme = t.permissionScheme(p.permissionSchemeId)!;
+      expect(prof.permission_scheme).toBe(scheme.name);
+      const wantOpen = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'].filter((k) => t.projectPermissionHolders(p.id, k).anyone);
+      expect([p.key, prof.open_to_anyone]).toEqual([p.key, wantOpen]);
+      if (wantOpen.length) open++;
+      const issueLevel = scheme.permissions.filter((g) => ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'].includes(g.permission) && ISSUE_LEVEL.includes(g.holder.type));
+      expect((prof.conditional_access as string[]).length).toBe(issueLevel.length);
+      conditional += issueLevel.length;
+    }
+    expect(open).toBe(1); // exactly one project per tier is open to anyone
+    expect(conditional).toBeGreaterThan(0);
+    // no grant of a permission comes from an issue-level holder or anyone: each principal is a holder of the model
+    for (const g of r.grants.filter((x) => x.entitlement!.id.includes(':permission:'))) {
+      const [, projectId, , key] = g.entitlement!.id.split(':');
+      const holders = t.projectPermissionHolders(projectId, key);
+      if (g.principal!.id!.resourceType === 'user') expect(holders.accountIds.has(g.principal!.id!.resource)).toBe(true);
+    }
+  });
+});
+
+describe('a configured permission set', () => {
+  const KEYS = ['MANAGE_SPRINTS_PERMISSION', 'ADD_COMMENTS', 'EDIT_ISSUES', 'CREATE_ISSUES'];
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: 'S', seed: 3 }, config: () => ({ 'jira-project-permissions': KEYS.map((k) => k.toLowerCase()).join(',') }) });
+  });
+  afterAll(async () => h?.stop());
+
+  test('only the configured keys, each with exactly its holders', async () => {
+    const r = await runSync(h.client, { workers: 4 });
+    assertPermissions(r, h.fake.tenant, KEYS);
+    expect(r.entitlements.some((e) => e.slug === 'permission:BROWSE_PROJECTS')).toBe(false);
+  });
+});
+
+describe('BATON_JIRA_PROJECT_PERMISSIONS', () => {
+  const base = { 'jira-url': 'https://acme.atlassian.net', 'jira-email': 'a@acme.example', 'jira-api-token': 't' };
+  test('defaults to BROWSE_PROJECTS,ADMINISTER_PROJECTS; keys are upper-cased and deduplicated; empty turns it off', () => {
+    expect(parseConnectorConfig(base).projectPermissions).toEqual(['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS']);
+    expect(parseConnectorConfig({ ...base, 'jira-project-permissions': 'edit_issues,EDIT_ISSUES' }).projectPermissions).toEqual(['EDIT_ISSUES']);
+    expect(parseConnectorConfig({ ...base, 'jira-project-permissions': '' }).projectPermissions).toEqual([]);
+  });
+  test('a key of another shape, or too many keys, is refused naming the field', () => {
+    expect(() => parseConnectorConfig({ ...base, 'jira-project-permissions': 'BROWSE_PROJECTS,../x' })).toThrow(/BATON_JIRA_PROJECT_PERMISSIONS/);
+    expect(() => parseConnectorConfig({ ...base, 'jira-project-permissions': Array.from({ length: 101 }, (_, i) => `P${i}`).join(',') })).toThrow(/BATON_JIRA_PROJECT_PERMISSIONS/);
+  });
+});
