@@ -22,6 +22,8 @@ export interface SyncBenchArgs {
   rps: number;
   workers: number;
   validate: string;
+  /** BATON_JIRA_PROJECT_PERMISSIONS for the server: undefined = the connector's default, 'none' = off */
+  projectPermissions?: string;
 }
 
 export interface SyncBenchResult {
@@ -72,9 +74,24 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
   const port = 45000 + Math.floor(Math.random() * 15000);
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
   const server = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'serve', '--port', String(port), '--log-level', 'warn'], {
-    env: { ...env, BATON_JIRA_URL: ready.siteUrl, BATON_JIRA_EMAIL: ready.email, BATON_JIRA_API_TOKEN: ready.token, BATON_ATLASSIAN_API_URL: ready.apiUrl, BATON_ATLASSIAN_AUTH_URL: ready.authUrl },
+    env: {
+      ...env,
+      ...(args.projectPermissions !== undefined ? { BATON_JIRA_PROJECT_PERMISSIONS: args.projectPermissions } : {}),
+      BATON_JIRA_URL: ready.siteUrl,
+      BATON_JIRA_EMAIL: ready.email,
+      BATON_JIRA_API_TOKEN: ready.token,
+      BATON_ATLASSIAN_API_URL: ready.apiUrl,
+      BATON_ATLASSIAN_AUTH_URL: ready.authUrl,
+    },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
+  if (args.projectPermissions?.toLowerCase() === 'none') {
+    // project permissions off: their two endpoints are not part of the minimum
+    for (const k of ['GET /rest/api/3/permissionscheme', 'GET /rest/api/3/project/{projectKeyOrId}/permissionscheme']) {
+      ready.minimum.total -= ready.minimum.byEndpoint[k] ?? 0;
+      delete ready.minimum.byEndpoint[k];
+    }
+  }
   let serverLog = '';
   server.stderr!.on('data', (d) => {
     serverLog += d;

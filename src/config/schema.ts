@@ -317,7 +317,8 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     apiUrl,
     authUrl,
     projectKeys: [...new Set(f['jira-project-keys'].map((k) => k.toUpperCase()))],
-    projectPermissions: [...new Set(f['jira-project-permissions'].map((k) => k.toUpperCase()))],
+    // `none` turns project permissions off (an empty environment variable means "not set", so the default would apply)
+    projectPermissions: [...new Set(f['jira-project-permissions'].map((k) => k.toUpperCase()))].filter((k) => k !== 'NONE'),
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],
     provisioning: f.provisioning,

@@ -122,10 +122,12 @@ describe('a configured permission set', () => {
 
 describe('BATON_JIRA_PROJECT_PERMISSIONS', () => {
   const base = { 'jira-url': 'https://acme.atlassian.net', 'jira-email': 'a@acme.example', 'jira-api-token': 't' };
-  test('defaults to BROWSE_PROJECTS,ADMINISTER_PROJECTS; keys are upper-cased and deduplicated; empty turns it off', () => {
+  test('defaults to BROWSE_PROJECTS,ADMINISTER_PROJECTS; keys are upper-cased and deduplicated; empty or none turns it off', () => {
     expect(parseConnectorConfig(base).projectPermissions).toEqual(['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS']);
     expect(parseConnectorConfig({ ...base, 'jira-project-permissions': 'edit_issues,EDIT_ISSUES' }).projectPermissions).toEqual(['EDIT_ISSUES']);
     expect(parseConnectorConfig({ ...base, 'jira-project-permissions': '' }).projectPermissions).toEqual([]);
+    // an empty environment variable counts as unset, so `none` is how an operator turns them off
+    expect(parseConnectorConfig({ ...base, 'jira-project-permissions': 'none' }).projectPermissions).toEqual([]);
   });
   test('a key of another shape, or too many keys, is refused naming the field', () => {
     expect(() => parseConnectorConfig({ ...base, 'jira-project-permissions': 'BROWSE_PROJECTS,../x' })).toThrow(/BATON_JIRA_PROJECT_PERMISSIONS/);
