@@ -1,6 +1,6 @@
 /**
- * Hand-written OpenAPI-style operations for endpoints that Atlassian's documents in
- * ../shared/atlassian/ do not contain:
+ * Hand-written OpenAPI-style operations for endpoints that Atlassian's OpenAPI documents (from which
+ * the committed extracts are made) do not contain:
  *
  * - the v2 organization directory API (/admin/v2/orgs/{orgId}/directories...), which postdates the
  *   August 2023 admin document. Shapes follow ../shared/reference/atlassian-api.md §4.2 (itself

@@ -1,6 +1,6 @@
 /**
  * OpenAPI validation against Atlassian's own documents, as committed extracts in ./schemas/ (one JSON file per
- * document, made by scripts/extract-openapi.mjs from ../shared/atlassian/: the operations the fake serves and the
+ * document, made by scripts/extract-openapi.mjs from Atlassian's documents: the operations the fake serves and the
  * components they reference, prose stripped). Nothing here reads outside the repository.
  *
  * - Extracts are loaded once per process and shared by every fake instance.
