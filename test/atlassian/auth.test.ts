@@ -3,7 +3,7 @@
  * wrong URL; OAuth token caching, refresh before expiry, one refresh in flight, 401 → refresh;
  * 3LO rotating refresh tokens written back to the file; the org API key on the admin API only.
  */
-import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, statSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useFake, basicRaw, FAST } from './helpers';
@@ -13,6 +13,7 @@ import { createAtlassianClients } from '../../src/atlassian';
 
 const h = useFake();
 const dir = mkdtempSync(path.join(tmpdir(), 'atl-auth-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('basic: email + classic token on the site URL', () => {
   it('works, on the site URL', async () => {

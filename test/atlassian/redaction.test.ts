@@ -5,7 +5,7 @@
  * (Every other test file in test/atlassian runs the same check over its own calls in afterAll,
  * via helpers.useFake, so the whole suite's client output is covered.)
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { useFake, SECRET_PREFIXES } from './helpers';
@@ -14,11 +14,13 @@ import { log } from '../../src/log';
 import { probeCapabilities, probeFailure } from '../../src/atlassian';
 
 const h = useFake({ seed: 5 });
+const tmp = mkdtempSync(path.join(tmpdir(), 'atl-redact-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 it('no secret reaches a log line or an error, whatever fails', async () => {
   const f = h.fake;
   const c = f.credentials;
-  const file = path.join(mkdtempSync(path.join(tmpdir(), 'atl-redact-')), 'rt');
+  const file = path.join(tmp, 'rt');
   const three = c.mint3LO();
   h.secret(three.clientSecret, three.refreshToken);
 

@@ -1,5 +1,5 @@
 /** One writer per snapshot: a live lock stops a second sync; a dead writer's lock is taken over. */
-import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { startHarness, Harness } from '../helpers/harness';
@@ -12,7 +12,10 @@ beforeAll(async () => {
   h = await startHarness({ fake: { tier: 'S', seed: 3 } });
   dir = mkdtempSync(join(tmpdir(), 'lock-'));
 });
-afterAll(async () => h?.stop());
+afterAll(async () => {
+  await h?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 const source = { kind: 'in-process' as const, label: 'lock-test', identity: 'lock' };
 

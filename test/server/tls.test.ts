@@ -1,6 +1,6 @@
 /** TLS and mutual TLS on the gRPC server, with health checks over TLS. */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { status as Code, ServiceError } from '@grpc/grpc-js';
@@ -27,7 +27,10 @@ beforeAll(async () => {
   }
   fake = await startFakeAtlassian({ tier: 'S', seed: 2 });
 });
-afterAll(async () => fake?.stop());
+afterAll(async () => {
+  await fake?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 async function serve(clientCa?: string, plain = false): Promise<RunningServer> {
   const { connector } = await buildConnector(parseConnectorConfig(fakeConfig(fake)));
