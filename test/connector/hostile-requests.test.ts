@@ -5,12 +5,11 @@
  * holds only through a group is refused naming the group. Ground truth is the tenant's model and
  * the fake's request counters.
  */
-import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { startHarness, Harness } from '../helpers/harness';
-import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest, GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
-import { Resource, ResourceGetterServiceGetResourceRequest, ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
+import { GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
+import { ResourceGetterServiceGetResourceRequest, ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
 import { EntitlementsServiceListEntitlementsRequest } from '../../src/gen/c1/connector/v2/entitlement';
-import { typeName } from '../../src/connector/annotations';
+import { stub, grantReq, revokeReq, annos, code } from '../helpers/grant-requests';
 import { InvokeActionRequest } from '../../src/gen/c1/connector/v2/action';
 
 let h: Harness;
@@ -27,25 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => h?.stop());
 
-const res = (resourceType: string, resource: string, profile?: Record<string, unknown>) => Resource.fromPartial({ id: { resourceType, resource }, profile });
-const grantReq = (entType: string, entRes: string, slug: string, pType: string, pId: string, profile?: Record<string, unknown>) =>
-  GrantManagerServiceGrantRequest.fromPartial({ entitlement: { id: `${entType}:${entRes}:${slug}`, resource: res(entType, entRes, profile) }, principal: res(pType, pId) });
-const revokeReq = (entType: string, entRes: string, slug: string, pType: string, pId: string, profile?: Record<string, unknown>) =>
-  GrantManagerServiceRevokeRequest.fromPartial({
-    grant: { id: `${entType}:${entRes}:${slug}:${pType}:${pId}`, entitlement: { id: `${entType}:${entRes}:${slug}`, resource: res(entType, entRes, profile) }, principal: res(pType, pId) },
-  });
-const annos = (a: { typeUrl: string }[]) => a.map((x) => typeName(x as never));
 const token = (o: unknown) => Buffer.from(JSON.stringify(o), 'utf8').toString('base64url');
-
-async function code(p: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await p;
-    return ['OK', ''];
-  } catch (e) {
-    const err = e as ServiceError;
-    return [Code[err.code], err.details];
-  }
-}
 
 /** Upstream operations (method + template) seen since the last reset. */
 const ops = () => Object.keys(h.fake.stats.snapshot().byOperation).sort();
@@ -63,7 +44,7 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
     const u = freshUser(p1.id, r1.id);
     const before2 = t.roleActors(p2.id, r2.id);
     h.fake.stats.reset();
-    const r = await h.client.grantManager.grant(grantReq('project-role', `${p1.id}:${r1.id}`, 'assigned', 'user', u, { project_id: p2.id, role_id: r2.id }));
+    const r = await h.client.grantManager.grant(grantReq('project-role', `${p1.id}:${r1.id}`, 'assigned', 'user', u, { profile: { project_id: p2.id, role_id: r2.id } }));
     expect(t.roleActors(p1.id, r1.id).users).toContain(u);
     expect(t.roleActors(p2.id, r2.id)).toEqual(before2);
     expect(r.grants.map((g) => g.id)).toEqual([`project-role:${p1.id}:${r1.id}:assigned:user:${u}`]);
@@ -73,7 +54,7 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
     seen.length = 0;
     // and the revoke, with a traversal in the profile, removes it from the same place
     h.fake.stats.reset();
-    const v = await h.client.grantManager.revoke(revokeReq('project-role', `${p1.id}:${r1.id}`, 'assigned', 'user', u, { project_id: '..', role_id: r2.id }));
+    const v = await h.client.grantManager.revoke(revokeReq('project-role', `${p1.id}:${r1.id}`, 'assigned', 'user', u, { profile: { project_id: '..', role_id: r2.id } }));
     expect(annos(v.annotations)).toEqual([]);
     expect(t.roleActors(p1.id, r1.id).users).not.toContain(u);
     expect(ops().filter((o) => !o.startsWith('GET '))).toEqual(['DELETE /rest/api/3/project/{projectIdOrKey}/role/{id}']);
@@ -100,10 +81,10 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
       [h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'project', resource: '..' } })), /resource_id\.resource/],
       [h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'user', resource: 'a?b=c' } })), /resource_id\.resource/],
       [h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'application-role', resource: '../x' } })), /resource_id\.resource/],
-      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project', '.') })), /resource\.id\.resource/],
-      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('group', '%2e%2e') })), /resource\.id\.resource/],
-      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project-role', `${p.id}:${role.id}`.replace(':', ':/')) })), /resource\.id\.resource/],
-      [h.client.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource: res('group', '..') })), /resource\.id\.resource/],
+      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project', '.') })), /resource\.id\.resource/],
+      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('group', '%2e%2e') })), /resource\.id\.resource/],
+      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project-role', `${p.id}:${role.id}`.replace(':', ':/')) })), /resource\.id\.resource/],
+      [h.client.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource: stub('group', '..') })), /resource\.id\.resource/],
       [
         h.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: '..' } })),
         /parent_resource_id\.resource/,
@@ -123,7 +104,7 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
   test("a project's lead and participation come from Jira, not from the resource's profile", async () => {
     const t = h.fake.tenant;
     const p = t.projects().find((x) => x.style === 'next-gen') ?? t.projects()[1];
-    const liar = res('project', p.id, { lead_account_id: t.users()[5].accountId, style: 'classic' });
+    const liar = stub('project', p.id, { lead_account_id: t.users()[5].accountId, style: 'classic' });
     const r = await h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: liar }));
     const lead = r.list.filter((g) => g.entitlement!.id === `project:${p.id}:lead`).map((g) => g.principal!.id!.resource);
     expect(lead).toEqual([p.leadAccountId]);
@@ -140,7 +121,7 @@ describe('profiles never steer (issue 13 findings 1 and 2)', () => {
     const t = h.fake.tenant;
     const a = t.applicationRoles()[0];
     const foreign = t.groups().find((g) => !a.groups.includes(g.groupId))!.groupId;
-    const r = await h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('application-role', a.key, { group_ids: [foreign] }) }));
+    const r = await h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('application-role', a.key, { group_ids: [foreign] }) }));
     expect(r.list.map((g) => g.principal!.id!.resource).sort()).toEqual([...new Set(a.groups)].sort());
   });
 });
@@ -171,10 +152,10 @@ describe('page tokens (issue 12 item 5, issue 13 finding 6)', () => {
       [list('project', token({ v: 1, k: 'project', c: 0, s: '0' }))],
       [list('project', token({ v: 1, k: 'project', c: 7, s: 0 }))],
       [list('application-role', token({ v: 1, k: 'user', p: 'jira', s: 0 })), /one page/],
-      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('group', g), pageToken: token({ v: 1, k: 'group-member', p: 'jira', s: '50' }) }))],
-      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('group', g), pageToken: token({ v: 1, k: 'group-member', p: 'dir', g: true }) })), /organization/],
+      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('group', g), pageToken: token({ v: 1, k: 'group-member', p: 'jira', s: '50' }) }))],
+      [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('group', g), pageToken: token({ v: 1, k: 'group-member', p: 'dir', g: true }) })), /organization/],
       [
-        h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project-role', `${t.projects()[0].id}:${t.roles()[0].id}`), pageToken: token({ v: 1, k: 'x' }) })),
+        h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project-role', `${t.projects()[0].id}:${t.roles()[0].id}`), pageToken: token({ v: 1, k: 'x' }) })),
         /one page/,
       ],
     ];
@@ -254,7 +235,7 @@ describe('Cleanup drops what a sync cached (issue 13 finding 3)', () => {
     const p = t.projects()[2];
     const role = t.projectRoles(p.id)[0];
     const activeSyncId = 'sync-' + 'x'.repeat(900);
-    const listGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project-role', `${p.id}:${role.id}`), activeSyncId }));
+    const listGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project-role', `${p.id}:${role.id}`), activeSyncId }));
     const path = `GET /rest/api/3/project/${p.id}/role/${role.id}`;
     const reads = () => seen.filter((x) => x === path).length;
     seen.length = 0;
@@ -268,7 +249,7 @@ describe('Cleanup drops what a sync cached (issue 13 finding 3)', () => {
     expect(reads()).toBe(2);
     // outside a sync nothing is kept: a project's lead is read each time, so a change shows at once
     const q = t.projects()[1];
-    const projectGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: res('project', q.id) }));
+    const projectGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project', q.id) }));
     const leadOf = async () => (await projectGrants()).list.filter((g) => g.entitlement!.id === `project:${q.id}:lead`).map((g) => g.principal!.id!.resource);
     expect(await leadOf()).toEqual([q.leadAccountId]);
     const was = q.leadAccountId;

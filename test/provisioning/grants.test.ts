@@ -4,12 +4,9 @@
  * missing permissions get the right codes, 429s mid-operation never apply a change twice, and
  * many concurrent operations converge.
  */
-import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { startHarness, Harness, fakeConfig } from '../helpers/harness';
 import { runSync } from '../../src/client/sync';
-import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest, Grant } from '../../src/gen/c1/connector/v2/grant';
-import { Resource } from '../../src/gen/c1/connector/v2/resource';
-import { typeName } from '../../src/connector/annotations';
+import { grantReq, revokeReq, annos, code } from '../helpers/grant-requests';
 import { grantImmutable } from '../../src/connector/anno';
 
 let h: Harness;
@@ -17,25 +14,6 @@ beforeAll(async () => {
   h = await startHarness({ fake: { tier: 'S', seed: 21 }, provisioning: true });
 });
 afterAll(async () => h?.stop());
-
-const stub = (resourceType: string, resource: string) => Resource.fromPartial({ id: { resourceType, resource } });
-const grantReq = (entType: string, entRes: string, slug: string, pType: string, pId: string) =>
-  GrantManagerServiceGrantRequest.fromPartial({ entitlement: { id: `${entType}:${entRes}:${slug}`, resource: stub(entType, entRes) }, principal: stub(pType, pId) });
-const revokeReq = (entType: string, entRes: string, slug: string, pType: string, pId: string, extra: Partial<Grant> = {}) =>
-  GrantManagerServiceRevokeRequest.fromPartial({
-    grant: { id: `${entType}:${entRes}:${slug}:${pType}:${pId}`, entitlement: { id: `${entType}:${entRes}:${slug}`, resource: stub(entType, entRes) }, principal: stub(pType, pId), ...extra },
-  });
-const annos = (a: { typeUrl: string }[]) => a.map((x) => typeName(x as never));
-
-async function code(p: Promise<unknown>): Promise<[string, string]> {
-  try {
-    await p;
-    return ['OK', ''];
-  } catch (e) {
-    const err = e as ServiceError;
-    return [Code[err.code], err.details];
-  }
-}
 
 function nonMember(groupId: string): string {
   const t = h.fake.tenant;
@@ -107,7 +85,7 @@ test('wrong principals, read-only entitlements and inherited grants are refused 
   expect((await code(h.client.grantManager.grant(grantReq('group', g, 'owner', 'user', t.users()[0].accountId))))[0]).toBe('INVALID_ARGUMENT');
   expect((await code(h.client.grantManager.grant(grantReq('project-role', `${p.id}:${t.roles()[0].id}`, 'assigned', 'project', p.id))))[0]).toBe('INVALID_ARGUMENT');
   expect((await code(h.client.grantManager.grant(grantReq('project', p.id, 'lead', 'user', t.users()[0].accountId))))[0]).toBe('UNIMPLEMENTED');
-  const inherited = revokeReq('project-role', `${p.id}:${t.roles()[0].id}`, 'assigned', 'user', t.users()[0].accountId, { annotations: [grantImmutable()] });
+  const inherited = revokeReq('project-role', `${p.id}:${t.roles()[0].id}`, 'assigned', 'user', t.users()[0].accountId, { grant: { annotations: [grantImmutable()] } });
   expect(await code(h.client.grantManager.revoke(inherited))).toEqual(['FAILED_PRECONDITION', expect.stringMatching(/inherited/)]);
   // a well-formed group id that names no group: NOT_FOUND; an id that is not a group id at all: INVALID_ARGUMENT, before any request
   expect((await code(h.client.grantManager.grant(grantReq('group', '00000000-0000-4000-8000-000000000000', 'member', 'user', t.users()[0].accountId))))[0]).toBe('NOT_FOUND');
