@@ -266,7 +266,7 @@ export function registerReviewCommands(program: Command): void {
     .option('-o, --out-dir <dir>', 'where to write the report (default: <snapshot>-report beside the snapshot)')
     .option('--inactive-days <n>', 'flag licensed accounts not active for this many days (needs last-active dates from the organization)', '90')
     .option('--broad-projects <n>', 'flag app accounts with roles in at least this many projects', '10')
-    .option('--admin-pattern <regex>', 'names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
+    .option('--admin-pattern <regex>', 'when the snapshot has no project permissions: names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
     .option('--as-of <date>', 'measure inactivity from this date (YYYY-MM-DD) instead of the snapshot’s time')
     .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string }) =>
       reviewGuarded(async () => {
@@ -292,7 +292,7 @@ export function registerReviewCommands(program: Command): void {
         w(`  ${t.people} people (${t.active} active, ${t.inactive} inactive; ${t.atlassian} people, ${t.app} apps, ${t.customer} customers), ${t.licensed} with a product seat`);
         w(`  ${t.groups} groups, ${t.projects} projects, ${t.roles} project roles, ${t.products} products`);
         w(
-          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with admin-like access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access`,
+          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with administrative access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:open-project']} projects open to anyone`,
         );
         if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
         w(`  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access].map((f) => basename(f)).join(', ')} in ${resolve(dir)}`);

@@ -50,6 +50,7 @@ function compact(d: ReportData): unknown {
     options: d.options,
     totals: d.totals,
     orgData: d.orgData,
+    adminBasis: d.adminBasis,
     people: d.people,
     projects: d.projects,
     products: d.products,
@@ -136,7 +137,7 @@ function badge(text,cls){return '<span class="badge '+cls+'">'+esc(text)+'</span
 var SEV={high:0,medium:1,low:2};
 var FT=D.findingTitles;
 var SHORT={'external-admin':'external admin','inactive-licensed':'inactive, licensed','app-broad-access':'broad app access','hidden-email':'email hidden'};
-function findingBadge(k,short){var s={'external-admin':'high','inactive-licensed':'medium','app-broad-access':'medium','hidden-email':'low'}[k]||'low';return short?'<span title="'+esc(FT[k]||k)+'">'+badge(SHORT[k]||k,'b-'+s)+'</span>':badge(FT[k]||k,'b-'+s);}
+function findingBadge(k,short){var s={'external-admin':'high','open-project':'high','inactive-licensed':'medium','app-broad-access':'medium','hidden-email':'low'}[k]||'low';return short?'<span title="'+esc(FT[k]||k)+'">'+badge(SHORT[k]||k,'b-'+s)+'</span>':badge(FT[k]||k,'b-'+s);}
 function status(active){return active?badge('active','b-ok'):badge('inactive','b-off');}
 function list(items,fmt){if(!items.length)return '<span class="small">none</span>';return '<ul>'+items.map(fmt).join('')+'</ul>';}
 function viaText(v){return v.through.join('; ');}
@@ -206,7 +207,7 @@ function personDetail(p){
    '<div><h3>Account</h3><div class="mono">'+esc(p.accountId)+'</div><div>'+esc(p.accountType)+(p.siteAccess?'':' · no Jira site access')+'</div>'+
    (p.lastActive?'<div>Last active '+esc(p.lastActive.slice(0,10))+(p.daysInactive!=null?' ('+p.daysInactive+' days before '+D.asOf.slice(0,10)+')':'')+'</div>':'')+
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+
-   (p.adminAccess.length?'<div><b>Admin-like:</b> '+esc(p.adminAccess.join(', '))+'</div>':'')+'</div>'+
+   (p.adminAccess.length?'<div><b>'+(D.adminBasis==='permissions'?'Administrative access':'Admin-like (by name)')+':</b><ul>'+p.adminAccess.map(function(a){return '<li>'+esc(a)+'</li>';}).join('')+'</ul></div>':'')+(D.adminBasis==='permissions'?'<div>Can browse '+p.browses+' project'+(p.browses===1?'':'s')+'</div>':'')+'</div>'+
    '<div><h3>Product seats ('+p.products.length+')</h3>'+list(p.products,function(v){return '<li>'+esc(v.what)+' <span class="via">via '+esc(viaText(v))+'</span></li>';})+'</div>'+
    '<div><h3>Groups ('+p.groups.length+')</h3>'+list(p.groups,function(g){return '<li>'+esc(g)+'</li>';})+'</div>'+
    '<div><h3>Project roles ('+p.roles.length+')</h3>'+list(p.roles,function(v){return '<li>'+esc(v.what)+' <span class="via">'+esc(viaText(v))+'</span></li>';})+
@@ -214,7 +215,10 @@ function personDetail(p){
 }
 function projectDetail(pr){
   var i=D.projects.indexOf(pr);var rows=(projAccess[i]||[]).slice().sort(function(a,b){return P[a[1]].name.localeCompare(P[b[1]].name)||a[2]-b[2];});
-  var roles='<ul>'+pr.roles.map(function(r){return '<li>'+esc(r.role)+': '+r.people+' ('+r.direct+' direct, '+r.throughGroups+' through groups)</li>';}).join('')+'</ul>';
+  var roles='<ul>'+pr.roles.map(function(r){return '<li>'+esc(r.role)+': '+r.people+' ('+r.direct+' direct, '+r.throughGroups+' through groups)</li>';}).join('')+'</ul>'+
+   (pr.scheme?'<h3>Permissions</h3><div class="small">Scheme: '+esc(pr.scheme)+'</div><ul>'+pr.permissions.map(function(x){return '<li>'+esc(x.key)+': '+x.people+' people</li>';}).join('')+'</ul>'+
+   (pr.openToAnyone.length?'<div>'+badge('open to anyone','b-high')+' '+esc(pr.openToAnyone.join(', '))+'</div>':'')+
+   (pr.conditional.length?'<div class="note">Issue-level access: '+esc(pr.conditional.join(', '))+'</div>':''):'');
   var people='<table class="mini"><thead><tr><th>Person</th><th>Status</th><th>Access</th><th>Through</th></tr></thead><tbody>'+rows.slice(0,500).map(function(a){var p=P[a[1]];return '<tr><td>'+esc(p.name)+'</td><td>'+status(p.active)+'</td><td>'+esc(D.strings[a[2]])+'</td><td>'+esc(D.strings[a[3]])+'</td></tr>';}).join('')+'</tbody></table>'+(rows.length>500?'<div class="note">First 500 of '+rows.length+': the full list is in project-access.csv.</div>':'');
   return '<div class="detailgrid"><div><h3>Roles</h3>'+roles+'</div><div style="grid-column:span 2"><h3>People ('+pr.people+')</h3>'+people+'</div></div>';
 }
@@ -245,7 +249,9 @@ var tables={
     {label:'People',num:true,value:function(p){return p.people;}},
     {label:'Direct',num:true,value:function(p){return p.direct;}},
     {label:'Through groups',num:true,value:function(p){return p.throughGroups;}},
-    {label:'Inactive',num:true,value:function(p){return p.inactive;}}]},
+    {label:'Inactive',num:true,value:function(p){return p.inactive;}},
+    {label:'Can administer',num:true,value:function(p){var x=p.permissions.filter(function(q){return q.key==='ADMINISTER_PROJECTS';})[0];return x?x.people:'';}},
+    {label:'Open to anyone',value:function(p){return p.openToAnyone.length?'yes':'';},html:function(p){return p.openToAnyone.length?badge('anyone','b-high'):'';},select:function(p){return p.openToAnyone.length?'open to anyone':'not open';}}]},
   access:{id:'access-table',name:'project access',csv:'project-access.csv',rows:D.access,sort:0,placeholder:'Filter by project, person, role, group…',columns:[
     {label:'Project',value:function(a){return D.projects[a[0]].key;},select:function(a){return D.projects[a[0]].key;}},
     {label:'Person',value:function(a){return P[a[1]].name;},text:function(a){return P[a[1]].name+' '+P[a[1]].email;}},
@@ -315,7 +321,11 @@ ${card(t.findings, 'findings', 'findings', true)}
 </div>
 <div class="row2">
 <div class="panel"><h2>Findings</h2><table class="mini"><tbody>${findingRows}</tbody></table>
-<p class="note">Inactive: deactivated, or last active ${d.options.inactiveDays}+ days before ${esc(d.asOf.slice(0, 10))}. Admin-like: groups, roles or products whose name matches /${esc(d.options.adminPattern)}/i. Broad: admin-like, or roles in ${d.options.broadProjects}+ projects.</p>${orgNote}</div>
+<p class="note">Inactive: deactivated, or last active ${d.options.inactiveDays}+ days before ${esc(d.asOf.slice(0, 10))}. ${
+    d.adminBasis === 'permissions'
+      ? 'Administrative access: ADMINISTER_PROJECTS from each project’s permission scheme, administration roles and Jira’s global administration permissions where synced, each with its path.'
+      : `Admin-like (no project permissions in this snapshot): groups, roles or products whose name matches /${esc(d.options.adminPattern)}/i.`
+  } Broad: administrative access, or roles in ${d.options.broadProjects}+ projects.</p>${orgNote}</div>
 <div class="panel"><h2>Product seats</h2><table class="mini"><thead><tr><th>Product</th><th class="num">holders</th><th class="num">active</th><th class="num">inactive</th></tr></thead><tbody>${productRows}</tbody></table>
 <p class="note">Accounts: ${t.atlassian} people, ${t.app} apps, ${t.customer} customers; ${t.hiddenEmail} with a hidden email${d.orgData ? `; ${t.managed} managed, ${t.external} external` : ''}. Grants: ${t.grantsDirect.toLocaleString('en-US')} direct, ${t.grantsExpanded.toLocaleString('en-US')} through groups and roles.</p>${warn}</div>
 </div>

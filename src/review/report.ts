@@ -9,13 +9,14 @@ import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMat
 import { toCsv } from './csv';
 import { renderHtml } from './html';
 import { FINDING_TITLES, type FindingKind } from './findings';
+import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
   inactiveDays?: number;
   /** app accounts holding roles in at least this many projects are flagged as broad */
   broadProjects?: number;
-  /** names of groups, roles and products that count as administrative (case-insensitive regex) */
+  /** names of groups, roles and products that count as administrative (case-insensitive regex), when the snapshot has no project permissions */
   adminPattern?: string;
   /** the date inactivity is measured from (ISO); default: when the snapshot was taken */
   asOf?: string;
@@ -23,6 +24,7 @@ export interface ReportOptions {
 
 const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'external-admin': 'high',
+  'open-project': 'high',
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
   'hidden-email': 'low',
@@ -66,7 +68,12 @@ export interface PersonRow {
   roles: (Via & { projectKey: string; role: string })[];
   projects: string[];
   leads: string[];
+  /** administrative rights with their paths: from synced permissions, or names matching the pattern when none were synced */
   adminAccess: string[];
+  /** keys of the projects the person can administer (ADMINISTER_PROJECTS) */
+  administers: string[];
+  /** how many projects the person can browse (BROWSE_PROJECTS), when synced */
+  browses: number;
   findings: FindingKind[];
 }
 
@@ -91,6 +98,14 @@ export interface ProjectRow {
   throughGroups: number;
   inactive: number;
   roles: { role: string; people: number; direct: number; throughGroups: number }[];
+  /** the permission scheme (company-managed) or why there is none */
+  scheme: string;
+  /** people holding each synced project permission */
+  permissions: { key: string; people: number }[];
+  /** permissions granted to anyone, anonymous visitors included */
+  openToAnyone: string[];
+  /** issue-level holders (reporter, assignee, ...) that give access to some issues only */
+  conditional: string[];
 }
 
 export interface ReportData {
@@ -108,6 +123,8 @@ export interface ReportData {
   groups: { id: string; name: string; members: number; admin: boolean }[];
   /** true when the snapshot carries organization data (managed/external, last active) */
   orgData: boolean;
+  /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
+  adminBasis: AdminBasis;
   warnings: string[];
 }
 
@@ -120,7 +137,11 @@ function userHoldings(rv: Review, accountId: string): Holding[] {
 export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const asOf = o.asOf ?? rv.meta.finished_at ?? rv.meta.started_at ?? new Date().toISOString();
   const options: Required<ReportOptions> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
-  const isAdmin = adminMatcher(options.adminPattern);
+  const basis = adminBasis(rv);
+  const byName = adminMatcher(options.adminPattern);
+  const isAdmin = (name: string) => basis === 'names' && byName(name);
+  /** per project id, per permission key, who holds it */
+  const permHolders = new Map<string, Map<string, Set<string>>>();
   const asOfT = Date.parse(asOf);
   const orgData = [...rv.people.values()].some((p) => p.managed !== undefined || p.lastActive !== undefined);
 
@@ -137,10 +158,22 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const projects = new Set<string>();
     const leads: string[] = [];
     const adminAccess: string[] = [];
+    const administers = new Set<string>();
+    let browses = 0;
     for (const h of userHoldings(rv, p.accountId)) {
       const e = h.entitlement;
       const through = describeVia(rv, h);
-      if (e.resourceType === 'group' && e.slug === 'member') {
+      const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
+      if (right) adminAccess.push(`${right} (${through.join('; ')})`);
+      const perm = projectPermissionOf(h);
+      if (perm) {
+        if (!permHolders.has(e.resourceId)) permHolders.set(e.resourceId, new Map());
+        const byKey = permHolders.get(e.resourceId)!;
+        if (!byKey.has(perm)) byKey.set(perm, new Set());
+        byKey.get(perm)!.add(p.accountId);
+        if (perm === 'ADMINISTER_PROJECTS') administers.add(rv.projects.get(e.resourceId)?.key ?? e.resourceId);
+        if (perm === 'BROWSE_PROJECTS') browses++;
+      } else if (e.resourceType === 'group' && e.slug === 'member') {
         const name = rv.groups.get(e.resourceId)?.name ?? e.resourceId;
         groups.push(name);
         if (isAdmin(name)) adminAccess.push(`group "${name}"`);
@@ -190,6 +223,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       projects: [...projects].sort(),
       leads: leads.sort(),
       adminAccess: [...new Set(adminAccess)].sort(),
+      administers: [...administers].sort(),
+      browses,
       findings: [],
     };
     const flag = (kind: FindingKind, detail: string) => {
@@ -256,8 +291,22 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         throughGroups: groups.size,
         inactive: [...all].filter((a) => personById.get(a) && !personById.get(a)!.active).length,
         roles,
+        scheme: strOf(pr.profile.permission_scheme),
+        permissions: [...(permHolders.get(pr.id) ?? new Map<string, Set<string>>())].map(([key, who]) => ({ key, people: who.size })).sort((a, b) => a.key.localeCompare(b.key)),
+        openToAnyone: strings(pr.profile.open_to_anyone),
+        conditional: strings(pr.profile.conditional_access),
       };
     });
+  for (const pr of projects)
+    if (pr.openToAnyone.length)
+      findings.push({
+        kind: 'open-project',
+        severity: SEVERITY['open-project'],
+        accountId: '',
+        name: `${pr.key} (${pr.name})`,
+        email: '',
+        detail: `anyone, anonymous visitors included, has ${pr.openToAnyone.join(', ')} by the permission scheme "${pr.scheme}"`,
+      });
   projectAccess.sort((a, b) => a.projectKey.localeCompare(b.projectKey) || a.accountId.localeCompare(b.accountId) || a.access.localeCompare(b.access) || a.through.localeCompare(b.through));
 
   const products = [...rv.products.values()]
@@ -299,11 +348,31 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:external-admin': findings.filter((f) => f.kind === 'external-admin').length,
     'findings:hidden-email': findings.filter((f) => f.kind === 'hidden-email').length,
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
+    'findings:open-project': findings.filter((f) => f.kind === 'open-project').length,
+    administrators: count((p) => p.adminAccess.length > 0),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
     grantsExpanded: rv.counts['total:grants-expanded'] ?? 0,
   };
-  return { meta: rv.meta, generatedAt: new Date().toISOString(), asOf, options, totals, people, projects, projectAccess, findings, products, groups: groupRows, orgData, warnings: rv.warnings };
+  return {
+    meta: rv.meta,
+    generatedAt: new Date().toISOString(),
+    asOf,
+    options,
+    totals,
+    people,
+    projects,
+    projectAccess,
+    findings,
+    products,
+    groups: groupRows,
+    orgData,
+    adminBasis: basis,
+    warnings: rv.warnings,
+  };
 }
+
+const strOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Every effective grant to a user: what, and how. */
 function accessRows(rv: Review): string[][] {
@@ -373,7 +442,9 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         'projects',
         'project_roles',
         'lead_of',
-        'admin_like_access',
+        'admin_access',
+        'can_administer_projects',
+        'can_browse_projects',
         'findings',
       ],
       data.people.map((p) => [
@@ -394,11 +465,28 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         p.roles.map((r) => `${r.what} (${r.through.join(', ')})`),
         p.leads,
         p.adminAccess,
+        p.administers,
+        data.adminBasis === 'permissions' ? p.browses : '',
         p.findings,
       ]),
     ),
     projects: toCsv(
-      ['project_id', 'key', 'name', 'lead', 'lead_account_id', 'people', 'people_direct', 'people_through_groups', 'people_inactive', 'roles'],
+      [
+        'project_id',
+        'key',
+        'name',
+        'lead',
+        'lead_account_id',
+        'people',
+        'people_direct',
+        'people_through_groups',
+        'people_inactive',
+        'roles',
+        'permission_scheme',
+        'permissions',
+        'open_to_anyone',
+        'conditional_access',
+      ],
       data.projects.map((p) => [
         p.id,
         p.key,
@@ -410,6 +498,10 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         p.throughGroups,
         p.inactive,
         p.roles.map((r) => `${r.role}: ${r.people} (${r.direct} direct, ${r.throughGroups} through groups)`),
+        p.scheme,
+        p.permissions.map((x) => `${x.key}: ${x.people}`),
+        p.openToAnyone,
+        p.conditional,
       ]),
     ),
     projectAccess: toCsv(

@@ -20,7 +20,7 @@ import { diffSnapshots } from '../../src/review/diff';
 import { parseCsv } from '../../src/review/csv';
 import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../../src/gen/c1/connector/v2/grant';
 import { Resource } from '../../src/gen/c1/connector/v2/resource';
-import { accessTruth, peopleTruth, projectsTruth, TenantTruth } from './helpers/truth';
+import { accessTruth, openProjectsTruth, peopleTruth, projectsTruth, TenantTruth } from './helpers/truth';
 
 const ROOT = join(__dirname, '..', '..');
 // child processes and M-tier syncs: generous limits for a loaded machine (they take seconds when it is not)
@@ -110,6 +110,7 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
     expect([row.accountId, row.products.map((x) => x.what).sort()]).toEqual([row.accountId, want.products]);
     expect([row.accountId, row.roles.map((x) => x.what).sort()]).toEqual([row.accountId, want.roles]);
     expect([row.accountId, row.projects]).toEqual([row.accountId, want.projects]);
+    expect([row.accountId, row.administers]).toEqual([row.accountId, want.administers]);
     checked++;
   }
   expect(checked).toBe(people.size);
@@ -124,6 +125,9 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
     new Set(users.filter((u) => u.accountType === 'app' && (people.get(u.accountId)!.admin || people.get(u.accountId)!.projects.length >= 10)).map((u) => u.accountId)),
   );
   expect(ids('external-admin')).toEqual(new Set(users.filter((u) => u.accountType === 'customer' && people.get(u.accountId)!.admin).map((u) => u.accountId)));
+  expect(rep.adminBasis).toBe('permissions');
+  expect(rep.findings.filter((f) => f.kind === 'open-project').map((f) => f.name)).toEqual(openProjectsTruth(t));
+  expect(openProjectsTruth(t).length).toBe(1);
   expect(ids('inactive-licensed').size).toBeGreaterThan(0);
   expect(ids('hidden-email').size).toBeGreaterThan(0);
 
