@@ -134,6 +134,36 @@ function userHoldings(rv: Review, accountId: string): Holding[] {
   return rv.byPrincipal.get(pk('user', accountId)) ?? [];
 }
 
+/** Per product (application-role id): the project permission entitlements granted to the product as a whole (see isProductWide in expand.ts). */
+function productWidePermissions(rv: Review): Map<string, Holding[]> {
+  const out = new Map<string, Holding[]>();
+  for (const id of rv.products.keys()) {
+    const hs = (rv.byPrincipal.get(pk('application-role', id)) ?? []).filter((h) => h.entitlement.resourceType === 'project' && h.entitlement.slug.startsWith('permission:'));
+    if (hs.length) out.set(id, hs);
+  }
+  return out;
+}
+
+/** A person's holdings plus the project permissions they hold through a product granted them as a whole (path: … → the product). */
+function withProductWide(holdings: Holding[], productWide: Map<string, Holding[]>): Holding[] {
+  if (!productWide.size) return holdings;
+  const out = [...holdings];
+  const at = new Map(holdings.map((h, i) => [h.entitlement.id, i]));
+  for (const h of holdings) {
+    if (h.entitlement.resourceType !== 'application-role' || h.entitlement.slug !== 'assigned') continue;
+    for (const pw of productWide.get(h.entitlement.resourceId) ?? []) {
+      const paths = h.paths.map((path) => [...path, h.entitlement.id]);
+      const i = at.get(pw.entitlement.id);
+      if (i !== undefined) out[i] = { ...out[i], paths: [...out[i].paths, ...paths] };
+      else {
+        at.set(pw.entitlement.id, out.length);
+        out.push({ entitlement: pw.entitlement, principalType: h.principalType, principalId: h.principalId, kind: 'expanded', paths });
+      }
+    }
+  }
+  return out;
+}
+
 export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const asOf = o.asOf ?? rv.meta.finished_at ?? rv.meta.started_at ?? new Date().toISOString();
   const options: Required<ReportOptions> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
@@ -142,6 +172,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const isAdmin = (name: string) => basis === 'names' && byName(name);
   /** per project id, per permission key, who holds it */
   const permHolders = new Map<string, Map<string, Set<string>>>();
+  const productWide = productWidePermissions(rv);
   const asOfT = Date.parse(asOf);
   const orgData = [...rv.people.values()].some((p) => p.managed !== undefined || p.lastActive !== undefined);
 
@@ -159,12 +190,13 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const leads: string[] = [];
     const adminAccess: string[] = [];
     const administers = new Set<string>();
-    let browses = 0;
-    for (const h of userHoldings(rv, p.accountId)) {
+    const browses = new Set<string>();
+    const rights = new Map<string, Set<string>>();
+    for (const h of withProductWide(userHoldings(rv, p.accountId), productWide)) {
       const e = h.entitlement;
       const through = describeVia(rv, h);
       const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
-      if (right) adminAccess.push(`${right} (${through.join('; ')})`);
+      if (right) for (const t of through) (rights.get(right) ?? rights.set(right, new Set()).get(right)!).add(t);
       const perm = projectPermissionOf(h);
       if (perm) {
         if (!permHolders.has(e.resourceId)) permHolders.set(e.resourceId, new Map());
@@ -172,7 +204,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         if (!byKey.has(perm)) byKey.set(perm, new Set());
         byKey.get(perm)!.add(p.accountId);
         if (perm === 'ADMINISTER_PROJECTS') administers.add(rv.projects.get(e.resourceId)?.key ?? e.resourceId);
-        if (perm === 'BROWSE_PROJECTS') browses++;
+        if (perm === 'BROWSE_PROJECTS') browses.add(e.resourceId);
       } else if (e.resourceType === 'group' && e.slug === 'member') {
         const name = rv.groups.get(e.resourceId)?.name ?? e.resourceId;
         groups.push(name);
@@ -199,6 +231,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         projectAccess.push({ projectId: e.resourceId, projectKey: key, accountId: p.accountId, access: 'lead', through: 'direct' });
       }
     }
+    for (const [right, ts] of rights) adminAccess.push(`${right} (${[...ts].join('; ')})`);
     groups.sort((a, b) => a.localeCompare(b));
     products.sort((a, b) => a.what.localeCompare(b.what));
     roles.sort((a, b) => a.what.localeCompare(b.what));
@@ -224,7 +257,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       leads: leads.sort(),
       adminAccess: [...new Set(adminAccess)].sort(),
       administers: [...administers].sort(),
-      browses,
+      browses: browses.size,
       findings: [],
     };
     const flag = (kind: FindingKind, detail: string) => {

@@ -126,6 +126,14 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
   );
   expect(ids('external-admin')).toEqual(new Set(users.filter((u) => u.accountType === 'customer' && people.get(u.accountId)!.admin).map((u) => u.accountId)));
   expect(rep.adminBasis).toBe('permissions');
+  // permissions per project (product-wide grants counted through the product's holders) and per person equal the scheme model
+  const model = (p: { id: string }, k: string) => t.projectPermissionHolders(p.id, k).accountIds;
+  for (const pr of rep.projects) {
+    const tp = t.projects().find((x) => x.id === pr.id)!;
+    const want = ['ADMINISTER_PROJECTS', 'BROWSE_PROJECTS'].map((key) => ({ key, people: model(tp, key).size })).filter((x) => x.people > 0);
+    expect([pr.key, pr.permissions.filter((x) => x.people > 0)]).toEqual([pr.key, want]);
+  }
+  for (const row of rep.people.slice(0, 100)) expect([row.accountId, row.browses]).toEqual([row.accountId, t.projects().filter((x) => model(x, 'BROWSE_PROJECTS').has(row.accountId)).length]);
   expect(rep.findings.filter((f) => f.kind === 'open-project').map((f) => f.name)).toEqual(openProjectsTruth(t));
   expect(openProjectsTruth(t).length).toBe(1);
   expect(ids('inactive-licensed').size).toBeGreaterThan(0);

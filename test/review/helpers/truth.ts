@@ -65,7 +65,19 @@ export function accessTruth(t: Tenant): TenantTruth {
         } else if (h.type === 'user') d(`${ent}|user:${h.value}`);
         else if (h.type === 'projectLead') d(`${ent}|project:${p.id}`);
       }
-      for (const a of holders.accountIds) all.add(`${ent}|user:${a}`);
+      // the snapshot keeps a grant to a product as that one grant (isProductWide): expanded rows come from the other holders
+      for (const g of t.permissionScheme(holders.schemeId)!.permissions) {
+        if (g.permission !== key) continue;
+        const h = g.holder;
+        const add = (a: string) => site.has(a) && all.add(`${ent}|user:${a}`);
+        if (h.type === 'projectRole') {
+          const actors = t.roleActors(p.id, Number(h.value));
+          actors.users.forEach(add);
+          for (const gid of actors.groups) members(gid).forEach(add);
+        } else if (h.type === 'group' && h.value) members(h.value).forEach(add);
+        else if (h.type === 'user' && h.value) add(h.value);
+        else if (h.type === 'projectLead' && p.leadAccountId) add(p.leadAccountId);
+      }
     }
   }
   return { direct, all };
