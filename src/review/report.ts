@@ -8,6 +8,7 @@ import { openSnapshot } from './store';
 import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMatcher, pk } from './model';
 import { toCsv } from './csv';
 import { renderHtml } from './html';
+import { decisionsCsv } from './decisions';
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
@@ -432,7 +433,7 @@ function accessRows(rv: Review): string[][] {
 
 export interface WrittenReport {
   dir: string;
-  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access', string>;
+  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions', string>;
   data: ReportData;
   bytes: Record<string, number>;
 }
@@ -454,6 +455,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     projectAccess: join(outDir, 'project-access.csv'),
     findings: join(outDir, 'findings.csv'),
     access: join(outDir, 'access.csv'),
+    decisions: join(outDir, 'decisions.csv'),
   };
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
@@ -550,6 +552,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     ),
     access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id'], accessRows(rv)),
     html: renderHtml(data),
+    decisions: decisionsCsv(rv, rv.meta.sync_id ?? ''),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {
