@@ -99,10 +99,10 @@ export function decisionRows(rv: Review): DecisionRow[] {
   return rows;
 }
 
-export function decisionsCsv(rv: Review, syncId: string): string {
+export function decisionsCsv(rows: DecisionRow[], syncId: string): string {
   return toCsv(
     [...DECISION_COLUMNS],
-    decisionRows(rv).map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.through, r.gives, '', '', '']),
+    rows.map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.through, r.gives, '', '', '']),
   );
 }
 

@@ -6,6 +6,7 @@
  */
 import type { ReportData } from './report';
 import { FINDING_TITLES } from './findings';
+import { DECISION_COLUMNS } from './decisions';
 
 const esc = (s: unknown) =>
   String(s ?? '')
@@ -40,6 +41,19 @@ function compact(d: ReportData): unknown {
     }
     return i;
   };
+  const groupIdx = new Map(d.groups.map((g, i) => [g.id, i]));
+  // decisions worksheet rows: [0 user / 1 group, index into people / groups, access, entitlement id, 0 direct / 1 inherited, through, gives]
+  const decisions = d.decisions
+    .filter((r) => (r.principalType === 'user' ? personIdx.has(r.principalId) : groupIdx.has(r.principalId)))
+    .map((r) => [
+      r.principalType === 'user' ? 0 : 1,
+      r.principalType === 'user' ? personIdx.get(r.principalId)! : groupIdx.get(r.principalId)!,
+      intern(r.access),
+      intern(r.entitlementId),
+      r.kind === 'direct' ? 0 : 1,
+      intern(r.through),
+      intern(r.gives),
+    ]);
   const access = d.projectAccess
     .filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId))
     .map((a) => [projIdx.get(a.projectId)!, personIdx.get(a.accountId)!, intern(a.access), intern(a.through)]);
@@ -58,6 +72,9 @@ function compact(d: ReportData): unknown {
     findings: d.findings,
     findingTitles: FINDING_TITLES,
     access,
+    decisions,
+    decisionColumns: DECISION_COLUMNS,
+    syncId: d.meta.sync_id ?? '',
     strings,
     warnings: d.warnings,
   };
@@ -259,13 +276,51 @@ var tables={
     {label:'Access',value:function(a){return D.strings[a[2]];},select:function(a){return D.strings[a[2]];}},
     {label:'Through',value:function(a){return D.strings[a[3]];},select:function(a){return D.strings[a[3]]==='direct'?'direct':'through a group';}}]}
 };
+// the decisions worksheet: keep / revoke and a comment per row, kept in this browser (localStorage) and exported as decisions.csv
+var DEC_KEY='jira-review-decisions:'+D.syncId;
+var dec={};try{dec=JSON.parse(localStorage.getItem(DEC_KEY)||'{}')||{};}catch(e){dec={};}
+function saveDec(){try{localStorage.setItem(DEC_KEY,JSON.stringify(dec));}catch(e){}}
+function decWho(r){return r[0]===0?P[r[1]]:D.groups[r[1]];}
+function decPid(r){return r[0]===0?P[r[1]].accountId:D.groups[r[1]].id;}
+function decId(r){return D.strings[r[3]]+':'+(r[0]===0?'user':'group')+':'+decPid(r);}
+function decOf(r){return dec[decId(r)]||{};}
+function csvCell(v){var s=v==null?'':String(v);if(/^[=+\-@\t\r]/.test(s))s="'"+s;return /[",\r\n;]/.test(s)||s!==s.trim()?'"'+s.replace(/"/g,'""')+'"':s;}
+function decisionsCsv(reviewer){
+  var lines=[D.decisionColumns.map(csvCell).join(',')];
+  D.decisions.forEach(function(r){var w=decWho(r);var x=decOf(r);
+    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
+  return '\ufeff'+lines.join('\r\n')+'\r\n';
+}
+window.jiraReview={decisionsCsv:function(){return decisionsCsv(reviewerInput()?reviewerInput().value:'');}};
+function reviewerInput(){return document.getElementById('reviewer');}
+function decCounts(){var k=0,v=0;for(var id in dec){if(dec[id].d==='keep')k++;else if(dec[id].d==='revoke')v++;}var el=document.getElementById('decision-counts');if(el)el.textContent=v+' revoke, '+k+' keep, '+(D.decisions.length-k-v)+' undecided';}
+tables.decisions={id:'decisions-table',name:'decisions',rows:D.decisions,sort:0,placeholder:'Filter by person, group, access, path…',columns:[
+  {label:'Who',value:function(r){return decWho(r).name;},html:function(r){return esc(decWho(r).name)+'<div class="small mono">'+esc(decPid(r))+'</div>';},text:function(r){return decWho(r).name+' '+decPid(r)+' '+(r[0]===0?decWho(r).email:'');}},
+  {label:'Type',value:function(r){return r[0]===0?'user':'group';},select:function(r){return r[0]===0?'user':'group';}},
+  {label:'Access',value:function(r){return D.strings[r[2]];}},
+  {label:'Kind',value:function(r){return r[4]===0?'direct':'inherited';},select:function(r){return r[4]===0?'direct':'inherited';}},
+  {label:'Through',value:function(r){return D.strings[r[5]];}},
+  {label:'Gives',value:function(r){return D.strings[r[6]];},html:function(r){return '<span class="small">'+esc(D.strings[r[6]])+'</span>';}},
+  {label:'Decision',value:function(r){return decOf(r).d||'';},html:function(r){var d=decOf(r).d||'';return '<select data-dec="'+esc(decId(r))+'" aria-label="decision">'+['','keep','revoke'].map(function(v){return '<option value="'+v+'"'+(v===d?' selected':'')+'>'+(v||'–')+'</option>';}).join('')+'</select>'+(r[4]===1&&d==='revoke'?'<div class="small">inherited: remediate will refuse it and name what to change</div>':'');},select:function(r){return decOf(r).d||'undecided';}},
+  {label:'Comment',value:function(r){return decOf(r).c||'';},html:function(r){return '<input type="text" data-com="'+esc(decId(r))+'" value="'+esc(decOf(r).c||'')+'" aria-label="comment">';}}]};
 var made={};
 function show(name){
   if(!tables[name])name='findings';
   [].forEach.call(document.querySelectorAll('nav.tabs a'),function(a){a.classList.toggle('on',a.dataset.tab===name);a.setAttribute('aria-selected',a.dataset.tab===name);});
   [].forEach.call(document.querySelectorAll('section.tab'),function(s){s.classList.toggle('on',s.id==='tab-'+name);});
   if(!made[name]){made[name]=makeTable(document.getElementById('host-'+name),tables[name]);}
+  if(name==='decisions')decCounts();
 }
+(function(){
+  var host=document.getElementById('host-decisions');if(!host)return;
+  host.addEventListener('change',function(e){var el=e.target;var id=el.dataset.dec||el.dataset.com;if(!id)return;var x=dec[id]||{};
+    if(el.dataset.dec){x.d=el.value;x.by=reviewerInput().value||x.by||'';}else x.c=el.value;
+    if(!x.d&&!x.c)delete dec[id];else dec[id]=x;saveDec();decCounts();});
+  document.getElementById('export-decisions').addEventListener('click',function(){
+    var blob=new Blob([window.jiraReview.decisionsCsv()],{type:'text/csv'});var a=document.createElement('a');a.href=URL.createObjectURL(blob);a.download='decisions.csv';document.body.appendChild(a);a.click();setTimeout(function(){URL.revokeObjectURL(a.href);a.remove();},1000);});
+  var rv=reviewerInput();try{rv.value=localStorage.getItem('jira-review-reviewer')||'';}catch(e){}
+  rv.addEventListener('change',function(){try{localStorage.setItem('jira-review-reviewer',rv.value);}catch(e){}});
+})();
 document.querySelector('nav.tabs').addEventListener('click',function(e){var a=e.target.closest('a');if(!a)return;e.preventDefault();history.replaceState(null,'','#'+a.dataset.tab);show(a.dataset.tab);});
 window.addEventListener('hashchange',function(){show(location.hash.slice(1));});
 show(location.hash.slice(1)||'findings');
@@ -329,11 +384,12 @@ ${card(t.findings, 'findings', 'findings', true)}
 <div class="panel"><h2>Product seats</h2><table class="mini"><thead><tr><th>Product</th><th class="num">holders</th><th class="num">active</th><th class="num">inactive</th></tr></thead><tbody>${productRows}</tbody></table>
 <p class="note">Accounts: ${t.atlassian} people, ${t.app} apps, ${t.customer} customers; ${t.hiddenEmail} with a hidden email${d.orgData ? `; ${t.managed} managed, ${t.external} external` : ''}. Grants: ${t.grantsDirect.toLocaleString('en-US')} direct, ${t.grantsExpanded.toLocaleString('en-US')} through groups and roles.</p>${warn}</div>
 </div>
-<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}</nav>
+<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}${tab('decisions', 'Decisions', d.decisions.length)}</nav>
 <section class="tab" id="tab-findings" role="tabpanel"><div id="host-findings"></div></section>
 <section class="tab" id="tab-people" role="tabpanel"><div id="host-people"></div><p class="note">Click a person for their groups, product seats and project roles, and how each was obtained.</p></section>
 <section class="tab" id="tab-projects" role="tabpanel"><div id="host-projects"></div><p class="note">Click a project for its roles and people. People = anyone holding a role (directly or through a group) or leading the project.</p></section>
 <section class="tab" id="tab-access" role="tabpanel"><div id="host-access"></div></section>
+<section class="tab" id="tab-decisions" role="tabpanel"><div class="toolbar"><label>Reviewer <input type="text" id="reviewer" placeholder="your name or email" aria-label="reviewer"></label> <button type="button" id="export-decisions">Export decisions.csv</button> <span class="count" id="decision-counts"></span></div><p class="note">One row per reviewable access: set keep or revoke (and a comment), then export the worksheet and run <code>jira-connector remediate &lt;snapshot&gt; decisions.csv</code>. Decisions stay in this browser until exported; an inherited row is refused by remediate, which names the group or role to change instead.</p><div id="host-decisions"></div></section>
 <noscript><p>The tables need JavaScript; the same data is in the CSV files beside this page.</p></noscript>
 </main>
 <footer>Generated ${esc(when(d.generatedAt))} by ${esc(m.tool ?? 'jira-connector')} from a snapshot of ${esc(m.source ?? '')}. CSV files beside this page: people.csv, projects.csv, project-access.csv, findings.csv, access.csv.</footer>

@@ -8,7 +8,7 @@ import { openSnapshot } from './store';
 import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMatcher, pk } from './model';
 import { toCsv } from './csv';
 import { renderHtml } from './html';
-import { decisionsCsv } from './decisions';
+import { DecisionRow, decisionRows, decisionsCsv } from './decisions';
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
@@ -126,6 +126,8 @@ export interface ReportData {
   orgData: boolean;
   /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
   adminBasis: AdminBasis;
+  /** the decisions worksheet's rows (decisions.csv, and the page's Decisions tab) */
+  decisions: DecisionRow[];
   warnings: string[];
 }
 
@@ -401,6 +403,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     groups: groupRows,
     orgData,
     adminBasis: basis,
+    decisions: decisionRows(rv),
     warnings: rv.warnings,
   };
 }
@@ -552,7 +555,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     ),
     access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id'], accessRows(rv)),
     html: renderHtml(data),
-    decisions: decisionsCsv(rv, rv.meta.sync_id ?? ''),
+    decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {
