@@ -111,6 +111,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     const t0 = Date.now();
     const result = await runSync(client, {
       workers: args.workers,
+      expansion: 'count',
       onProgress: (p) => {
         const resources = Object.values(p.resources).reduce((a, n) => a + n, 0);
         if (process.stderr.isTTY) process.stderr.write(`\r${p.phase.padEnd(19)} resources ${resources} grants ${p.grants} calls ${p.calls} retries ${p.retries}   `);
@@ -135,7 +136,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
       floorMs: args.rps > 0 ? (requests / args.rps) * 1000 : 0,
       serverPeakRssMb: peakRssMb(server.pid!),
       counts: ready.counts,
-      synced: { resources: s.byType, grants: result.grants.length, expanded: result.expanded.length, entitlements: result.entitlements.length },
+      synced: { resources: s.byType, grants: result.grants.length, expanded: result.expandedCount, entitlements: result.entitlements.length },
       retries: result.stats.retries,
       status: st.stats.byStatus,
       validationErrors: st.validationErrors,

@@ -85,7 +85,7 @@ export async function runDemo(opts: DemoOptions): Promise<void> {
   const rel = (f: string) => relative(process.cwd(), f) || f;
   out.write(`\nSnapshot: ${rel(snapshot)}\n`);
   out.write(
-    `Access review report: ${rel(report.files.html)}  (${t.people} people, ${t.findings} findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:external-admin']} external with admin-like access)\n`,
+    `Access review report: ${rel(report.files.html)}  (${t.people} people, ${t.findings} findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:external-admin']} external with administrative access, ${t['findings:open-project']} projects open to anyone)\n`,
   );
   out.write(`CSV files for spreadsheets are beside it; the same from real credentials: jira-connector sync, then jira-connector report <snapshot>.\n`);
   if (mismatches) process.exitCode = 1;

@@ -144,6 +144,52 @@ function resumeNotice(store: typeof import('../review/store'), out: string, args
   ];
 }
 
+interface ConnectorFlags {
+  connector?: string;
+  connectorCa?: string;
+  connectorCert?: string;
+  connectorKey?: string;
+}
+
+/** The connector a review command talks to: a running server (--connector, TLS flags) or one started in this process from the configuration flags. */
+async function openConnector(cmd: Command, flags: ConnectorFlags, provisioning: boolean): Promise<{ client: ConnectorClient; source: SnapshotSource; stop: () => Promise<void> }> {
+  const { dialConnector } = await import('../client/connector-client');
+  let client: ConnectorClient;
+  let source: SnapshotSource;
+  let stop = async () => {};
+  if (flags.connector) {
+    if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(flags.connector)) throw new UsageError(`--connector must be host:port (got "${flags.connector}")`);
+    const caPem = readPem('connector-ca', flags.connectorCa);
+    const clientCertPem = readPem('connector-cert', flags.connectorCert);
+    const clientKeyPem = readPem('connector-key', flags.connectorKey);
+    if (!!clientCertPem !== !!clientKeyPem) throw new UsageError('--connector-cert and --connector-key go together');
+    if (clientCertPem && !caPem) throw new UsageError('mutual TLS needs --connector-ca as well');
+    client = dialConnector(flags.connector, { caPem, clientCertPem, clientKeyPem, maxReceiveBytes: 64 * 1024 * 1024 });
+    source = { kind: 'remote', label: `connector at ${flags.connector}`, identity: JSON.stringify({ connector: flags.connector }) };
+    stop = async () => client.close();
+  } else {
+    if (flags.connectorCa || flags.connectorCert || flags.connectorKey) throw new UsageError('--connector-ca, --connector-cert and --connector-key need --connector');
+    const raw = rawFrom(cmd);
+    const cfg = parseConnectorConfig(raw);
+    const { buildConnector } = await import('../connector/wire');
+    const { startServer } = await import('../server/server');
+    const { connector } = await buildConnector(cfg);
+    const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning });
+    client = dialConnector(server.address, { maxReceiveBytes: 64 * 1024 * 1024 });
+    const site = cfg.jira.siteUrl ?? cfg.jira.gatewayUrl ?? 'Jira';
+    source = {
+      kind: 'in-process',
+      label: site,
+      identity: JSON.stringify({ site, projectKeys: cfg.projectKeys, skipProjectParticipants: cfg.skipProjectParticipants, skipCustomerUser: cfg.skipCustomerUser, org: cfg.org?.orgId ?? null }),
+    };
+    stop = async () => {
+      client.close();
+      await server.stop();
+    };
+  }
+  return { client, source, stop };
+}
+
 export function registerReviewCommands(program: Command): void {
   const sync = program
     .command('sync')
@@ -178,40 +224,7 @@ export function registerReviewCommands(program: Command): void {
         } as unknown as NodeJS.WritableStream),
       );
 
-      const { dialConnector } = await import('../client/connector-client');
-      let client: ConnectorClient;
-      let source: SnapshotSource;
-      let stop = async () => {};
-      if (flags.connector) {
-        if (!/^[^\s:]+:\d+$|^\[[0-9a-fA-F:]+\]:\d+$/.test(flags.connector)) throw new UsageError(`--connector must be host:port (got "${flags.connector}")`);
-        const caPem = readPem('connector-ca', flags.connectorCa);
-        const clientCertPem = readPem('connector-cert', flags.connectorCert);
-        const clientKeyPem = readPem('connector-key', flags.connectorKey);
-        if (!!clientCertPem !== !!clientKeyPem) throw new UsageError('--connector-cert and --connector-key go together');
-        if (clientCertPem && !caPem) throw new UsageError('mutual TLS needs --connector-ca as well');
-        client = dialConnector(flags.connector, { caPem, clientCertPem, clientKeyPem, maxReceiveBytes: 64 * 1024 * 1024 });
-        source = { kind: 'remote', label: `connector at ${flags.connector}`, identity: JSON.stringify({ connector: flags.connector }) };
-        stop = async () => client.close();
-      } else {
-        if (flags.connectorCa || flags.connectorCert || flags.connectorKey) throw new UsageError('--connector-ca, --connector-cert and --connector-key need --connector');
-        const raw = rawFrom(cmd);
-        const cfg = parseConnectorConfig(raw);
-        const { buildConnector } = await import('../connector/wire');
-        const { startServer } = await import('../server/server');
-        const { connector } = await buildConnector(cfg);
-        const server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: false });
-        client = dialConnector(server.address, { maxReceiveBytes: 64 * 1024 * 1024 });
-        const site = cfg.jira.siteUrl ?? cfg.jira.gatewayUrl ?? 'Jira';
-        source = {
-          kind: 'in-process',
-          label: site,
-          identity: JSON.stringify({ site, projectKeys: cfg.projectKeys, skipProjectParticipants: cfg.skipProjectParticipants, skipCustomerUser: cfg.skipCustomerUser, org: cfg.org?.orgId ?? null }),
-        };
-        stop = async () => {
-          client.close();
-          await server.stop();
-        };
-      }
+      const { client, source, stop } = await openConnector(cmd, flags, false);
       const out = resolve(flags.out);
       const { syncSnapshot } = await import('../review/sync');
       const store = await import('../review/store');
@@ -266,7 +279,7 @@ export function registerReviewCommands(program: Command): void {
     .option('-o, --out-dir <dir>', 'where to write the report (default: <snapshot>-report beside the snapshot)')
     .option('--inactive-days <n>', 'flag licensed accounts not active for this many days (needs last-active dates from the organization)', '90')
     .option('--broad-projects <n>', 'flag app accounts with roles in at least this many projects', '10')
-    .option('--admin-pattern <regex>', 'names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
+    .option('--admin-pattern <regex>', 'when the snapshot has no project permissions: names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
     .option('--as-of <date>', 'measure inactivity from this date (YYYY-MM-DD) instead of the snapshot’s time')
     .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string }) =>
       reviewGuarded(async () => {
@@ -292,12 +305,72 @@ export function registerReviewCommands(program: Command): void {
         w(`  ${t.people} people (${t.active} active, ${t.inactive} inactive; ${t.atlassian} people, ${t.app} apps, ${t.customer} customers), ${t.licensed} with a product seat`);
         w(`  ${t.groups} groups, ${t.projects} projects, ${t.roles} project roles, ${t.products} products`);
         w(
-          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with admin-like access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access`,
+          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with administrative access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:open-project']} projects open to anyone`,
         );
         if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
         w(`  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access].map((f) => basename(f)).join(', ')} in ${resolve(dir)}`);
       }),
     );
+
+  const rem = program
+    .command('remediate')
+    .description(
+      'carry out the revoke decisions of a decisions worksheet (written by `report`, filled by reviewers) through the c1.connector.v2 contract: one Revoke per row, refusing inherited rows (naming what to change instead); needs --provisioning, or --dry-run to print the plan',
+    )
+    .argument('<snapshot>', 'the snapshot the report (and its decisions.csv) was written from')
+    .argument('<decisions>', 'the filled decisions.csv')
+    .option('--results <file>', 'where each row’s outcome is appended; a rerun skips the rows it records as done (default: <decisions>-results.csv)')
+    .option('--connector <host:port>', 'revoke through a running connector server instead of one started in this process')
+    .option('--connector-ca <file>', 'PEM CA that signed the running server’s certificate (TLS)')
+    .option('--connector-cert <file>', 'PEM client certificate for mutual TLS')
+    .option('--connector-key <file>', 'PEM client key for mutual TLS');
+  addConfigOptions(rem, ['jira', 'oauth', 'organization', 'behaviour']);
+  rem.action((snapshot: string, decisionsFile: string, _o: unknown, cmd: Command) =>
+    reviewGuarded(async () => {
+      const flags = cmd.opts() as ConnectorFlags & { results?: string };
+      const raw = rawFrom(cmd);
+      const on = (k: string) => raw[k] === true || ['true', '1', 'yes', 'on'].includes(String(raw[k] ?? '').toLowerCase());
+      const dryRun = on('dry-run');
+      if (!dryRun && !on('provisioning')) {
+        const { provisioningOff } = await import('../server/services');
+        throw provisioningOff('remediate', 'pass --provisioning (BATON_PROVISIONING=true) to allow changes, or --dry-run to print the plan');
+      }
+      setRootLogger(createLogger('error', 'console'));
+      const { openSnapshot } = await import('../review/store');
+      const { loadReview } = await import('../review/model');
+      const { readDecisions, planRemediation, DecisionsError } = await import('../review/decisions');
+      const { remediate } = await import('../review/remediate');
+      const db = openSnapshot(snapshot);
+      let plan;
+      try {
+        plan = planRemediation(db, loadReview(db), readDecisions(decisionsFile));
+      } catch (e) {
+        if (e instanceof DecisionsError) throw new UsageError(`${decisionsFile}: ${e.message}`);
+        throw e;
+      } finally {
+        db.close();
+      }
+      const results = flags.results ?? decisionsFile.replace(/\.csv$/i, '') + '-results.csv';
+      const conn = dryRun ? undefined : await openConnector(cmd, flags, true);
+      const w = (l: string) => process.stdout.write(l + '\n');
+      try {
+        const r = await remediate(plan, {
+          resultsFile: results,
+          dryRun,
+          client: conn?.client,
+          onRow: (o) => w(`${o.result.padEnd(14)} ${o.rowId}${o.result === 'revoked' ? '' : `: ${o.detail}`}`),
+        });
+        const c = r.counts;
+        w(
+          `${dryRun ? 'Dry run: ' : ''}${c.revoked} revoked, ${c['already-absent']} already absent, ${c['done-earlier']} done in an earlier run, ${c['would-revoke']} would be revoked, ${c.refused} refused, ${c.failed} failed, ${c.kept} kept or undecided`,
+        );
+        if (!dryRun) w(`Results: ${resolve(results)}`);
+        if (c.failed) process.exitCode = 1;
+      } finally {
+        await conn?.stop();
+      }
+    }),
+  );
 
   program
     .command('diff')

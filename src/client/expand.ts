@@ -27,20 +27,7 @@ export function expandGrants(grants: Grant[], entitlements: Map<string, Entitlem
     if (!byEnt.has(id)) byEnt.set(id, []);
     byEnt.get(id)!.push(g);
   }
-  // edges src -> dst
-  const edges: { src: string; dst: Entitlement; types: string[] }[] = [];
-  for (const g of grants) {
-    const ge = pickAnnotation(g.annotations, GrantExpandable, 'c1.connector.v2.GrantExpandable');
-    if (!ge) continue;
-    for (const src of ge.entitlementIds) {
-      const srcEnt = entitlements.get(src);
-      if (!srcEnt) continue; // "source missing": dropped, as the SDK does
-      const sr = srcEnt.resource!.id!;
-      const p = g.principal!.id!;
-      if (sr.resourceType !== p.resourceType || sr.resource !== p.resource) throw new SyncError(`grant ${g.id}: source entitlement ${src} does not belong to the grant's principal`);
-      edges.push({ src, dst: g.entitlement!, types: ge.resourceTypeIds });
-    }
-  }
+  const edges = expansionEdges(grants, entitlements);
   const direct = new Set(grants.map((g) => g.id));
   const result = new Map<string, ExpandedGrant>();
   // holders(ent) = direct grants on ent plus expanded ones; iterate to a fixed point (depth <= 20)
@@ -54,16 +41,16 @@ export function expandGrants(grants: Grant[], entitlements: Map<string, Entitlem
       for (const g of [...src.values()]) {
         const p = g.principal!.id!;
         if (e.types.length && !e.types.includes(p.resourceType)) continue;
-        const id = grantId(e.dst.id, p.resourceType, p.resource);
-        if (!holders.has(e.dst.id)) holders.set(e.dst.id, new Map());
-        const dst = holders.get(e.dst.id)!;
+        const id = grantId(e.dst, p.resourceType, p.resource);
+        if (!holders.has(e.dst)) holders.set(e.dst, new Map());
+        const dst = holders.get(e.dst)!;
         const existing = result.get(id);
         if (existing) {
           if (!existing.sources.includes(e.src)) existing.sources.push(e.src);
           continue;
         }
         if (direct.has(id)) continue;
-        const ng: Grant = { id, entitlement: { ...e.dst }, principal: g.principal, annotations: [], sources: undefined };
+        const ng: Grant = { id, entitlement: { ...e.dstEnt }, principal: g.principal, annotations: [], sources: undefined };
         result.set(id, { grant: ng, sources: [e.src] });
         dst.set(key(p), ng);
         changed = true;
@@ -72,4 +59,99 @@ export function expandGrants(grants: Grant[], entitlements: Map<string, Entitlem
     if (!changed) break;
   }
   return [...result.values()];
+}
+
+/**
+ * How many grants expandGrants would create, without keeping them: only the holders of entitlements
+ * that are themselves sources of an expansion are kept (groups, roles, products: their members);
+ * a sink entitlement (a project permission open to every product holder, say) is counted through a
+ * temporary set per entitlement. Memory follows the sources, not the product of projects and
+ * people (issue 14: BROWSE_PROJECTS at tier L expands to millions of grants).
+ */
+export function countExpandedGrants(grants: Grant[], entitlements: Map<string, Entitlement>): { expanded: number; bySink: Map<string, number> } {
+  const edges = expansionEdges(grants, entitlements);
+  const sources = new Set(edges.map((e) => e.src));
+  const directOn = new Map<string, Set<string>>();
+  for (const g of grants) {
+    const id = g.entitlement!.id;
+    if (!directOn.has(id)) directOn.set(id, new Set());
+    directOn.get(id)!.add(key(g.principal!.id!));
+  }
+  // holders of source entitlements, closed over edges between sources (depth <= 20, as expandGrants)
+  const holders = new Map<string, Map<string, { resourceType: string; resource: string }>>();
+  for (const g of grants) {
+    const id = g.entitlement!.id;
+    if (!sources.has(id)) continue;
+    if (!holders.has(id)) holders.set(id, new Map());
+    holders.get(id)!.set(key(g.principal!.id!), g.principal!.id!);
+  }
+  const inner = edges.filter((e) => sources.has(e.dst));
+  for (let depth = 0; depth < 20; depth++) {
+    let changed = false;
+    for (const e of inner) {
+      const src = holders.get(e.src);
+      if (!src) continue;
+      if (!holders.has(e.dst)) holders.set(e.dst, new Map());
+      const dst = holders.get(e.dst)!;
+      for (const [k, p] of [...src]) {
+        if (e.types.length && !e.types.includes(p.resourceType)) continue;
+        if (dst.has(k)) continue;
+        dst.set(k, p);
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  let expanded = 0;
+  const bySink = new Map<string, number>();
+  // sources: what they gained beyond their direct grants
+  for (const [id, hs] of holders) {
+    const direct = directOn.get(id);
+    let n = 0;
+    for (const k of hs.keys()) if (!direct?.has(k)) n++;
+    expanded += n;
+  }
+  // sinks: one temporary set each
+  const intoSink = new Map<string, ExpansionEdge[]>();
+  for (const e of edges) {
+    if (sources.has(e.dst)) continue;
+    if (!intoSink.has(e.dst)) intoSink.set(e.dst, []);
+    intoSink.get(e.dst)!.push(e);
+  }
+  for (const [dst, es] of intoSink) {
+    const direct = directOn.get(dst);
+    const seen = new Set<string>();
+    for (const e of es)
+      for (const [k, p] of holders.get(e.src) ?? []) {
+        if (e.types.length && !e.types.includes(p.resourceType)) continue;
+        if (!direct?.has(k)) seen.add(k);
+      }
+    expanded += seen.size;
+    bySink.set(dst, seen.size);
+  }
+  return { expanded, bySink };
+}
+
+interface ExpansionEdge {
+  src: string;
+  dst: string;
+  dstEnt: Entitlement;
+  types: string[];
+}
+
+function expansionEdges(grants: Grant[], entitlements: Map<string, Entitlement>): ExpansionEdge[] {
+  const edges: ExpansionEdge[] = [];
+  for (const g of grants) {
+    const ge = pickAnnotation(g.annotations, GrantExpandable, 'c1.connector.v2.GrantExpandable');
+    if (!ge) continue;
+    for (const src of ge.entitlementIds) {
+      const srcEnt = entitlements.get(src);
+      if (!srcEnt) continue;
+      const sr = srcEnt.resource!.id!;
+      const p = g.principal!.id!;
+      if (sr.resourceType !== p.resourceType || sr.resource !== p.resource) throw new SyncError(`grant ${g.id}: source entitlement ${src} does not belong to the grant's principal`);
+      edges.push({ src, dst: g.entitlement!.id, dstEnt: g.entitlement!, types: ge.resourceTypeIds });
+    }
+  }
+  return edges;
 }

@@ -10,7 +10,7 @@ import type { ConnectorMetadata } from '../gen/c1/connector/v2/connector';
 import { ChildResourceType } from '../gen/c1/connector/v2/annotation_resource_tree';
 import { typeName } from '../connector/annotations';
 import { EXPAND_STEP, ListingPhase, Page, SinkCounts, StepState, SyncProgress, SyncSink } from './loop';
-import { expandGrants, ExpandedGrant } from './expand';
+import { countExpandedGrants, expandGrants, ExpandedGrant } from './expand';
 import { SyncError } from './errors';
 
 export interface SyncResult {
@@ -20,8 +20,10 @@ export interface SyncResult {
   resources: Resource[];
   entitlements: Entitlement[];
   grants: Grant[];
-  /** grants created by expansion (principal inherits through a group) */
+  /** grants created by expansion (principal inherits through a group); empty when only counted */
   expanded: ExpandedGrant[];
+  /** how many grants expansion creates (kept or only counted) */
+  expandedCount: number;
   warnings: string[];
   stats: SyncProgress;
 }
@@ -30,6 +32,11 @@ const key = (r: ResourceId) => `${r.resourceType}\u0000${r.resource}`;
 
 export class MemorySink implements SyncSink {
   readonly syncId = randomUUID();
+  private expandedCount = 0;
+
+  /** countOnly: expansion is counted, not kept (the benchmark at tier L: millions of permission grants) */
+  constructor(private readonly countOnly = false) {}
+
   private sdkVersion = '';
   private readonly steps = new Map<string, StepState>();
   private readonly types = new Map<string, ResourceType>();
@@ -112,12 +119,16 @@ export class MemorySink implements SyncSink {
   }
 
   expand(): void {
-    this.expanded = expandGrants([...this.grants.values()], this.entitlements);
+    if (this.countOnly) this.expandedCount = countExpandedGrants([...this.grants.values()], this.entitlements).expanded;
+    else {
+      this.expanded = expandGrants([...this.grants.values()], this.entitlements);
+      this.expandedCount = this.expanded.length;
+    }
     this.steps.set(EXPAND_STEP, { token: '', done: true });
   }
 
   counts(): SinkCounts {
-    return { resources: { ...this.perType }, entitlements: this.entitlements.size, grants: this.grants.size, expanded: this.expanded.length };
+    return { resources: { ...this.perType }, entitlements: this.entitlements.size, grants: this.grants.size, expanded: this.expandedCount };
   }
 
   result(stats: SyncProgress): SyncResult {
@@ -129,6 +140,7 @@ export class MemorySink implements SyncSink {
       entitlements: [...this.entitlements.values()],
       grants: [...this.grants.values()],
       expanded: this.expanded,
+      expandedCount: this.expandedCount,
       warnings: [...this.warnings],
       stats,
     };

@@ -9,10 +9,14 @@ import { MemorySink, SyncResult } from './memory-sink';
 
 export type { SyncResult } from './memory-sink';
 
-export type SyncOptions = Omit<LoopOptions, 'resumed'>;
+export type SyncOptions = Omit<LoopOptions, 'resumed'> & {
+  /** 'count': expansion is counted, not kept (SyncResult.expanded stays empty) */
+  expansion?: 'keep' | 'count';
+};
 
 export async function runSync(client: ConnectorClient, opts: SyncOptions = {}): Promise<SyncResult> {
-  const sink = new MemorySink();
-  const stats = await runSyncLoop(client, sink, opts);
+  const { expansion, ...loop } = opts;
+  const sink = new MemorySink(expansion === 'count');
+  const stats = await runSyncLoop(client, sink, loop);
   return sink.result(stats);
 }

@@ -38,6 +38,17 @@ export function expansionOf(g: Grant): { entitlementIds: string[]; resourceTypeI
   return ge ? { entitlementIds: ge.entitlementIds, resourceTypeIds: ge.resourceTypeIds } : undefined;
 }
 
+/**
+ * A project permission granted to a product (an application role: "every user with access to Jira
+ * Software", or, keyless, to any product): the snapshot keeps it as that one grant and does not
+ * multiply it into a row per product holder (at tier L the default BROWSE_PROJECTS alone would be
+ * millions of rows: 750 projects × 8,500 licensed users). The report counts it through the product's
+ * holders. The platform, over gRPC, still gets the grant with its GrantExpandable as always.
+ */
+export function isProductWide(g: Grant, entitlements: Map<string, Entitlement>): boolean {
+  return g.principal?.id?.resourceType === 'application-role' && (entitlements.get(g.entitlement?.id ?? '')?.slug ?? '').startsWith('permission:');
+}
+
 export function expandWithPaths(direct: Grant[], entitlements: Map<string, Entitlement>): ExpansionResult {
   const expanded = expandGrants(direct, entitlements);
 

@@ -6,6 +6,7 @@
  */
 import type { ReportData } from './report';
 import { FINDING_TITLES } from './findings';
+import { DECISION_COLUMNS } from './decisions';
 
 const esc = (s: unknown) =>
   String(s ?? '')
@@ -40,6 +41,19 @@ function compact(d: ReportData): unknown {
     }
     return i;
   };
+  const groupIdx = new Map(d.groups.map((g, i) => [g.id, i]));
+  // decisions worksheet rows: [0 user / 1 group, index into people / groups, access, entitlement id, 0 direct / 1 inherited, through, gives]
+  const decisions = d.decisions
+    .filter((r) => (r.principalType === 'user' ? personIdx.has(r.principalId) : groupIdx.has(r.principalId)))
+    .map((r) => [
+      r.principalType === 'user' ? 0 : 1,
+      r.principalType === 'user' ? personIdx.get(r.principalId)! : groupIdx.get(r.principalId)!,
+      intern(r.access),
+      intern(r.entitlementId),
+      r.kind === 'direct' ? 0 : 1,
+      intern(r.through),
+      intern(r.gives),
+    ]);
   const access = d.projectAccess
     .filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId))
     .map((a) => [projIdx.get(a.projectId)!, personIdx.get(a.accountId)!, intern(a.access), intern(a.through)]);
@@ -50,6 +64,7 @@ function compact(d: ReportData): unknown {
     options: d.options,
     totals: d.totals,
     orgData: d.orgData,
+    adminBasis: d.adminBasis,
     people: d.people,
     projects: d.projects,
     products: d.products,
@@ -57,6 +72,9 @@ function compact(d: ReportData): unknown {
     findings: d.findings,
     findingTitles: FINDING_TITLES,
     access,
+    decisions,
+    decisionColumns: DECISION_COLUMNS,
+    syncId: d.meta.sync_id ?? '',
     strings,
     warnings: d.warnings,
   };
@@ -136,7 +154,7 @@ function badge(text,cls){return '<span class="badge '+cls+'">'+esc(text)+'</span
 var SEV={high:0,medium:1,low:2};
 var FT=D.findingTitles;
 var SHORT={'external-admin':'external admin','inactive-licensed':'inactive, licensed','app-broad-access':'broad app access','hidden-email':'email hidden'};
-function findingBadge(k,short){var s={'external-admin':'high','inactive-licensed':'medium','app-broad-access':'medium','hidden-email':'low'}[k]||'low';return short?'<span title="'+esc(FT[k]||k)+'">'+badge(SHORT[k]||k,'b-'+s)+'</span>':badge(FT[k]||k,'b-'+s);}
+function findingBadge(k,short){var s={'external-admin':'high','open-project':'high','inactive-licensed':'medium','app-broad-access':'medium','hidden-email':'low'}[k]||'low';return short?'<span title="'+esc(FT[k]||k)+'">'+badge(SHORT[k]||k,'b-'+s)+'</span>':badge(FT[k]||k,'b-'+s);}
 function status(active){return active?badge('active','b-ok'):badge('inactive','b-off');}
 function list(items,fmt){if(!items.length)return '<span class="small">none</span>';return '<ul>'+items.map(fmt).join('')+'</ul>';}
 function viaText(v){return v.through.join('; ');}
@@ -206,7 +224,7 @@ function personDetail(p){
    '<div><h3>Account</h3><div class="mono">'+esc(p.accountId)+'</div><div>'+esc(p.accountType)+(p.siteAccess?'':' · no Jira site access')+'</div>'+
    (p.lastActive?'<div>Last active '+esc(p.lastActive.slice(0,10))+(p.daysInactive!=null?' ('+p.daysInactive+' days before '+D.asOf.slice(0,10)+')':'')+'</div>':'')+
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+
-   (p.adminAccess.length?'<div><b>Admin-like:</b> '+esc(p.adminAccess.join(', '))+'</div>':'')+'</div>'+
+   (p.adminAccess.length?'<div><b>'+(D.adminBasis==='permissions'?'Administrative access':'Admin-like (by name)')+':</b><ul>'+p.adminAccess.map(function(a){return '<li>'+esc(a)+'</li>';}).join('')+'</ul></div>':'')+(D.adminBasis==='permissions'?'<div>Can browse '+p.browses+' project'+(p.browses===1?'':'s')+'</div>':'')+'</div>'+
    '<div><h3>Product seats ('+p.products.length+')</h3>'+list(p.products,function(v){return '<li>'+esc(v.what)+' <span class="via">via '+esc(viaText(v))+'</span></li>';})+'</div>'+
    '<div><h3>Groups ('+p.groups.length+')</h3>'+list(p.groups,function(g){return '<li>'+esc(g)+'</li>';})+'</div>'+
    '<div><h3>Project roles ('+p.roles.length+')</h3>'+list(p.roles,function(v){return '<li>'+esc(v.what)+' <span class="via">'+esc(viaText(v))+'</span></li>';})+
@@ -214,7 +232,10 @@ function personDetail(p){
 }
 function projectDetail(pr){
   var i=D.projects.indexOf(pr);var rows=(projAccess[i]||[]).slice().sort(function(a,b){return P[a[1]].name.localeCompare(P[b[1]].name)||a[2]-b[2];});
-  var roles='<ul>'+pr.roles.map(function(r){return '<li>'+esc(r.role)+': '+r.people+' ('+r.direct+' direct, '+r.throughGroups+' through groups)</li>';}).join('')+'</ul>';
+  var roles='<ul>'+pr.roles.map(function(r){return '<li>'+esc(r.role)+': '+r.people+' ('+r.direct+' direct, '+r.throughGroups+' through groups)</li>';}).join('')+'</ul>'+
+   (pr.scheme?'<h3>Permissions</h3><div class="small">Scheme: '+esc(pr.scheme)+'</div><ul>'+pr.permissions.map(function(x){return '<li>'+esc(x.key)+': '+x.people+' people</li>';}).join('')+'</ul>'+
+   (pr.openToAnyone.length?'<div>'+badge('open to anyone','b-high')+' '+esc(pr.openToAnyone.join(', '))+'</div>':'')+
+   (pr.conditional.length?'<div class="note">Issue-level access: '+esc(pr.conditional.join(', '))+'</div>':''):'');
   var people='<table class="mini"><thead><tr><th>Person</th><th>Status</th><th>Access</th><th>Through</th></tr></thead><tbody>'+rows.slice(0,500).map(function(a){var p=P[a[1]];return '<tr><td>'+esc(p.name)+'</td><td>'+status(p.active)+'</td><td>'+esc(D.strings[a[2]])+'</td><td>'+esc(D.strings[a[3]])+'</td></tr>';}).join('')+'</tbody></table>'+(rows.length>500?'<div class="note">First 500 of '+rows.length+': the full list is in project-access.csv.</div>':'');
   return '<div class="detailgrid"><div><h3>Roles</h3>'+roles+'</div><div style="grid-column:span 2"><h3>People ('+pr.people+')</h3>'+people+'</div></div>';
 }
@@ -245,7 +266,9 @@ var tables={
     {label:'People',num:true,value:function(p){return p.people;}},
     {label:'Direct',num:true,value:function(p){return p.direct;}},
     {label:'Through groups',num:true,value:function(p){return p.throughGroups;}},
-    {label:'Inactive',num:true,value:function(p){return p.inactive;}}]},
+    {label:'Inactive',num:true,value:function(p){return p.inactive;}},
+    {label:'Can administer',num:true,value:function(p){var x=p.permissions.filter(function(q){return q.key==='ADMINISTER_PROJECTS';})[0];return x?x.people:'';}},
+    {label:'Open to anyone',value:function(p){return p.openToAnyone.length?'yes':'';},html:function(p){return p.openToAnyone.length?badge('anyone','b-high'):'';},select:function(p){return p.openToAnyone.length?'open to anyone':'not open';}}]},
   access:{id:'access-table',name:'project access',csv:'project-access.csv',rows:D.access,sort:0,placeholder:'Filter by project, person, role, group…',columns:[
     {label:'Project',value:function(a){return D.projects[a[0]].key;},select:function(a){return D.projects[a[0]].key;}},
     {label:'Person',value:function(a){return P[a[1]].name;},text:function(a){return P[a[1]].name+' '+P[a[1]].email;}},
@@ -253,13 +276,51 @@ var tables={
     {label:'Access',value:function(a){return D.strings[a[2]];},select:function(a){return D.strings[a[2]];}},
     {label:'Through',value:function(a){return D.strings[a[3]];},select:function(a){return D.strings[a[3]]==='direct'?'direct':'through a group';}}]}
 };
+// the decisions worksheet: keep / revoke and a comment per row, kept in this browser (localStorage) and exported as decisions.csv
+var DEC_KEY='jira-review-decisions:'+D.syncId;
+var dec={};try{dec=JSON.parse(localStorage.getItem(DEC_KEY)||'{}')||{};}catch(e){dec={};}
+function saveDec(){try{localStorage.setItem(DEC_KEY,JSON.stringify(dec));}catch(e){}}
+function decWho(r){return r[0]===0?P[r[1]]:D.groups[r[1]];}
+function decPid(r){return r[0]===0?P[r[1]].accountId:D.groups[r[1]].id;}
+function decId(r){return D.strings[r[3]]+':'+(r[0]===0?'user':'group')+':'+decPid(r);}
+function decOf(r){return dec[decId(r)]||{};}
+function csvCell(v){var s=v==null?'':String(v);if(/^[=+\-@\t\r]/.test(s))s="'"+s;return /[",\r\n;]/.test(s)||s!==s.trim()?'"'+s.replace(/"/g,'""')+'"':s;}
+function decisionsCsv(reviewer){
+  var lines=[D.decisionColumns.map(csvCell).join(',')];
+  D.decisions.forEach(function(r){var w=decWho(r);var x=decOf(r);
+    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
+  return '\ufeff'+lines.join('\r\n')+'\r\n';
+}
+window.jiraReview={decisionsCsv:function(){return decisionsCsv(reviewerInput()?reviewerInput().value:'');}};
+function reviewerInput(){return document.getElementById('reviewer');}
+function decCounts(){var k=0,v=0;for(var id in dec){if(dec[id].d==='keep')k++;else if(dec[id].d==='revoke')v++;}var el=document.getElementById('decision-counts');if(el)el.textContent=v+' revoke, '+k+' keep, '+(D.decisions.length-k-v)+' undecided';}
+tables.decisions={id:'decisions-table',name:'decisions',rows:D.decisions,sort:0,placeholder:'Filter by person, group, access, path…',columns:[
+  {label:'Who',value:function(r){return decWho(r).name;},html:function(r){return esc(decWho(r).name)+'<div class="small mono">'+esc(decPid(r))+'</div>';},text:function(r){return decWho(r).name+' '+decPid(r)+' '+(r[0]===0?decWho(r).email:'');}},
+  {label:'Type',value:function(r){return r[0]===0?'user':'group';},select:function(r){return r[0]===0?'user':'group';}},
+  {label:'Access',value:function(r){return D.strings[r[2]];}},
+  {label:'Kind',value:function(r){return r[4]===0?'direct':'inherited';},select:function(r){return r[4]===0?'direct':'inherited';}},
+  {label:'Through',value:function(r){return D.strings[r[5]];}},
+  {label:'Gives',value:function(r){return D.strings[r[6]];},html:function(r){return '<span class="small">'+esc(D.strings[r[6]])+'</span>';}},
+  {label:'Decision',value:function(r){return decOf(r).d||'';},html:function(r){var d=decOf(r).d||'';return '<select data-dec="'+esc(decId(r))+'" aria-label="decision">'+['','keep','revoke'].map(function(v){return '<option value="'+v+'"'+(v===d?' selected':'')+'>'+(v||'–')+'</option>';}).join('')+'</select>'+(r[4]===1&&d==='revoke'?'<div class="small">inherited: remediate will refuse it and name what to change</div>':'');},select:function(r){return decOf(r).d||'undecided';}},
+  {label:'Comment',value:function(r){return decOf(r).c||'';},html:function(r){return '<input type="text" data-com="'+esc(decId(r))+'" value="'+esc(decOf(r).c||'')+'" aria-label="comment">';}}]};
 var made={};
 function show(name){
   if(!tables[name])name='findings';
   [].forEach.call(document.querySelectorAll('nav.tabs a'),function(a){a.classList.toggle('on',a.dataset.tab===name);a.setAttribute('aria-selected',a.dataset.tab===name);});
   [].forEach.call(document.querySelectorAll('section.tab'),function(s){s.classList.toggle('on',s.id==='tab-'+name);});
   if(!made[name]){made[name]=makeTable(document.getElementById('host-'+name),tables[name]);}
+  if(name==='decisions')decCounts();
 }
+(function(){
+  var host=document.getElementById('host-decisions');if(!host)return;
+  host.addEventListener('change',function(e){var el=e.target;var id=el.dataset.dec||el.dataset.com;if(!id)return;var x=dec[id]||{};
+    if(el.dataset.dec){x.d=el.value;x.by=reviewerInput().value||x.by||'';}else x.c=el.value;
+    if(!x.d&&!x.c)delete dec[id];else dec[id]=x;saveDec();decCounts();});
+  document.getElementById('export-decisions').addEventListener('click',function(){
+    var blob=new Blob([window.jiraReview.decisionsCsv()],{type:'text/csv'});var a=document.createElement('a');a.href=URL.createObjectURL(blob);a.download='decisions.csv';document.body.appendChild(a);a.click();setTimeout(function(){URL.revokeObjectURL(a.href);a.remove();},1000);});
+  var rv=reviewerInput();try{rv.value=localStorage.getItem('jira-review-reviewer')||'';}catch(e){}
+  rv.addEventListener('change',function(){try{localStorage.setItem('jira-review-reviewer',rv.value);}catch(e){}});
+})();
 document.querySelector('nav.tabs').addEventListener('click',function(e){var a=e.target.closest('a');if(!a)return;e.preventDefault();history.replaceState(null,'','#'+a.dataset.tab);show(a.dataset.tab);});
 window.addEventListener('hashchange',function(){show(location.hash.slice(1));});
 show(location.hash.slice(1)||'findings');
@@ -315,15 +376,20 @@ ${card(t.findings, 'findings', 'findings', true)}
 </div>
 <div class="row2">
 <div class="panel"><h2>Findings</h2><table class="mini"><tbody>${findingRows}</tbody></table>
-<p class="note">Inactive: deactivated, or last active ${d.options.inactiveDays}+ days before ${esc(d.asOf.slice(0, 10))}. Admin-like: groups, roles or products whose name matches /${esc(d.options.adminPattern)}/i. Broad: admin-like, or roles in ${d.options.broadProjects}+ projects.</p>${orgNote}</div>
+<p class="note">Inactive: deactivated, or last active ${d.options.inactiveDays}+ days before ${esc(d.asOf.slice(0, 10))}. ${
+    d.adminBasis === 'permissions'
+      ? 'Administrative access: ADMINISTER_PROJECTS from each project’s permission scheme, administration roles and Jira’s global administration permissions where synced, each with its path.'
+      : `Admin-like (no project permissions in this snapshot): groups, roles or products whose name matches /${esc(d.options.adminPattern)}/i.`
+  } Broad: administrative access, or roles in ${d.options.broadProjects}+ projects.</p>${orgNote}</div>
 <div class="panel"><h2>Product seats</h2><table class="mini"><thead><tr><th>Product</th><th class="num">holders</th><th class="num">active</th><th class="num">inactive</th></tr></thead><tbody>${productRows}</tbody></table>
 <p class="note">Accounts: ${t.atlassian} people, ${t.app} apps, ${t.customer} customers; ${t.hiddenEmail} with a hidden email${d.orgData ? `; ${t.managed} managed, ${t.external} external` : ''}. Grants: ${t.grantsDirect.toLocaleString('en-US')} direct, ${t.grantsExpanded.toLocaleString('en-US')} through groups and roles.</p>${warn}</div>
 </div>
-<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}</nav>
+<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}${tab('decisions', 'Decisions', d.decisions.length)}</nav>
 <section class="tab" id="tab-findings" role="tabpanel"><div id="host-findings"></div></section>
 <section class="tab" id="tab-people" role="tabpanel"><div id="host-people"></div><p class="note">Click a person for their groups, product seats and project roles, and how each was obtained.</p></section>
 <section class="tab" id="tab-projects" role="tabpanel"><div id="host-projects"></div><p class="note">Click a project for its roles and people. People = anyone holding a role (directly or through a group) or leading the project.</p></section>
 <section class="tab" id="tab-access" role="tabpanel"><div id="host-access"></div></section>
+<section class="tab" id="tab-decisions" role="tabpanel"><div class="toolbar"><label>Reviewer <input type="text" id="reviewer" placeholder="your name or email" aria-label="reviewer"></label> <button type="button" id="export-decisions">Export decisions.csv</button> <span class="count" id="decision-counts"></span></div><p class="note">One row per reviewable access: set keep or revoke (and a comment), then export the worksheet and run <code>jira-connector remediate &lt;snapshot&gt; decisions.csv</code>. Decisions stay in this browser until exported; an inherited row is refused by remediate, which names the group or role to change instead.</p><div id="host-decisions"></div></section>
 <noscript><p>The tables need JavaScript; the same data is in the CSV files beside this page.</p></noscript>
 </main>
 <footer>Generated ${esc(when(d.generatedAt))} by ${esc(m.tool ?? 'jira-connector')} from a snapshot of ${esc(m.source ?? '')}. CSV files beside this page: people.csv, projects.csv, project-access.csv, findings.csv, access.csv.</footer>

@@ -8,14 +8,16 @@ import { openSnapshot } from './store';
 import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMatcher, pk } from './model';
 import { toCsv } from './csv';
 import { renderHtml } from './html';
+import { DecisionRow, decisionRows, decisionsCsv } from './decisions';
 import { FINDING_TITLES, type FindingKind } from './findings';
+import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
   inactiveDays?: number;
   /** app accounts holding roles in at least this many projects are flagged as broad */
   broadProjects?: number;
-  /** names of groups, roles and products that count as administrative (case-insensitive regex) */
+  /** names of groups, roles and products that count as administrative (case-insensitive regex), when the snapshot has no project permissions */
   adminPattern?: string;
   /** the date inactivity is measured from (ISO); default: when the snapshot was taken */
   asOf?: string;
@@ -23,6 +25,7 @@ export interface ReportOptions {
 
 const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'external-admin': 'high',
+  'open-project': 'high',
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
   'hidden-email': 'low',
@@ -66,7 +69,12 @@ export interface PersonRow {
   roles: (Via & { projectKey: string; role: string })[];
   projects: string[];
   leads: string[];
+  /** administrative rights with their paths: from synced permissions, or names matching the pattern when none were synced */
   adminAccess: string[];
+  /** keys of the projects the person can administer (ADMINISTER_PROJECTS) */
+  administers: string[];
+  /** how many projects the person can browse (BROWSE_PROJECTS), when synced */
+  browses: number;
   findings: FindingKind[];
 }
 
@@ -91,6 +99,14 @@ export interface ProjectRow {
   throughGroups: number;
   inactive: number;
   roles: { role: string; people: number; direct: number; throughGroups: number }[];
+  /** the permission scheme (company-managed) or why there is none */
+  scheme: string;
+  /** people holding each synced project permission */
+  permissions: { key: string; people: number }[];
+  /** permissions granted to anyone, anonymous visitors included */
+  openToAnyone: string[];
+  /** issue-level holders (reporter, assignee, ...) that give access to some issues only */
+  conditional: string[];
 }
 
 export interface ReportData {
@@ -108,6 +124,10 @@ export interface ReportData {
   groups: { id: string; name: string; members: number; admin: boolean }[];
   /** true when the snapshot carries organization data (managed/external, last active) */
   orgData: boolean;
+  /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
+  adminBasis: AdminBasis;
+  /** the decisions worksheet's rows (decisions.csv, and the page's Decisions tab) */
+  decisions: DecisionRow[];
   warnings: string[];
 }
 
@@ -117,10 +137,45 @@ function userHoldings(rv: Review, accountId: string): Holding[] {
   return rv.byPrincipal.get(pk('user', accountId)) ?? [];
 }
 
+/** Per product (application-role id): the project permission entitlements granted to the product as a whole (see isProductWide in expand.ts). */
+function productWidePermissions(rv: Review): Map<string, Holding[]> {
+  const out = new Map<string, Holding[]>();
+  for (const id of rv.products.keys()) {
+    const hs = (rv.byPrincipal.get(pk('application-role', id)) ?? []).filter((h) => h.entitlement.resourceType === 'project' && h.entitlement.slug.startsWith('permission:'));
+    if (hs.length) out.set(id, hs);
+  }
+  return out;
+}
+
+/** A person's holdings plus the project permissions they hold through a product granted them as a whole (path: … → the product). */
+function withProductWide(holdings: Holding[], productWide: Map<string, Holding[]>): Holding[] {
+  if (!productWide.size) return holdings;
+  const out = [...holdings];
+  const at = new Map(holdings.map((h, i) => [h.entitlement.id, i]));
+  for (const h of holdings) {
+    if (h.entitlement.resourceType !== 'application-role' || h.entitlement.slug !== 'assigned') continue;
+    for (const pw of productWide.get(h.entitlement.resourceId) ?? []) {
+      const paths = h.paths.map((path) => [...path, h.entitlement.id]);
+      const i = at.get(pw.entitlement.id);
+      if (i !== undefined) out[i] = { ...out[i], paths: [...out[i].paths, ...paths] };
+      else {
+        at.set(pw.entitlement.id, out.length);
+        out.push({ entitlement: pw.entitlement, principalType: h.principalType, principalId: h.principalId, kind: 'expanded', paths });
+      }
+    }
+  }
+  return out;
+}
+
 export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const asOf = o.asOf ?? rv.meta.finished_at ?? rv.meta.started_at ?? new Date().toISOString();
   const options: Required<ReportOptions> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
-  const isAdmin = adminMatcher(options.adminPattern);
+  const basis = adminBasis(rv);
+  const byName = adminMatcher(options.adminPattern);
+  const isAdmin = (name: string) => basis === 'names' && byName(name);
+  /** per project id, per permission key, who holds it */
+  const permHolders = new Map<string, Map<string, Set<string>>>();
+  const productWide = productWidePermissions(rv);
   const asOfT = Date.parse(asOf);
   const orgData = [...rv.people.values()].some((p) => p.managed !== undefined || p.lastActive !== undefined);
 
@@ -137,10 +192,23 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const projects = new Set<string>();
     const leads: string[] = [];
     const adminAccess: string[] = [];
-    for (const h of userHoldings(rv, p.accountId)) {
+    const administers = new Set<string>();
+    const browses = new Set<string>();
+    const rights = new Map<string, Set<string>>();
+    for (const h of withProductWide(userHoldings(rv, p.accountId), productWide)) {
       const e = h.entitlement;
       const through = describeVia(rv, h);
-      if (e.resourceType === 'group' && e.slug === 'member') {
+      const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
+      if (right) for (const t of through) (rights.get(right) ?? rights.set(right, new Set()).get(right)!).add(t);
+      const perm = projectPermissionOf(h);
+      if (perm) {
+        if (!permHolders.has(e.resourceId)) permHolders.set(e.resourceId, new Map());
+        const byKey = permHolders.get(e.resourceId)!;
+        if (!byKey.has(perm)) byKey.set(perm, new Set());
+        byKey.get(perm)!.add(p.accountId);
+        if (perm === 'ADMINISTER_PROJECTS') administers.add(rv.projects.get(e.resourceId)?.key ?? e.resourceId);
+        if (perm === 'BROWSE_PROJECTS') browses.add(e.resourceId);
+      } else if (e.resourceType === 'group' && e.slug === 'member') {
         const name = rv.groups.get(e.resourceId)?.name ?? e.resourceId;
         groups.push(name);
         if (isAdmin(name)) adminAccess.push(`group "${name}"`);
@@ -166,6 +234,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         projectAccess.push({ projectId: e.resourceId, projectKey: key, accountId: p.accountId, access: 'lead', through: 'direct' });
       }
     }
+    for (const [right, ts] of rights) adminAccess.push(`${right} (${[...ts].join('; ')})`);
     groups.sort((a, b) => a.localeCompare(b));
     products.sort((a, b) => a.what.localeCompare(b.what));
     roles.sort((a, b) => a.what.localeCompare(b.what));
@@ -190,6 +259,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       projects: [...projects].sort(),
       leads: leads.sort(),
       adminAccess: [...new Set(adminAccess)].sort(),
+      administers: [...administers].sort(),
+      browses: browses.size,
       findings: [],
     };
     const flag = (kind: FindingKind, detail: string) => {
@@ -256,8 +327,22 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         throughGroups: groups.size,
         inactive: [...all].filter((a) => personById.get(a) && !personById.get(a)!.active).length,
         roles,
+        scheme: strOf(pr.profile.permission_scheme),
+        permissions: [...(permHolders.get(pr.id) ?? new Map<string, Set<string>>())].map(([key, who]) => ({ key, people: who.size })).sort((a, b) => a.key.localeCompare(b.key)),
+        openToAnyone: strings(pr.profile.open_to_anyone),
+        conditional: strings(pr.profile.conditional_access),
       };
     });
+  for (const pr of projects)
+    if (pr.openToAnyone.length)
+      findings.push({
+        kind: 'open-project',
+        severity: SEVERITY['open-project'],
+        accountId: '',
+        name: `${pr.key} (${pr.name})`,
+        email: '',
+        detail: `anyone, anonymous visitors included, has ${pr.openToAnyone.join(', ')} by the permission scheme "${pr.scheme}"`,
+      });
   projectAccess.sort((a, b) => a.projectKey.localeCompare(b.projectKey) || a.accountId.localeCompare(b.accountId) || a.access.localeCompare(b.access) || a.through.localeCompare(b.through));
 
   const products = [...rv.products.values()]
@@ -299,11 +384,32 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:external-admin': findings.filter((f) => f.kind === 'external-admin').length,
     'findings:hidden-email': findings.filter((f) => f.kind === 'hidden-email').length,
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
+    'findings:open-project': findings.filter((f) => f.kind === 'open-project').length,
+    administrators: count((p) => p.adminAccess.length > 0),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
     grantsExpanded: rv.counts['total:grants-expanded'] ?? 0,
   };
-  return { meta: rv.meta, generatedAt: new Date().toISOString(), asOf, options, totals, people, projects, projectAccess, findings, products, groups: groupRows, orgData, warnings: rv.warnings };
+  return {
+    meta: rv.meta,
+    generatedAt: new Date().toISOString(),
+    asOf,
+    options,
+    totals,
+    people,
+    projects,
+    projectAccess,
+    findings,
+    products,
+    groups: groupRows,
+    orgData,
+    adminBasis: basis,
+    decisions: decisionRows(rv),
+    warnings: rv.warnings,
+  };
 }
+
+const strOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Every effective grant to a user: what, and how. */
 function accessRows(rv: Review): string[][] {
@@ -330,7 +436,7 @@ function accessRows(rv: Review): string[][] {
 
 export interface WrittenReport {
   dir: string;
-  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access', string>;
+  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions', string>;
   data: ReportData;
   bytes: Record<string, number>;
 }
@@ -352,6 +458,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     projectAccess: join(outDir, 'project-access.csv'),
     findings: join(outDir, 'findings.csv'),
     access: join(outDir, 'access.csv'),
+    decisions: join(outDir, 'decisions.csv'),
   };
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
@@ -373,7 +480,9 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         'projects',
         'project_roles',
         'lead_of',
-        'admin_like_access',
+        'admin_access',
+        'can_administer_projects',
+        'can_browse_projects',
         'findings',
       ],
       data.people.map((p) => [
@@ -394,11 +503,28 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         p.roles.map((r) => `${r.what} (${r.through.join(', ')})`),
         p.leads,
         p.adminAccess,
+        p.administers,
+        data.adminBasis === 'permissions' ? p.browses : '',
         p.findings,
       ]),
     ),
     projects: toCsv(
-      ['project_id', 'key', 'name', 'lead', 'lead_account_id', 'people', 'people_direct', 'people_through_groups', 'people_inactive', 'roles'],
+      [
+        'project_id',
+        'key',
+        'name',
+        'lead',
+        'lead_account_id',
+        'people',
+        'people_direct',
+        'people_through_groups',
+        'people_inactive',
+        'roles',
+        'permission_scheme',
+        'permissions',
+        'open_to_anyone',
+        'conditional_access',
+      ],
       data.projects.map((p) => [
         p.id,
         p.key,
@@ -410,6 +536,10 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         p.throughGroups,
         p.inactive,
         p.roles.map((r) => `${r.role}: ${r.people} (${r.direct} direct, ${r.throughGroups} through groups)`),
+        p.scheme,
+        p.permissions.map((x) => `${x.key}: ${x.people}`),
+        p.openToAnyone,
+        p.conditional,
       ]),
     ),
     projectAccess: toCsv(
@@ -425,6 +555,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     ),
     access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id'], accessRows(rv)),
     html: renderHtml(data),
+    decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {

@@ -14,7 +14,7 @@ import { ChildResourceType } from '../gen/c1/connector/v2/annotation_resource_tr
 import { typeName } from '../connector/annotations';
 import { EXPAND_STEP, ListingPhase, Page, SinkCounts, StepState, SyncProgress, SyncSink } from '../client/loop';
 import { Db, SnapshotError, finalizeFile, getMeta, openForWrite, setMeta } from './store';
-import { expandWithPaths, expansionOf } from './expand';
+import { expandWithPaths, expansionOf, isProductWide } from './expand';
 
 const STATUS_NAME: Record<number, string> = {
   [Status_ResourceStatus.RESOURCE_STATUS_UNSPECIFIED]: 'unspecified',
@@ -196,7 +196,10 @@ export class SnapshotSink implements SyncSink {
       entitlements.set(e.id, e);
     }
     const direct: Grant[] = [];
-    for (const row of db.prepare("SELECT data FROM grants WHERE kind = 'direct' ORDER BY id").iterate() as IterableIterator<{ data: Buffer }>) direct.push(Grant.decode(row.data));
+    for (const row of db.prepare("SELECT data FROM grants WHERE kind = 'direct' ORDER BY id").iterate() as IterableIterator<{ data: Buffer }>) {
+      const g = Grant.decode(row.data);
+      if (!isProductWide(g, entitlements)) direct.push(g); // kept as the one grant to the product: see isProductWide
+    }
     const res = expandWithPaths(direct, entitlements);
     const put = db.prepare(
       "INSERT OR REPLACE INTO grants (id, kind, entitlement_id, resource_type, resource_id, principal_type, principal_id, expandable, sources, paths, data) VALUES (?, 'expanded', ?, ?, ?, ?, ?, 'null', ?, ?, NULL)",

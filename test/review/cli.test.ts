@@ -6,7 +6,6 @@
  * reader that closes the output; warnings with `--progress none`; an interrupted or failed sync
  * that says how to resume; a refused sync that leaves nothing to block the corrected rerun.
  */
-import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +17,8 @@ import { buildConnector } from '../../src/connector/wire';
 import { startServer, RunningServer } from '../../src/server/server';
 import { openForWrite, openSnapshot, partialPath, setMeta } from '../../src/review/store';
 import { ttyProgress } from '../../src/review/progress';
+import { runCli, envOf } from './helpers/cli';
 
-const ROOT = join(__dirname, '..', '..');
 // child processes and M-tier syncs: generous limits for a loaded machine (they take seconds when it is not)
 jest.setTimeout(150_000);
 let fake: FakeAtlassian;
@@ -34,39 +33,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface CliOptions {
-  /** close our end of its standard output at once, as `| head -1` does once it has its line */
-  closeStdout?: boolean;
-  /** sees the child and what it has written to stderr so far, after each chunk */
-  onStderr?: (child: ChildProcess, stderr: string) => void;
-}
-
-function cli(args: string[], env: Record<string, string> = {}, opts: CliOptions = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-    const child = spawn(process.execPath, ['-r', join(__dirname, 'helpers', 'ts-register.js'), join(ROOT, 'src', 'cli', 'main.ts'), ...args], { env: { ...base, ...env }, cwd: dir });
-    let stdout = '';
-    let stderr = '';
-    if (opts.closeStdout) child.stdout.destroy();
-    else child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => {
-      stderr += d;
-      opts.onStderr?.(child, stderr);
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
-
-const envOf = (f: FakeAtlassian): Record<string, string> => ({
-  BATON_JIRA_URL: f.siteUrl,
-  BATON_JIRA_EMAIL: f.credentials.adminEmail,
-  BATON_JIRA_API_TOKEN: f.credentials.classicToken,
-  BATON_ATLASSIAN_API_URL: f.apiUrl,
-});
+const cli = (args: string[], env: Record<string, string> = {}, opts: Parameters<typeof runCli>[3] = {}) => runCli(dir, args, env, opts);
 
 test('sync in-process (config from the environment and flags), then report; a second sync refuses to overwrite', async () => {
   const out = join(dir, 'snap.sqlite');

@@ -46,12 +46,12 @@ function makeSnapshot(
   const ent = db.prepare("INSERT OR IGNORE INTO entitlements (id, resource_type, resource_id, slug, display_name, purpose, grantable_to, data) VALUES (?, ?, ?, ?, ?, 'assignment', '[]', x'')");
   for (const g of groups) ent.run(`group:${g}:member`, 'group', g, 'member', `${g} member`);
   ent.run('application-role:jira-software:assigned', 'application-role', 'jira-software', 'assigned', 'Jira');
+  extra(db);
   const gr = db.prepare('INSERT INTO grants (id, kind, entitlement_id, resource_type, resource_id, principal_type, principal_id, paths) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   for (const g of grants) {
     const e = db.prepare('SELECT resource_type, resource_id FROM entitlements WHERE id = ?').get(g.ent) as { resource_type: string; resource_id: string };
     gr.run(`${g.ent}:${g.type}:${g.id}`, g.kind ?? 'direct', g.ent, e.resource_type, e.resource_id, g.type, g.id, JSON.stringify(g.paths ?? [[]]));
   }
-  extra(db);
   setMeta(db, 'status', 'complete');
   setMeta(db, 'finished_at', '2026-11-01T00:00:00.000Z');
   setMeta(db, 'source', 'https://example.atlassian.net');
@@ -139,6 +139,90 @@ test('findings from organization data: inactive by date or never, external admin
   // thresholds are options
   expect(buildReport(rv, { asOf: AS_OF, inactiveDays: 365 }).findings.some((x) => x.kind === 'inactive-licensed' && x.accountId === 'alice')).toBe(false);
   expect(buildReport(rv, { asOf: AS_OF, adminPattern: 'nothing-matches' }).findings.filter((x) => x.kind === 'external-admin')).toEqual([]);
+});
+
+test('with project permissions synced, administrative access comes from them (with paths), not from names; open projects are findings', () => {
+  const file = join(dir, 'perms.sqlite');
+  const ext = (id: string, name: string, type = 'atlassian') => ({
+    id,
+    name,
+    profile: { email: `${id}@x.example`, email_visibility: 'visible', account_type: type, managed: false, external: true, last_active: daysBefore(1) },
+  });
+  const users: U[] = [
+    ext('bob', 'Bob'),
+    ext('eve', 'Eve'),
+    ext('app1', 'Deploy bot', 'app'),
+    { id: 'ann', name: 'Ann', profile: { email: 'ann@acme.example', email_visibility: 'visible', account_type: 'atlassian', managed: true, last_active: daysBefore(1) } },
+  ];
+  makeSnapshot(
+    file,
+    users,
+    ['site-admins', 'ops'],
+    [
+      { ent: 'group:site-admins:member', type: 'user', id: 'eve' }, // a name that matches "admin", and no permission: not administrative
+      { ent: 'group:ops:member', type: 'user', id: 'bob' },
+      { ent: 'project:10:permission:ADMINISTER_PROJECTS', type: 'user', id: 'bob', kind: 'expanded', paths: [['group:ops:member', 'project-role:10:3:assigned']] },
+      { ent: 'project:10:permission:ADMINISTER_PROJECTS', type: 'user', id: 'ann' },
+      { ent: 'project:10:permission:ADMINISTER_PROJECTS', type: 'user', id: 'app1' },
+      { ent: 'project:10:permission:BROWSE_PROJECTS', type: 'user', id: 'eve' },
+      { ent: 'project:11:permission:BROWSE_PROJECTS', type: 'user', id: 'eve' },
+    ],
+    (db) => {
+      const res = db.prepare(
+        "INSERT INTO resources (resource_type, resource_id, parent_type, parent_id, display_name, description, status, child_types, profile, data) VALUES (?, ?, ?, ?, ?, '', 'enabled', '[]', ?, x'')",
+      );
+      res.run(
+        'project',
+        '10',
+        null,
+        null,
+        'Alpha',
+        JSON.stringify({ key: 'ALPHA', name: 'Alpha', permission_scheme: 'Default Permission Scheme', open_to_anyone: [], conditional_access: ['BROWSE_PROJECTS: reporter'] }),
+      );
+      res.run(
+        'project',
+        '11',
+        null,
+        null,
+        'Open',
+        JSON.stringify({ key: 'OPEN', name: 'Open', permission_scheme: 'Public Permission Scheme', open_to_anyone: ['BROWSE_PROJECTS'], conditional_access: [] }),
+      );
+      res.run('project-role', '10:3', 'project', '10', 'Alpha: Administrators', JSON.stringify({ project_id: '10', project_key: 'ALPHA', name: 'Administrators' }));
+      const ent = db.prepare("INSERT INTO entitlements (id, resource_type, resource_id, slug, display_name, purpose, grantable_to, data) VALUES (?, ?, ?, ?, ?, 'permission', '[]', x'')");
+      for (const [p, k] of [
+        ['10', 'ADMINISTER_PROJECTS'],
+        ['10', 'BROWSE_PROJECTS'],
+        ['11', 'ADMINISTER_PROJECTS'],
+        ['11', 'BROWSE_PROJECTS'],
+      ])
+        ent.run(`project:${p}:permission:${k}`, 'project', p, `permission:${k}`, `${k} on ${p}`);
+      ent.run('project-role:10:3:assigned', 'project-role', '10:3', 'assigned', 'Administrators of ALPHA');
+    },
+  );
+  const db = openSnapshot(file);
+  const rv = loadReview(db);
+  db.close();
+  const r = buildReport(rv, { asOf: AS_OF });
+  expect(r.adminBasis).toBe('permissions');
+  const byId = new Map(r.people.map((p) => [p.accountId, p]));
+  expect(byId.get('bob')).toMatchObject({ administers: ['ALPHA'], adminAccess: ['administers project ALPHA (group "ops" → role "Administrators" in ALPHA)'] });
+  expect(byId.get('eve')).toMatchObject({ administers: [], adminAccess: [], browses: 2 });
+  const found = r.findings.map((f) => `${f.kind} ${f.accountId || f.name}`).sort();
+  expect(found).toEqual(['app-broad-access app1', 'external-admin bob', 'open-project OPEN (Open)'].sort());
+  expect(r.findings.find((f) => f.kind === 'open-project')!.detail).toBe('anyone, anonymous visitors included, has BROWSE_PROJECTS by the permission scheme "Public Permission Scheme"');
+  const alpha = r.projects.find((p) => p.key === 'ALPHA')!;
+  expect(alpha).toMatchObject({ scheme: 'Default Permission Scheme', openToAnyone: [], conditional: ['BROWSE_PROJECTS: reporter'] });
+  expect(alpha.permissions).toEqual([
+    { key: 'ADMINISTER_PROJECTS', people: 3 },
+    { key: 'BROWSE_PROJECTS', people: 1 },
+  ]);
+  // the CSVs carry the same
+  const w = writeReport(file, join(dir, 'perms-report'), { asOf: AS_OF });
+  const rows = parseCsv(readFileSync(w.files.people, 'utf8'));
+  const bob = rows.find((x) => x[0] === 'bob')!;
+  expect(bob[rows[0].indexOf('can_administer_projects')]).toBe('ALPHA');
+  const projects = parseCsv(readFileSync(w.files.projects, 'utf8'));
+  expect(projects.find((x) => x[1] === 'OPEN')![projects[0].indexOf('open_to_anyone')]).toBe('BROWSE_PROJECTS');
 });
 
 test('CSV cells that look like formulas are defused; HTML is escaped', () => {

@@ -4,7 +4,7 @@
  * its numbers must be the snapshot's; sorting, filtering and a person's details must work.
  * The test takes the screenshot (docs/report-screenshot.png is refreshed with UPDATE_SCREENSHOT=1).
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +13,10 @@ import { TENANT_EPOCH } from '../../src/fake-atlassian';
 import { syncSnapshot } from '../../src/review/sync';
 import { writeReport, WrittenReport } from '../../src/review/report';
 import { Browser, findChromium, NO_CHROMIUM, Page } from './helpers/chromium';
+import { parseCsv } from '../../src/review/csv';
+import { readDecisions, planRemediation } from '../../src/review/decisions';
+import { openSnapshot } from '../../src/review/store';
+import { loadReview } from '../../src/review/model';
 
 const ROOT = join(__dirname, '..', '..');
 let h: Harness;
@@ -95,6 +99,63 @@ test('people: sort, filter, open a person; projects open too', async () => {
   await page.eval(`document.querySelector('#projects-table tbody tr.main').click()`);
   const pd = await page.eval<string>(`document.querySelector('#projects-table tbody tr.detail').textContent`);
   expect(pd).toContain(`People (${report.data.projects[0].people})`);
+  expect(page.problems.exceptions).toEqual([]);
+});
+
+test('decisions: set keep / revoke and a comment in the page, export the worksheet, and remediate reads it against the snapshot', async () => {
+  await page.eval(`document.querySelector('nav.tabs a[data-tab=decisions]').click()`);
+  expect(await page.eval('document.querySelectorAll("#decisions-table tbody tr.main").length')).toBe(Math.min(200, report.data.decisions.length));
+  await page.eval(`(() => { const r = document.getElementById('reviewer'); r.value = 'alice@acme.example'; r.dispatchEvent(new Event('change')); })()`);
+  // revoke the first two rows, keep the third, comment on the first
+  await page.eval(`(() => {
+    const sel = [...document.querySelectorAll('#decisions-table select[data-dec]')];
+    sel[0].value = 'revoke'; sel[0].dispatchEvent(new Event('change', { bubbles: true }));
+    sel[1].value = 'revoke'; sel[1].dispatchEvent(new Event('change', { bubbles: true }));
+    sel[2].value = 'keep'; sel[2].dispatchEvent(new Event('change', { bubbles: true }));
+    const c = document.querySelector('#decisions-table input[data-com]'); c.value = '=left in June'; c.dispatchEvent(new Event('change', { bubbles: true }));
+  })()`);
+  expect(await page.eval<string>(`document.getElementById('decision-counts').textContent`)).toBe(`2 revoke, 1 keep, ${report.data.decisions.length - 3} undecided`);
+  const exported = await page.eval<string>('window.jiraReview.decisionsCsv()');
+  // the same worksheet as decisions.csv, with the three decisions filled in
+  const file = parseCsv(readFileSync(report.files.decisions, 'utf8'));
+  const fromPage = parseCsv(exported);
+  expect(fromPage[0]).toEqual(file[0]);
+  expect(fromPage.length).toBe(file.length);
+  const dcol = file[0].indexOf('decision');
+  const shown = await page.eval<string[]>(`[...document.querySelectorAll('#decisions-table select[data-dec]')].slice(0, 3).map((s) => s.dataset.dec)`);
+  const byId = new Map(fromPage.slice(1).map((r) => [r[0], r]));
+  expect(shown.map((id) => byId.get(id)![dcol])).toEqual(['revoke', 'revoke', 'keep']);
+  expect(byId.get(shown[0])![file[0].indexOf('reviewer')]).toBe('alice@acme.example');
+  expect(byId.get(shown[0])![file[0].indexOf('comment')]).toBe(`'=left in June`); // a formula-looking comment is defused
+  for (const r of file.slice(1)) if (!shown.includes(r[0])) expect(byId.get(r[0])).toEqual(r);
+  // remediate's reader takes it, and plans against the snapshot it came from
+  const out = join(dir, 'from-page.csv');
+  writeFileSync(out, exported);
+  const filled = readDecisions(out);
+  expect(
+    filled
+      .filter((x) => x.decision === 'revoke')
+      .map((x) => x.rowId)
+      .sort(),
+  ).toEqual([shown[0], shown[1]].sort());
+  expect(filled.find((x) => x.rowId === shown[0])!.comment).toBe('=left in June');
+  const db = openSnapshot(join(dir, 'snapshot.sqlite'));
+  try {
+    const plan = planRemediation(db, loadReview(db), filled);
+    expect(
+      plan
+        .filter((p) => p.action !== 'keep')
+        .map((p) => p.row.rowId)
+        .sort(),
+    ).toEqual([shown[0], shown[1]].sort());
+  } finally {
+    db.close();
+  }
+  // decisions survive a reload (kept in the browser until exported)
+  await page.eval('location.reload()');
+  await page.eval(`new Promise((r) => { const t = setInterval(() => { if (document.body.dataset.ready === '1') { clearInterval(t); r(true); } }, 20); })`);
+  await page.eval(`document.querySelector('nav.tabs a[data-tab=decisions]').click()`);
+  expect(await page.eval<string>(`document.getElementById('decision-counts').textContent`)).toBe(`2 revoke, 1 keep, ${report.data.decisions.length - 3} undecided`);
   expect(page.problems.exceptions).toEqual([]);
 });
 

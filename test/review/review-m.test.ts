@@ -20,7 +20,7 @@ import { diffSnapshots } from '../../src/review/diff';
 import { parseCsv } from '../../src/review/csv';
 import { GrantManagerServiceGrantRequest, GrantManagerServiceRevokeRequest } from '../../src/gen/c1/connector/v2/grant';
 import { Resource } from '../../src/gen/c1/connector/v2/resource';
-import { accessTruth, peopleTruth, projectsTruth, TenantTruth } from './helpers/truth';
+import { accessTruth, openProjectsTruth, peopleTruth, projectsTruth, TenantTruth } from './helpers/truth';
 
 const ROOT = join(__dirname, '..', '..');
 // child processes and M-tier syncs: generous limits for a loaded machine (they take seconds when it is not)
@@ -110,6 +110,7 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
     expect([row.accountId, row.products.map((x) => x.what).sort()]).toEqual([row.accountId, want.products]);
     expect([row.accountId, row.roles.map((x) => x.what).sort()]).toEqual([row.accountId, want.roles]);
     expect([row.accountId, row.projects]).toEqual([row.accountId, want.projects]);
+    expect([row.accountId, row.administers]).toEqual([row.accountId, want.administers]);
     checked++;
   }
   expect(checked).toBe(people.size);
@@ -124,6 +125,17 @@ test('sync then report: the numbers equal the tenant’s ground truth', async ()
     new Set(users.filter((u) => u.accountType === 'app' && (people.get(u.accountId)!.admin || people.get(u.accountId)!.projects.length >= 10)).map((u) => u.accountId)),
   );
   expect(ids('external-admin')).toEqual(new Set(users.filter((u) => u.accountType === 'customer' && people.get(u.accountId)!.admin).map((u) => u.accountId)));
+  expect(rep.adminBasis).toBe('permissions');
+  // permissions per project (product-wide grants counted through the product's holders) and per person equal the scheme model
+  const model = (p: { id: string }, k: string) => t.projectPermissionHolders(p.id, k).accountIds;
+  for (const pr of rep.projects) {
+    const tp = t.projects().find((x) => x.id === pr.id)!;
+    const want = ['ADMINISTER_PROJECTS', 'BROWSE_PROJECTS'].map((key) => ({ key, people: model(tp, key).size })).filter((x) => x.people > 0);
+    expect([pr.key, pr.permissions.filter((x) => x.people > 0)]).toEqual([pr.key, want]);
+  }
+  for (const row of rep.people.slice(0, 100)) expect([row.accountId, row.browses]).toEqual([row.accountId, t.projects().filter((x) => model(x, 'BROWSE_PROJECTS').has(row.accountId)).length]);
+  expect(rep.findings.filter((f) => f.kind === 'open-project').map((f) => f.name)).toEqual(openProjectsTruth(t));
+  expect(openProjectsTruth(t).length).toBe(1);
   expect(ids('inactive-licensed').size).toBeGreaterThan(0);
   expect(ids('hidden-email').size).toBeGreaterThan(0);
 

@@ -6,6 +6,7 @@
  */
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
+import { countExpandedGrants } from '../../src/client/expand';
 import type { Tenant } from '../../src/fake-atlassian';
 import { parseConnectorConfig } from '../../src/config/schema';
 
@@ -63,6 +64,16 @@ describe.each([
     assertPermissions(r, h.fake.tenant, ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS']);
     expect(r.warnings).toEqual([]);
     expect(h.fake.validationErrors).toEqual([]);
+  });
+
+  test('counting expansion without keeping it (the benchmark at L) gives the same number, per permission entitlement too', () => {
+    const ents = new Map(r.entitlements.map((e) => [e.id, e]));
+    const counted = countExpandedGrants(r.grants, ents);
+    expect(counted.expanded).toBe(r.expanded.length);
+    const perEnt = new Map<string, number>();
+    for (const e of r.expanded) perEnt.set(e.grant.entitlement!.id, (perEnt.get(e.grant.entitlement!.id) ?? 0) + 1);
+    expect(counted.bySink.size).toBeGreaterThan(0);
+    for (const [id, n] of counted.bySink) expect([id, n]).toEqual([id, perEnt.get(id) ?? 0]);
   });
 
   test('grants go to roles, groups, product access, users and the lead; every holder type is exercised', () => {

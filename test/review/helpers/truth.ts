@@ -65,7 +65,19 @@ export function accessTruth(t: Tenant): TenantTruth {
         } else if (h.type === 'user') d(`${ent}|user:${h.value}`);
         else if (h.type === 'projectLead') d(`${ent}|project:${p.id}`);
       }
-      for (const a of holders.accountIds) all.add(`${ent}|user:${a}`);
+      // the snapshot keeps a grant to a product as that one grant (isProductWide): expanded rows come from the other holders
+      for (const g of t.permissionScheme(holders.schemeId)!.permissions) {
+        if (g.permission !== key) continue;
+        const h = g.holder;
+        const add = (a: string) => site.has(a) && all.add(`${ent}|user:${a}`);
+        if (h.type === 'projectRole') {
+          const actors = t.roleActors(p.id, Number(h.value));
+          actors.users.forEach(add);
+          for (const gid of actors.groups) members(gid).forEach(add);
+        } else if (h.type === 'group' && h.value) members(h.value).forEach(add);
+        else if (h.type === 'user' && h.value) add(h.value);
+        else if (h.type === 'projectLead' && p.leadAccountId) add(p.leadAccountId);
+      }
     }
   }
   return { direct, all };
@@ -76,11 +88,16 @@ export interface PersonTruth {
   products: string[];
   roles: string[];
   projects: string[];
+  /** projects whose ADMINISTER_PROJECTS the person holds by the scheme model */
+  administers: string[];
+  /** administrative access as the report judges it with permissions synced (ADMINISTER_PROJECTS anywhere) */
   admin: boolean;
 }
 
-export function peopleTruth(t: Tenant, adminRe = /admin/i): Map<string, PersonTruth> {
+export function peopleTruth(t: Tenant): Map<string, PersonTruth> {
   const site = new Set(t.users().map((u) => u.accountId));
+  const administers = new Map<string, string[]>();
+  for (const p of t.projects()) for (const a of t.projectPermissionHolders(p.id, 'ADMINISTER_PROJECTS').accountIds) (administers.get(a) ?? administers.set(a, []).get(a)!).push(p.key);
   const groupsOf = new Map<string, string[]>();
   for (const g of t.groups()) for (const a of t.groupMembers(g.groupId)) if (site.has(a)) (groupsOf.get(a) ?? groupsOf.set(a, []).get(a)!).push(g.groupId);
   const groupName = new Map(t.groups().map((g) => [g.groupId, g.name]));
@@ -104,8 +121,8 @@ export function peopleTruth(t: Tenant, adminRe = /admin/i): Map<string, PersonTr
       }
     }
     const groups = [...gids].map((g) => groupName.get(g)!);
-    const admin = groups.some((g) => adminRe.test(g)) || roles.some((r) => adminRe.test(r.split(': ')[1])) || products.some((p) => adminRe.test(p));
-    out.set(u.accountId, { groups: groups.sort(), products: products.sort(), roles: roles.sort(), projects: [...projects].sort(), admin });
+    const adm = (administers.get(u.accountId) ?? []).sort();
+    out.set(u.accountId, { groups: groups.sort(), products: products.sort(), roles: roles.sort(), projects: [...projects].sort(), administers: adm, admin: adm.length > 0 });
   }
   return out;
 }
@@ -145,4 +162,13 @@ export function projectsTruth(t: Tenant): Map<string, ProjectTruth> {
     out.set(p.key, { people: all.size, direct: direct.size, throughGroups: viaGroup.size, inactive });
   }
   return out;
+}
+
+/** Projects some configured permission of which is granted to anyone (anonymous access), as "KEY (name)". */
+export function openProjectsTruth(t: Tenant): string[] {
+  return t
+    .projects()
+    .filter((p) => PROJECT_PERMISSIONS.some((k) => t.projectPermissionHolders(p.id, k).anyone))
+    .map((p) => `${p.key} (${p.name})`)
+    .sort();
 }
