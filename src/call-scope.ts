@@ -1,7 +1,7 @@
 /**
  * The scope of one gRPC call, carried by AsyncLocalStorage through everything the call awaits (upstream requests,
  * cache lookups, log lines): its RPC id and sync id for the logs (log.ts adds them to every line), the caller's
- * identity and the target's display name for the audit lines, and the server's metrics observer. Set by the server
+ * identity for the audit lines, and the server's metrics observer. Set by the server
  * (server/instrument.ts) around each handler; absent outside calls, where every hook here does nothing.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
@@ -28,8 +28,6 @@ export interface CallScope {
   syncId?: string;
   /** the client certificate's subject CN / SAN under mTLS */
   caller?: { cn?: string; san?: string };
-  /** the display name of the resource a Grant/Revoke targets (a group, a project role), as the request names it */
-  target?: { resourceType: string; displayName: string };
   observer?: CallObserver;
 }
 

@@ -74,7 +74,7 @@ export function createLogger(level: LogLevel = 'info', format: 'json' | 'console
 
 /**
  * The fields of the gRPC call a line is logged in (call-scope.ts): its RPC id and sync id on every line, and on an
- * audit line the caller's certificate identity (mTLS) and the display name of the group or role it changes.
+ * audit line the caller's certificate identity (mTLS).
  */
 function callFields(obj: object): Record<string, unknown> {
   const c = currentCall();
@@ -83,7 +83,6 @@ function callFields(obj: object): Record<string, unknown> {
   if (c.syncId) out.syncId = c.syncId;
   if ((obj as { audit?: unknown }).audit === true) {
     if (c.caller) out.caller = c.caller;
-    if (c.target) out.target = c.target;
   }
   return out;
 }

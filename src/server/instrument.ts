@@ -1,7 +1,6 @@
 /**
  * Wraps each unary handler of a service in its call scope (call-scope.ts): a fresh RPC id, the request's sync id,
- * the caller's client-certificate identity (mTLS) and, for Grant/Revoke, the target's display name, so every log
- * line of the call carries them (log.ts); and, when the server has metrics, records the call's method, gRPC code,
+ * the caller's client-certificate identity (mTLS), so every log line of the call carries them (log.ts); and, when the server has metrics, records the call's method, gRPC code,
  * latency and the items a list call answered (sync progress). Outermost wrapper: calls refused while draining are
  * counted too.
  */
@@ -50,16 +49,6 @@ function callerOf(call: { getAuthContext?: () => { sslPeerCertificate?: PeerCert
 
 interface ResourceLike {
   id?: { resourceType?: string };
-  displayName?: string;
-}
-
-/** Grant/Revoke: the resource whose entitlement changes (a group, a project role), named as the request names it. */
-function targetOf(method: string, req: unknown): CallScope['target'] {
-  const r = req as { entitlement?: { resource?: ResourceLike }; grant?: { entitlement?: { resource?: ResourceLike } } } | undefined;
-  const res = method === 'Grant' ? r?.entitlement?.resource : method === 'Revoke' ? r?.grant?.entitlement?.resource : undefined;
-  const displayName = printable(res?.displayName, MAX_NAME);
-  if (!res || !displayName) return undefined;
-  return { resourceType: printable(res.id?.resourceType, 64) ?? '', displayName };
 }
 
 const LISTS: Record<string, { kind: EmittedKind; typeOf: (item: unknown) => string | undefined }> = {
@@ -93,7 +82,7 @@ export function instrument(impl: UntypedServiceImplementation, def: ServiceDefin
     out[name] = ((call: any, callback: any) => {
       const req = call.request as { activeSyncId?: unknown } | undefined;
       const syncId = boundedSyncId(req?.activeSyncId);
-      const scope: CallScope = { rpcId: randomBytes(8).toString('hex'), method, syncId, caller: callerOf(call), target: targetOf(method, req), observer: metrics };
+      const scope: CallScope = { rpcId: randomBytes(8).toString('hex'), method, syncId, caller: callerOf(call), observer: metrics };
       const end = metrics?.rpcStarted(method, syncId);
       if (end) call.on('cancelled', () => end(Code.CANCELLED));
       runInCall(scope, () =>
