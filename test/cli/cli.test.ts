@@ -150,6 +150,36 @@ describe('against the fake tenant', () => {
     expect((await started('127.0.0.1')).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
   });
 
+  test('serve --metrics-addr serves Prometheus metrics, warns on a non-loopback address, and a bad address is refused naming the field', async () => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-addr', '0.0.0.0:0', '--log-format', 'json'], { env: { ...cleanEnv(), ...env() } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const deadline = Date.now() + 15000;
+      while (!stderr.includes('Prometheus metrics on the non-loopback')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const lines = stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: string; msg: string; metrics?: string });
+      const url = lines.find((l) => l.msg === 'Prometheus metrics listening')!.metrics!;
+      expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/metrics$/);
+      expect(lines.filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^Prometheus metrics on the non-loopback address 0\.0\.0\.0/) })]);
+      const res = await fetch(url.replace('0.0.0.0', '127.0.0.1'));
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE jira_connector_rpcs_total counter');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const bad = await runAsync(['serve', '--metrics-addr', 'localhost'], env());
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('metrics-addr');
+  });
+
   test('serve listens, answers health checks and stops on SIGTERM', async () => {
     const port = 40000 + Math.floor(Math.random() * 20000);
     const child = spawn(process.execPath, [MAIN, 'serve', '--port', String(port), '--log-format', 'json'], { env: { ...cleanEnv(), ...env() } });
