@@ -125,6 +125,8 @@ describe('against the fake tenant', () => {
     const tls = await runAsync(['validate'], { ...env(), BATON_HOST: '0.0.0.0', BATON_TLS_CERT: '/etc/tls/tls.crt', BATON_TLS_KEY: '/etc/tls/tls.key', BATON_TLS_CLIENT_CA: '/etc/tls/ca.crt' });
     expect(tls.stdout).toMatch(/^Server: 0\.0\.0\.0:50051, mTLS$/m);
     expect(tls.stdout).not.toMatch(/WARNING/);
+    const metrics = await runAsync(['validate', '--metrics-addr', '0.0.0.0:9464'], env());
+    expect(metrics.stdout).toMatch(/^Metrics: http:\/\/0\.0\.0\.0:9464\/metrics — WARNING: Prometheus metrics on the non-loopback address 0\.0\.0\.0/m);
   });
 
   test('serve warns once when it serves plaintext on a non-loopback address, and not on loopback', async () => {
