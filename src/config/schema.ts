@@ -160,10 +160,7 @@ const fieldsSchema = z.object({
   'tls-key': z.string().optional(),
   'tls-client-ca': z.string().optional(),
   'shutdown-grace-seconds': z.number().min(0, 'at least 0 seconds').max(3600, 'at most 3600 seconds'),
-  'metrics-addr': z
-    .string()
-    .regex(HOST_PORT, 'host:port, e.g. 127.0.0.1:9464 or [::1]:9464 (port 0..65535)')
-    .optional(),
+  'metrics-addr': z.string().regex(HOST_PORT, 'host:port, e.g. 127.0.0.1:9464 or [::1]:9464 (port 0..65535)').optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']),
   'log-format': z.enum(['json', 'console']),
 });

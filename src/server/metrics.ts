@@ -61,7 +61,12 @@ export class Metrics implements CallObserver {
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,
     });
-    this.retries = new Counter({ name: `${PREFIX}upstream_retries_total`, help: 'retried Atlassian requests, by upstream, endpoint template and reason (429, 503, ECONNRESET, timeout, bad-body, 401-refresh)', labelNames: ['upstream', 'endpoint', 'reason'], registers });
+    this.retries = new Counter({
+      name: `${PREFIX}upstream_retries_total`,
+      help: 'retried Atlassian requests, by upstream, endpoint template and reason (429, 503, ECONNRESET, timeout, bad-body, 401-refresh)',
+      labelNames: ['upstream', 'endpoint', 'reason'],
+      registers,
+    });
     this.backoffSeconds = new Counter({ name: `${PREFIX}upstream_backoff_seconds_total`, help: 'seconds waited before retrying faults other than 429', labelNames: ['upstream'], registers });
     this.rateLimitWaits = new Counter({
       name: `${PREFIX}upstream_rate_limit_waits_total`,
@@ -69,7 +74,12 @@ export class Metrics implements CallObserver {
       labelNames: ['upstream', 'endpoint'],
       registers,
     });
-    this.rateLimitSeconds = new Counter({ name: `${PREFIX}upstream_rate_limit_paused_seconds_total`, help: 'seconds requests waited because of a 429 (Retry-After, backoff and the shared pause)', labelNames: ['upstream'], registers });
+    this.rateLimitSeconds = new Counter({
+      name: `${PREFIX}upstream_rate_limit_paused_seconds_total`,
+      help: 'seconds requests waited because of a 429 (Retry-After, backoff and the shared pause)',
+      labelNames: ['upstream'],
+      registers,
+    });
     this.paceSeconds = new Counter({ name: `${PREFIX}upstream_pace_seconds_total`, help: 'seconds requests were paced because X-RateLimit-Remaining ran low', labelNames: ['upstream'], registers });
     this.cache = new Counter({ name: `${PREFIX}cache_lookups_total`, help: 'lookups in the connector caches, by result (hit, miss)', labelNames: ['result'], registers });
     this.emitted = new Counter({

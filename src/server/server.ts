@@ -210,11 +210,7 @@ function credentials(opts: ServerOptions): ServerCredentials {
   }
 }
 
-export function buildServer(
-  connector: Connector,
-  opts: Pick<ServerOptions, 'provisioning'>,
-  metrics?: Metrics,
-): { server: Server; health: HealthImplementation; gate: CallGate; services: string[] } {
+export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>, metrics?: Metrics): { server: Server; health: HealthImplementation; gate: CallGate; services: string[] } {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,

@@ -192,7 +192,15 @@ function projectRoleProvisioner(api: JiraApi, roles: ProjectRoles, dryRun: boole
         // not a direct actor: does the user hold the role through a group actor?
         const through = await inheritedThrough(api, await api.projectRole(projectId, roleId, ctx), who.id, ctx);
         if (through.length) {
-          audit('role actor removed', { projectId, roleId, roleName: await roleName(api, projectId, roleId, ctx), principalType: who.type, principalId: who.id, changed: false, inheritedThrough: through.map((x) => x.groupId) });
+          audit('role actor removed', {
+            projectId,
+            roleId,
+            roleName: await roleName(api, projectId, roleId, ctx),
+            principalType: who.type,
+            principalId: who.id,
+            changed: false,
+            inheritedThrough: through.map((x) => x.groupId),
+          });
           throw new ConnectorError(
             'precondition',
             `user ${who.id} is not a direct actor of role ${roleId} in project ${projectId}; it holds the role through group ${through
