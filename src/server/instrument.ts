@@ -84,13 +84,11 @@ export function instrument(impl: UntypedServiceImplementation, def: ServiceDefin
       const syncId = boundedSyncId(req?.activeSyncId);
       const scope: CallScope = { rpcId: randomBytes(8).toString('hex'), method, syncId, caller: callerOf(call), observer: metrics };
       const end = metrics?.rpcStarted(method, syncId);
-      if (end) call.on('cancelled', () => end(Code.CANCELLED));
+      if (end) call.on('cancelled', () => void end(Code.CANCELLED));
       runInCall(scope, () =>
         h(call, (err: { code?: number } | null, res?: unknown, ...rest: unknown[]) => {
-          if (end) {
-            end(err ? (typeof err.code === 'number' ? err.code : Code.UNKNOWN) : Code.OK);
-            if (!err) countEmitted(metrics!, method, res);
-          }
+          // a call cancelled first was counted as CANCELLED; its late answer reached nobody
+          if (end?.(err ? (typeof err.code === 'number' ? err.code : Code.UNKNOWN) : Code.OK) && !err) countEmitted(metrics!, method, res);
           callback(err, res, ...rest);
         }),
       );

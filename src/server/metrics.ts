@@ -97,8 +97,8 @@ export class Metrics implements CallObserver {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 
-  /** A call began; the returned function records its end with the gRPC code (a number or a name). */
-  rpcStarted(method: string, syncId: string | undefined): (code: number) => void {
+  /** A call began; the returned function records its end with the gRPC code (once: false when it was already recorded). */
+  rpcStarted(method: string, syncId: string | undefined): (code: number) => boolean {
     const started = process.hrtime.bigint();
     this.rpcsInFlight.inc({ method });
     if (syncId && !this.syncs.has(syncId)) {
@@ -108,12 +108,13 @@ export class Metrics implements CallObserver {
     }
     let done = false;
     return (code) => {
-      if (done) return;
+      if (done) return false;
       done = true;
       this.rpcsInFlight.dec({ method });
       const labels = { method, code: Code[code] ?? OTHER };
       this.rpcs.inc(labels);
       this.rpcSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      return true;
     };
   }
 
