@@ -279,3 +279,36 @@ test('audit: a grant under mTLS names the client certificate and the group', asy
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('each server has its own registry; label values outside the known sets are counted as "other"', async () => {
+  const { connector: c1 } = await buildConnector(parseConnectorConfig(fakeConfig(fake)));
+  const { connector: c2 } = await buildConnector(parseConnectorConfig(fakeConfig(fake)));
+  const opts = { host: '127.0.0.1', port: 0, provisioning: false, metrics: { host: '127.0.0.1', port: 0 } };
+  const [a, b] = [await startServer(c1, opts), await startServer(c2, opts)];
+  const client = dialConnector(a.address);
+  try {
+    await client.connector.getMetadata({});
+    await client.connector.getMetadata({});
+    expect(sum(await scrape(a), 'jira_connector_rpcs_total', { method: 'GetMetadata', code: 'OK' })).toBe(2);
+    expect(sum(await scrape(b), 'jira_connector_rpcs_total')).toBe(0);
+  } finally {
+    client.close();
+    await a.stop();
+    await b.stop();
+  }
+
+  const m = new Metrics(new Set(['group']));
+  const id = fake.tenant.groups()[0].groupId;
+  m.upstreamAttempt('jira', `GET /rest/api/3/group/${id}`, 200, 5);
+  m.upstreamAttempt('somewhere', 'GET /rest/api/3/group/member', 'connect to user@example.com failed', 5);
+  m.upstreamRetry('jira', 'GET /rest/api/3/group/member', `reason ${id}`, 10);
+  m.emittedItems('resources', id, 3);
+  m.emittedItems('resources', 'group', 2);
+  const samples = parse((await m.scrape()).body);
+  expect(sum(samples, 'jira_connector_upstream_requests_total', { upstream: 'jira', endpoint: 'other', status: '200' })).toBe(1);
+  expect(sum(samples, 'jira_connector_upstream_requests_total', { upstream: 'other', endpoint: 'GET /rest/api/3/group/member', status: 'other' })).toBe(1);
+  expect(sum(samples, 'jira_connector_upstream_retries_total', { reason: 'other' })).toBe(1);
+  expect(sum(samples, 'jira_connector_sync_emitted_total', { resource_type: 'other' })).toBe(3);
+  expect(sum(samples, 'jira_connector_sync_emitted_total', { resource_type: 'group' })).toBe(2);
+  expect(JSON.stringify(samples)).not.toContain(id);
+});
