@@ -4,6 +4,7 @@
  * "[REDACTED]" in each log line and in each error message we hand to a caller.
  */
 import pino, { Logger } from 'pino';
+import { currentCall } from './call-scope';
 
 const secrets = new Set<string>();
 
@@ -43,7 +44,8 @@ export function createLogger(level: LogLevel = 'info', format: 'json' | 'console
           const o = JSON.parse(clean) as Record<string, unknown>;
           const { level: lv, time, msg, pid: _pid, hostname: _h, name: _n, ...rest } = o;
           const extra = Object.keys(rest).length ? ' ' + JSON.stringify(rest) : '';
-          out.write(`${new Date(Number(time)).toISOString()} ${pino.levels.labels[Number(lv)] ?? lv} ${msg ?? ''}${extra}\n`);
+          const when = typeof time === 'string' ? time : new Date(Number(time)).toISOString();
+          out.write(`${when} ${typeof lv === 'number' ? (pino.levels.labels[lv] ?? lv) : lv} ${msg ?? ''}${extra}\n`);
           return;
         } catch {
           // fall through to raw line
@@ -61,9 +63,28 @@ export function createLogger(level: LogLevel = 'info', format: 'json' | 'console
         censor: '[REDACTED]',
       },
       serializers: { err: (e: unknown) => serializeError(e) },
+      // "level":"info" and an ISO time instead of pino's numbers
+      formatters: { level: (label) => ({ level: label }) },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      mixin: callFields,
     },
     stream,
   );
+}
+
+/**
+ * The fields of the gRPC call a line is logged in (call-scope.ts): its RPC id and sync id on every line, and on an
+ * audit line the caller's certificate identity (mTLS).
+ */
+function callFields(obj: object): Record<string, unknown> {
+  const c = currentCall();
+  if (!c) return {};
+  const out: Record<string, unknown> = { rpcId: c.rpcId };
+  if (c.syncId) out.syncId = c.syncId;
+  if ((obj as { audit?: unknown }).audit === true) {
+    if (c.caller) out.caller = c.caller;
+  }
+  return out;
 }
 
 function serializeError(e: unknown): Record<string, unknown> {

@@ -8,7 +8,7 @@ import { log, registerSecret } from '../log';
 import { createAdminClient, AdminClient } from './admin';
 import { StaticAuth } from './auth/static';
 import { OAuthTokenSource } from './auth/oauth';
-import { AuthProvider, ClientStats, DryRunWrite, RequestContext, StatsCollector, Upstream } from './http';
+import { AuthProvider, ClientStats, DryRunWrite, RequestContext, StatsCollector, Upstream, UpstreamEvent } from './http';
 import type { Clock } from './limiter';
 import { DEFAULT_RETRY, RandomSource, RetryPolicy } from './retry-policy';
 import { createJiraClient, JiraClient } from './jira';
@@ -36,6 +36,8 @@ export interface ClientOptions {
   clock?: Clock;
   /** jitter source (default: Math.random) */
   random?: RandomSource;
+  /** observer of every upstream attempt, retry and wait (the server's metrics) */
+  observe?: (e: UpstreamEvent) => void;
 }
 
 export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions = {}): AtlassianClients {
@@ -51,6 +53,7 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
     dryRun: opts.dryRun,
     clock: opts.clock,
     random: opts.random,
+    observe: opts.observe,
   };
   const j = cfg.jira;
   registerSecret(j.apiToken);

@@ -73,6 +73,12 @@ export class StatsCollector {
   }
 }
 
+/** What `UpstreamOptions.observe` hears (metrics): an attempt, a retry, a wait before an attempt. Endpoints are "METHOD /template". */
+export type UpstreamEvent =
+  | { kind: 'attempt'; upstream: UpstreamName; endpoint: string; status: number | string; ms: number }
+  | { kind: 'retry'; upstream: UpstreamName; endpoint: string; reason: string; delayMs: number }
+  | { kind: 'wait'; upstream: UpstreamName; endpoint: string; rateLimitMs: number; paceMs: number };
+
 /** The Authorization header source of an upstream. */
 export interface AuthProvider {
   /** header value for the next attempt (may fetch or refresh a token) */
@@ -178,6 +184,8 @@ export interface UpstreamOptions {
   clock?: Clock;
   /** jitter source, uniform in [0, 1) (default: Math.random) */
   random?: RandomSource;
+  /** observer of attempts, retries and waits (the server's metrics); must not throw */
+  observe?: (e: UpstreamEvent) => void;
 }
 
 function plainHeaders(h: unknown): Record<string, string | undefined> {
@@ -297,6 +305,7 @@ export class Upstream {
         if (!st) return;
         const rate = st.nextReason === '429';
         o.stats.retry(st.nextReason, st.nextDelayMs, rate);
+        o.observe?.({ kind: 'retry', upstream: this.name, endpoint: st.endpoint, reason: st.nextReason, delayMs: st.nextDelayMs });
         log().warn({ upstream: this.name, endpoint: st.endpoint, reason: st.nextReason, delayMs: Math.round(st.nextDelayMs), attempt: st.rateRetries + st.faultRetries }, 'retrying Atlassian request');
         await this.clock.sleep(st.nextDelayMs, st.ctx.signal);
       },
@@ -331,6 +340,7 @@ export class Upstream {
     if (a.waitMs > 0) {
       this.o.stats.s.rateLimitWaitMs += a.pauseMs;
       this.o.stats.s.paceWaitMs += a.waitMs - a.pauseMs;
+      this.o.observe?.({ kind: 'wait', upstream: this.name, endpoint: st.endpoint, rateLimitMs: a.pauseMs, paceMs: a.waitMs - a.pauseMs });
       await this.clock.sleep(a.waitMs, st.ctx.signal);
     }
     const release = await this.sem.acquire(st.ctx.signal);
@@ -339,10 +349,12 @@ export class Upstream {
       this.o.stats.request(st.endpoint);
       const res = await base(config);
       log().debug({ upstream: this.name, endpoint: st.endpoint, status: res.status, ms: this.clock.now() - t0 }, 'atlassian request');
+      this.o.observe?.({ kind: 'attempt', upstream: this.name, endpoint: st.endpoint, status: res.status, ms: this.clock.now() - t0 });
       return res;
     } catch (e) {
       const ae = e as AxiosError;
       log().debug({ upstream: this.name, endpoint: st.endpoint, status: ae.response?.status, code: ae.code, ms: this.clock.now() - t0 }, 'atlassian request failed');
+      this.o.observe?.({ kind: 'attempt', upstream: this.name, endpoint: st.endpoint, status: ae.response?.status ?? ae.code ?? 'error', ms: this.clock.now() - t0 });
       throw e;
     } finally {
       release();

@@ -11,6 +11,7 @@ import { computeCapabilities } from '../connector/metadata';
 import { ConnectorCapabilities } from '../gen/c1/connector/v2/connector';
 import { startServer } from '../server/server';
 import { plaintextExposure } from '../server/exposure';
+import { metricsExposure } from '../server/metrics-http';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
@@ -55,13 +56,18 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
     const cfg = parseConnectorConfig(raw);
     if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
     const { connector } = await buildConnector(cfg);
-    const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls });
+    const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls, metrics: server.metrics });
     log().info(
       { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
       'jira connector listening',
     );
     const exposure = plaintextExposure(server.host, !!server.tls);
     if (exposure) log().warn({ address: running.address }, exposure);
+    if (running.metricsAddress) {
+      log().info({ metrics: `http://${running.metricsAddress}/metrics` }, 'Prometheus metrics listening');
+      const metricsWarning = metricsExposure(server.metrics!.host);
+      if (metricsWarning) log().warn({ metrics: running.metricsAddress }, metricsWarning);
+    }
     // first signal: drain (health NOT_SERVING, new calls refused, calls in flight finish within the grace), exit 0;
     // a second signal: exit at once with 128 + the signal number, as a shell reports a killed process
     let stopping = false;

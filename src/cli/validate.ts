@@ -3,6 +3,7 @@ import type { ConnectorConfig, ServerConfig } from '../config/schema';
 import { createAtlassianClients } from '../atlassian';
 import { probeCapabilities } from '../atlassian/probe';
 import { describeListener } from '../server/exposure';
+import { metricsExposure } from '../server/metrics-http';
 
 export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerConfig): Promise<number> {
   const clients = createAtlassianClients(cfg);
@@ -12,7 +13,7 @@ export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerCo
     out.write(`Authentication: ${cfg.jira.authMode} (${cfg.jira.authModeReason})\n`);
     out.write(`Organization: ${cfg.org ? cfg.org.orgId : 'not configured (managed accounts and directory groups are not synced)'}\n`);
     out.write(`Provisioning: ${cfg.provisioning ? 'enabled' : 'disabled'}\n`);
-    out.write(server ? `Server: ${describeListener(server)}\n\n` : '\n');
+    out.write(server ? `Server: ${describeListener(server)}\n${server.metrics ? metricsLine(server.metrics) : ''}\n` : '\n');
     const results = await probeCapabilities(clients, cfg, { signal: new AbortController().signal });
     let failed = 0;
     for (const r of results) {
@@ -27,4 +28,10 @@ export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerCo
   } finally {
     await clients.close();
   }
+}
+
+/** Where `serve` would serve Prometheus metrics, with the warning when that is not loopback. */
+function metricsLine(m: { host: string; port: number }): string {
+  const warning = metricsExposure(m.host);
+  return `Metrics: http://${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.port}/metrics${warning ? ` — WARNING: ${warning}` : ''}\n`;
 }

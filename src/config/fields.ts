@@ -286,6 +286,16 @@ export const FIELDS: FieldSpec[] = [
     default: 25,
   },
   {
+    name: 'metrics-addr',
+    env: 'BATON_METRICS_ADDR',
+    displayName: 'Metrics address',
+    description:
+      'host:port of an HTTP listener serving Prometheus metrics on /metrics (RPCs, upstream requests by endpoint template, retries, rate-limit waits, cache, sync progress; no ids or secrets). Off when empty; e.g. 127.0.0.1:9464, or 0.0.0.0:9464 in a pod (a warning is logged for non-loopback addresses).',
+    type: 'string',
+    group: 'server',
+    placeholder: '127.0.0.1:9464',
+  },
+  {
     name: 'log-level',
     env: 'BATON_LOG_LEVEL',
     displayName: 'Log level',

@@ -39,12 +39,17 @@ export interface ConnectorConfig {
   maxConcurrency: number;
 }
 
+/** host:port of a listener; the port 0..65535 */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(6553[0-5]|655[0-2]\d|65[0-4]\d\d|6[0-4]\d{3}|[1-5]?\d{1,4})$/;
+
 export interface ServerConfig {
   host: string;
   port: number;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
   /** how long calls in flight may run after SIGTERM/SIGINT */
   shutdownGraceMs: number;
+  /** where Prometheus metrics are served (metrics-addr), when set */
+  metrics?: { host: string; port: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   logFormat: 'json' | 'console';
 }
@@ -155,6 +160,7 @@ const fieldsSchema = z.object({
   'tls-key': z.string().optional(),
   'tls-client-ca': z.string().optional(),
   'shutdown-grace-seconds': z.number().min(0, 'at least 0 seconds').max(3600, 'at most 3600 seconds'),
+  'metrics-addr': z.string().regex(HOST_PORT, 'host:port, e.g. 127.0.0.1:9464 or [::1]:9464 (port 0..65535)').optional(),
   'log-level': z.enum(['debug', 'info', 'warn', 'error']),
   'log-format': z.enum(['json', 'console']),
 });
@@ -338,6 +344,7 @@ export function parseServerConfig(raw: RawConfig): ServerConfig {
     port: f.port,
     tls: f['tls-cert'] ? { certFile: f['tls-cert'], keyFile: f['tls-key']!, clientCaFile: f['tls-client-ca'] } : undefined,
     shutdownGraceMs: Math.round(f['shutdown-grace-seconds'] * 1000),
+    metrics: f['metrics-addr'] ? { host: HOST_PORT.exec(f['metrics-addr'])![1].replace(/^\[(.*)\]$/, '$1'), port: Number(HOST_PORT.exec(f['metrics-addr'])![2]) } : undefined,
     logLevel: f['log-level'],
     logFormat: f['log-format'],
   };

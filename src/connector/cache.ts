@@ -9,6 +9,7 @@
  * active_sync_id (a caller-sized value), so `dropSync` can release one sync's entries at Cleanup.
  */
 import { createHash } from 'node:crypto';
+import { observeCacheLookup } from '../call-scope';
 
 export interface CacheOptions<T> {
   maxEntries?: number;
@@ -86,12 +87,14 @@ export class PromiseCache<T> {
     const now = this.now();
     const hit = this.map.get(key);
     if (hit && now - hit.at < this.ttlMs) {
+      observeCacheLookup(true);
       // refresh recency
       this.map.delete(key);
       this.map.set(key, hit);
       return hit.p;
     }
     if (hit) this.remove(key);
+    observeCacheLookup(false);
     const p = load();
     this.put(key, p, now, key.length + PENDING_BYTES);
     p.then(

@@ -8,6 +8,7 @@ import { createJiraConnector } from './jira';
 import { createAtlassianClients, AtlassianClients, DryRunWrite } from '../atlassian';
 import { log } from '../log';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
+import { observeUpstream } from '../call-scope';
 
 export interface BuildOptions {
   /** receives each write a dry run did not send (besides the log line) */
@@ -22,6 +23,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
           opts.onDryRun?.(w);
         }
       : undefined,
+    observe: observeUpstream,
   });
   const org: OrgApi | undefined =
     cfg.org && clients.admin

@@ -20,6 +20,9 @@ import * as assetPb from '../gen/c1/connector/v2/asset';
 import * as actionPb from '../gen/c1/connector/v2/action';
 import { ConfigError } from '../config/schema';
 import { guardDeserializer, requestTypeName, wireSchema, WireSchema } from './decode';
+import { instrument } from './instrument';
+import { Metrics } from './metrics';
+import { MetricsListener, startMetricsListener } from './metrics-http';
 
 /**
  * grpc-go's default, which the Baton SDK keeps on both sides, so every request the platform sends fits (the largest
@@ -35,6 +38,8 @@ export interface ServerOptions {
   port: number;
   provisioning: boolean;
   tls?: { certFile: string; keyFile: string; clientCaFile?: string };
+  /** serve Prometheus metrics on http://host:port/metrics (metrics-addr); closed when the server stops */
+  metrics?: { host: string; port: number };
 }
 
 export interface RunningServer {
@@ -52,6 +57,8 @@ export interface RunningServer {
   inFlight(): number;
   /** drain() with a 5 s grace */
   stop(): Promise<void>;
+  /** host:port of the metrics listener, when ServerOptions.metrics asked for one */
+  metricsAddress?: string;
 }
 
 /** Counts connector calls in flight and, once draining, refuses new ones. */
@@ -203,7 +210,7 @@ function credentials(opts: ServerOptions): ServerCredentials {
   }
 }
 
-export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>): { server: Server; health: HealthImplementation; gate: CallGate; services: string[] } {
+export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'provisioning'>, metrics?: Metrics): { server: Server; health: HealthImplementation; gate: CallGate; services: string[] } {
   const server = new Server({
     'grpc.max_receive_message_length': MAX_RECEIVE_BYTES,
     'grpc.max_send_message_length': 64 * 1024 * 1024,
@@ -225,7 +232,7 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
   const schema = contract && wireSchema(contract);
   const defs = allServiceDefinitions();
   for (const [name, def] of defs) {
-    server.addService(guardedService(def, name, contract, schema), gatedOrUnimplemented(gate, registered.get(name), name, def));
+    server.addService(guardedService(def, name, contract, schema), instrument(gatedOrUnimplemented(gate, registered.get(name), name, def), def, metrics));
   }
 
   const health = new HealthImplementation({ '': 'SERVING' });
@@ -265,7 +272,8 @@ function guardedService(def: ServiceDefinition, serviceName: string, contract: p
 }
 
 export async function startServer(connector: Connector, opts: ServerOptions): Promise<RunningServer> {
-  const { server, health, gate, services } = buildServer(connector, opts);
+  const metrics = opts.metrics ? new Metrics(new Set(connector.syncers.map((s) => s.type.id))) : undefined;
+  const { server, health, gate, services } = buildServer(connector, opts, metrics);
   const creds = credentials(opts);
   const hostPort = opts.host.includes(':') && !opts.host.startsWith('[') ? `[${opts.host}]:${opts.port}` : `${opts.host}:${opts.port}`;
   const port = await new Promise<number>((resolve, reject) => {
@@ -274,6 +282,15 @@ export async function startServer(connector: Connector, opts: ServerOptions): Pr
     throw new ConfigError('port', `cannot listen on ${hostPort}: ${e.message}`);
   });
   const address = hostPort.replace(/:\d+$/, `:${port}`);
+  let metricsListener: MetricsListener | undefined;
+  if (metrics && opts.metrics) {
+    try {
+      metricsListener = await startMetricsListener(metrics, opts.metrics.host, opts.metrics.port);
+    } catch (e) {
+      server.forceShutdown();
+      throw e;
+    }
+  }
   let draining: Promise<{ cancelled: number }> | undefined;
   const drain = (graceMs: number) =>
     (draining ??= (async () => {
@@ -300,6 +317,7 @@ export async function startServer(connector: Connector, opts: ServerOptions): Pr
           resolve();
         });
       });
+      await metricsListener?.close();
       await connector.close?.();
       return { cancelled };
     })());
@@ -313,5 +331,6 @@ export async function startServer(connector: Connector, opts: ServerOptions): Pr
     stop: async () => {
       await drain(5000);
     },
+    metricsAddress: metricsListener?.address,
   };
 }

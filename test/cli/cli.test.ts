@@ -125,6 +125,8 @@ describe('against the fake tenant', () => {
     const tls = await runAsync(['validate'], { ...env(), BATON_HOST: '0.0.0.0', BATON_TLS_CERT: '/etc/tls/tls.crt', BATON_TLS_KEY: '/etc/tls/tls.key', BATON_TLS_CLIENT_CA: '/etc/tls/ca.crt' });
     expect(tls.stdout).toMatch(/^Server: 0\.0\.0\.0:50051, mTLS$/m);
     expect(tls.stdout).not.toMatch(/WARNING/);
+    const metrics = await runAsync(['validate', '--metrics-addr', '0.0.0.0:9464'], env());
+    expect(metrics.stdout).toMatch(/^Metrics: http:\/\/0\.0\.0\.0:9464\/metrics — WARNING: Prometheus metrics on the non-loopback address 0\.0\.0\.0/m);
   });
 
   test('serve warns once when it serves plaintext on a non-loopback address, and not on loopback', async () => {
@@ -143,11 +145,41 @@ describe('against the fake tenant', () => {
       return stderr
         .split('\n')
         .filter((l) => l.startsWith('{'))
-        .map((l) => JSON.parse(l) as { level: number; msg: string; address?: string });
+        .map((l) => JSON.parse(l) as { level: string; msg: string; address?: string });
     };
-    const open = (await started('0.0.0.0')).filter((l) => l.level === 40);
+    const open = (await started('0.0.0.0')).filter((l) => l.level === 'warn');
     expect(open).toEqual([expect.objectContaining({ address: expect.stringMatching(/^0\.0\.0\.0:\d+$/), msg: expect.stringMatching(/^plaintext gRPC on the non-loopback address 0\.0\.0\.0: /) })]);
-    expect((await started('127.0.0.1')).filter((l) => l.level >= 40)).toEqual([]);
+    expect((await started('127.0.0.1')).filter((l) => l.level === 'warn' || l.level === 'error')).toEqual([]);
+  });
+
+  test('serve --metrics-addr serves Prometheus metrics, warns on a non-loopback address, and a bad address is refused naming the field', async () => {
+    const child = spawn(process.execPath, [MAIN, 'serve', '--host', '127.0.0.1', '--port', '0', '--metrics-addr', '0.0.0.0:0', '--log-format', 'json'], { env: { ...cleanEnv(), ...env() } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      const deadline = Date.now() + 15000;
+      while (!stderr.includes('Prometheus metrics on the non-loopback')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`server did not start: ${stderr}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const lines = stderr
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as { level: string; msg: string; metrics?: string });
+      const url = lines.find((l) => l.msg === 'Prometheus metrics listening')!.metrics!;
+      expect(url).toMatch(/^http:\/\/0\.0\.0\.0:\d+\/metrics$/);
+      expect(lines.filter((l) => l.level === 'warn')).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^Prometheus metrics on the non-loopback address 0\.0\.0\.0/) })]);
+      const res = await fetch(url.replace('0.0.0.0', '127.0.0.1'));
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('# TYPE jira_connector_rpcs_total counter');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const bad = await runAsync(['serve', '--metrics-addr', 'localhost'], env());
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('metrics-addr');
   });
 
   test('serve listens, answers health checks and stops on SIGTERM', async () => {

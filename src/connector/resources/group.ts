@@ -19,6 +19,7 @@ import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pag
 import { userType, USER } from './user';
 import { ConnectorError, invalidInput, notFound } from '../../errors';
 import { ALL_DIRECTORIES, groupsOnSite, directoryUsersById, isDirectoryMember } from '../org';
+import { groupName } from './audit-names';
 import { auditLog, checkEntitlement, checkPrincipal, KeyedLock, refuseInherited } from './provisioning';
 
 export const GROUP = 'group';
@@ -282,7 +283,7 @@ function groupProvisioner(api: JiraApi, org: OrgApi | undefined, dryRun: boolean
         else if (add) r = await org!.admin.addDirectoryGroupMember(org!.orgId, route.directoryId, groupId, accountId, ctx);
         else r = await org!.admin.removeDirectoryGroupMember(org!.orgId, route.directoryId, groupId, accountId, ctx);
       } else r = add ? await api.addGroupMember(groupId, accountId, ctx) : await api.removeGroupMember(groupId, accountId, ctx);
-      audit(add ? 'group member added' : 'group member removed', { groupId, accountId, via: route.via, changed: r.changed });
+      audit(add ? 'group member added' : 'group member removed', { groupId, groupName: await groupName(api, groupId, ctx), accountId, via: route.via, changed: r.changed });
       return r;
     });
   return {

@@ -18,6 +18,7 @@ import type { ProjectRoles } from './roles';
 import { ConnectorError, invalidInput, notFound } from '../../errors';
 import { checkId } from '../../id-shapes';
 import { log } from '../../log';
+import { roleName } from './audit-names';
 import { auditLog, checkEntitlement, checkPrincipal, refuseInherited } from './provisioning';
 
 export const PROJECT_ROLE = 'project-role';
@@ -175,7 +176,7 @@ function projectRoleProvisioner(api: JiraApi, roles: ProjectRoles, dryRun: boole
       const who = checkPrincipal(principal, PRINCIPALS, 'principal');
       const r = await api.addRoleActors(projectId, roleId, who.type === USER ? { users: [who.id] } : { groupIds: [who.id] }, ctx);
       roles.invalidate(projectId, roleId);
-      audit('role actor added', { projectId, roleId, principalType: who.type, principalId: who.id, changed: r.changed });
+      audit('role actor added', { projectId, roleId, roleName: await roleName(api, projectId, roleId, ctx), principalType: who.type, principalId: who.id, changed: r.changed });
       const annotations = who.type === GROUP ? [grantExpandable([memberEntitlementId(who.id)], [USER])] : [];
       return { grants: [grant(resource, ASSIGNED, rid(who.type, who.id), annotations)], annotations: r.changed ? [] : [grantAlreadyExists()] };
     },
@@ -191,7 +192,15 @@ function projectRoleProvisioner(api: JiraApi, roles: ProjectRoles, dryRun: boole
         // not a direct actor: does the user hold the role through a group actor?
         const through = await inheritedThrough(api, await api.projectRole(projectId, roleId, ctx), who.id, ctx);
         if (through.length) {
-          audit('role actor removed', { projectId, roleId, principalType: who.type, principalId: who.id, changed: false, inheritedThrough: through.map((x) => x.groupId) });
+          audit('role actor removed', {
+            projectId,
+            roleId,
+            roleName: await roleName(api, projectId, roleId, ctx),
+            principalType: who.type,
+            principalId: who.id,
+            changed: false,
+            inheritedThrough: through.map((x) => x.groupId),
+          });
           throw new ConnectorError(
             'precondition',
             `user ${who.id} is not a direct actor of role ${roleId} in project ${projectId}; it holds the role through group ${through
@@ -201,7 +210,7 @@ function projectRoleProvisioner(api: JiraApi, roles: ProjectRoles, dryRun: boole
           );
         }
       }
-      audit('role actor removed', { projectId, roleId, principalType: who.type, principalId: who.id, changed: r.changed });
+      audit('role actor removed', { projectId, roleId, roleName: await roleName(api, projectId, roleId, ctx), principalType: who.type, principalId: who.id, changed: r.changed });
       return r.changed ? [] : [grantAlreadyRevoked()];
     },
   };
