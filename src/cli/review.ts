@@ -281,7 +281,10 @@ export function registerReviewCommands(program: Command): void {
     .option('--broad-projects <n>', 'flag app accounts with roles in at least this many projects', '10')
     .option('--admin-pattern <regex>', 'when the snapshot has no project permissions: names of groups, roles and products that count as admin-like (case-insensitive)', 'admin')
     .option('--as-of <date>', 'measure inactivity from this date (YYYY-MM-DD) instead of the snapshot’s time')
-    .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string }) =>
+    .option('--reviewer <name>', 'who reviews: recorded in the page’s header and the summary')
+    .option('--campaign <name>', 'the review campaign’s name: recorded in the page’s header and the summary')
+    .option('--summary', 'print a one-screen text summary (also written as summary.txt) instead of the file list')
+    .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string; reviewer?: string; campaign?: string; summary?: boolean }) =>
       reviewGuarded(async () => {
         const inactiveDays = positiveInt('inactive-days', opts.inactiveDays);
         const broadProjects = positiveInt('broad-projects', opts.broadProjects);
@@ -298,7 +301,13 @@ export function registerReviewCommands(program: Command): void {
         }
         const { writeReport } = await import('../review/report');
         const dir = opts.outDir ?? defaultReportDir(snapshot);
-        const r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf });
+        for (const k of ['reviewer', 'campaign'] as const)
+          if (opts[k] !== undefined && (opts[k]!.length > 200 || /[\u0000-\u001f]/.test(opts[k]!))) throw new UsageError(`--${k} must be one line of at most 200 characters`);
+        const r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf, reviewer: opts.reviewer, campaign: opts.campaign });
+        if (opts.summary) {
+          process.stdout.write(readFileSync(r.files.summary, 'utf8'));
+          return;
+        }
         const t = r.data.totals;
         const w = (s: string) => process.stdout.write(s + '\n');
         w(`Report: ${resolve(r.files.html)} (${humanBytes(r.bytes.html)})`);
@@ -308,7 +317,9 @@ export function registerReviewCommands(program: Command): void {
           `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with administrative access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:open-project']} projects open to anyone`,
         );
         if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
-        w(`  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access].map((f) => basename(f)).join(', ')} in ${resolve(dir)}`);
+        w(
+          `  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access, r.files.decisions].map((f) => basename(f)).join(', ')} and summary.txt in ${resolve(dir)}`,
+        );
       }),
     );
 

@@ -7,6 +7,7 @@
 import type { ReportData } from './report';
 import { FINDING_TITLES } from './findings';
 import { DECISION_COLUMNS } from './decisions';
+import { barChart } from './charts';
 
 const esc = (s: unknown) =>
   String(s ?? '')
@@ -69,6 +70,7 @@ function compact(d: ReportData): unknown {
     projects: d.projects,
     products: d.products,
     groups: d.groups,
+    signOff: d.signOff,
     findings: d.findings,
     findingTitles: FINDING_TITLES,
     access,
@@ -120,7 +122,9 @@ table.data th button:focus-visible{outline:2px solid var(--accent)}
 table.data th[aria-sort=ascending] button::after{content:" ▲";font-size:10px}
 table.data th[aria-sort=descending] button::after{content:" ▼";font-size:10px}
 table.data td{padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-table.data td.num{text-align:right;font-variant-numeric:tabular-nums}
+table.data td.num,table.data th.num{text-align:right;font-variant-numeric:tabular-nums}
+.charts{display:flex;flex-wrap:wrap;gap:16px}.charts .panel{flex:1 1 420px;overflow-x:auto}
+.signoff{margin-top:6px;font-size:13px}
 table.data tr.main{cursor:pointer}
 table.data tr.main:hover td{background:#f7f9fc}
 table.data tr.detail td{background:#fafbfd;padding:10px 14px 14px}
@@ -276,6 +280,14 @@ var tables={
     {label:'Access',value:function(a){return D.strings[a[2]];},select:function(a){return D.strings[a[2]];}},
     {label:'Through',value:function(a){return D.strings[a[3]];},select:function(a){return D.strings[a[3]]==='direct'?'direct':'through a group';}}]}
 };
+function groupDetail(g){return '<div class="detailgrid"><div><h3>Products ('+g.products.length+')</h3>'+list(g.products,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Project roles ('+g.roles.length+')</h3>'+list(g.roles,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Permissions by scheme ('+g.permissions.length+')</h3>'+list(g.permissions,function(x){return '<li>'+esc(x)+'</li>';})+'</div></div>';}
+tables.groups={id:'groups-table',name:'groups',rows:D.groups,sort:0,placeholder:'Filter groups by name…',detail:groupDetail,columns:[
+  {label:'Group',value:function(g){return g.name;},html:function(g){return esc(g.name)+'<div class="small mono">'+esc(g.id)+'</div>';},text:function(g){return g.name+' '+g.id;}},
+  {label:'Members',num:true,value:function(g){return g.members;}},
+  {label:'Inactive',num:true,value:function(g){return g.inactive;}},
+  {label:'Products',value:function(g){return g.products.join(', ');},select:function(g){return g.products.length?g.products:['no product'];}},
+  {label:'Project roles',num:true,value:function(g){return g.roles.length;}},
+  {label:'Permissions',num:true,value:function(g){return g.permissions.length;}}]};
 // the decisions worksheet: keep / revoke and a comment per row, kept in this browser (localStorage) and exported as decisions.csv
 var DEC_KEY='jira-review-decisions:'+D.syncId;
 var dec={};try{dec=JSON.parse(localStorage.getItem(DEC_KEY)||'{}')||{};}catch(e){dec={};}
@@ -328,6 +340,32 @@ document.body.dataset.ready='1';
 })();
 `;
 
+/** The pictures above the tabs: seats per product, access per project (the 15 with most people), findings by kind. */
+function charts(d: ReportData): string {
+  const seats = barChart(
+    'Product seats',
+    d.products.map((p) => ({ label: p.name, parts: [p.active, p.inactive], title: `${p.name}: ${p.active} active, ${p.inactive} inactive` })),
+    { legend: ['active', 'inactive'], id: 'chart-seats' },
+  );
+  const top = [...d.projects].sort((a, b) => b.people - a.people || a.key.localeCompare(b.key)).slice(0, 15);
+  const projects = barChart(
+    `Access per project${d.projects.length > top.length ? ` (the ${top.length} with most people)` : ''}`,
+    top.map((p) => ({
+      label: p.key,
+      parts: [p.people - p.throughGroups, p.throughGroups],
+      title: `${p.key}: ${p.people} people, ${p.direct} holding a role directly, ${p.throughGroups} through groups`,
+    })),
+    { legend: ['direct or lead only', 'through groups'], id: 'chart-projects' },
+  );
+  const kinds = Object.keys(FINDING_TITLES) as (keyof typeof FINDING_TITLES)[];
+  const findings = barChart(
+    'Findings by kind',
+    kinds.map((k) => ({ label: FINDING_TITLES[k], parts: [d.totals[`findings:${k}`] ?? 0] })),
+    { id: 'chart-findings' },
+  );
+  return [seats, projects, findings].map((svg) => `<div class="panel">${svg}</div>`).join('');
+}
+
 export function renderHtml(d: ReportData): string {
   const m = d.meta;
   const t = d.totals;
@@ -362,6 +400,7 @@ export function renderHtml(d: ReportData): string {
 <header>
 <h1>Jira access review</h1>
 <div class="sub">Source <b>${esc(m.source ?? 'unknown')}</b> · snapshot <b id="snapshot-time">${esc(when(m.finished_at))}</b>${d.asOf !== m.finished_at ? ` · inactivity as of <b>${esc(d.asOf.slice(0, 10))}</b>` : ''} · sync <span class="mono">${esc(m.sync_id ?? '')}</span>${m.connector ? ` · ${esc(m.connector)}` : ''}${m.resumes && m.resumes !== '0' ? ` · resumed ${esc(m.resumes)}×` : ''}</div>
+${d.signOff.campaign || d.signOff.reviewer ? `<div class="sub signoff" id="signoff">${d.signOff.campaign ? `Campaign <b>${esc(d.signOff.campaign)}</b> · ` : ''}${d.signOff.reviewer ? `reviewer <b>${esc(d.signOff.reviewer)}</b> · ` : ''}report of ${esc(d.generatedAt.slice(0, 10))}</div>` : ''}
 </header>
 <main>
 <div class="cards">
@@ -384,15 +423,17 @@ ${card(t.findings, 'findings', 'findings', true)}
 <div class="panel"><h2>Product seats</h2><table class="mini"><thead><tr><th>Product</th><th class="num">holders</th><th class="num">active</th><th class="num">inactive</th></tr></thead><tbody>${productRows}</tbody></table>
 <p class="note">Accounts: ${t.atlassian} people, ${t.app} apps, ${t.customer} customers; ${t.hiddenEmail} with a hidden email${d.orgData ? `; ${t.managed} managed, ${t.external} external` : ''}. Grants: ${t.grantsDirect.toLocaleString('en-US')} direct, ${t.grantsExpanded.toLocaleString('en-US')} through groups and roles.</p>${warn}</div>
 </div>
-<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}${tab('decisions', 'Decisions', d.decisions.length)}</nav>
+<div class="charts">${charts(d)}</div>
+<nav class="tabs" role="tablist">${tab('findings', 'Findings', t.findings)}${tab('people', 'People', t.people)}${tab('projects', 'Projects', t.projects)}${tab('access', 'Project access', d.projectAccess.length)}${tab('groups', 'Groups', d.groups.length)}${tab('decisions', 'Decisions', d.decisions.length)}</nav>
 <section class="tab" id="tab-findings" role="tabpanel"><div id="host-findings"></div></section>
 <section class="tab" id="tab-people" role="tabpanel"><div id="host-people"></div><p class="note">Click a person for their groups, product seats and project roles, and how each was obtained.</p></section>
 <section class="tab" id="tab-projects" role="tabpanel"><div id="host-projects"></div><p class="note">Click a project for its roles and people. People = anyone holding a role (directly or through a group) or leading the project.</p></section>
 <section class="tab" id="tab-access" role="tabpanel"><div id="host-access"></div></section>
+<section class="tab" id="tab-groups" role="tabpanel"><div id="host-groups"></div><p class="note">Click a group for the products, project roles and permissions it gives its members.</p></section>
 <section class="tab" id="tab-decisions" role="tabpanel"><div class="toolbar"><label>Reviewer <input type="text" id="reviewer" placeholder="your name or email" aria-label="reviewer"></label> <button type="button" id="export-decisions">Export decisions.csv</button> <span class="count" id="decision-counts"></span></div><p class="note">One row per reviewable access: set keep or revoke (and a comment), then export the worksheet and run <code>jira-connector remediate &lt;snapshot&gt; decisions.csv</code>. Decisions stay in this browser until exported; an inherited row is refused by remediate, which names the group or role to change instead.</p><div id="host-decisions"></div></section>
 <noscript><p>The tables need JavaScript; the same data is in the CSV files beside this page.</p></noscript>
 </main>
-<footer>Generated ${esc(when(d.generatedAt))} by ${esc(m.tool ?? 'jira-connector')} from a snapshot of ${esc(m.source ?? '')}. CSV files beside this page: people.csv, projects.csv, project-access.csv, findings.csv, access.csv.</footer>
+<footer>Generated ${esc(when(d.generatedAt))} by ${esc(m.tool ?? 'jira-connector')} from a snapshot of ${esc(m.source ?? '')}. CSV files beside this page: people.csv, projects.csv, project-access.csv, findings.csv, access.csv, decisions.csv; summary.txt.</footer>
 <script type="application/json" id="report-data">${scriptJson(compact(d))}</script>
 <script>${SCRIPT}</script>
 </body>

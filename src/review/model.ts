@@ -258,6 +258,7 @@ export function describeEntitlement(rv: Review, id: string): string {
     }
     case 'project': {
       const p = rv.projects.get(e.resourceId);
+      if (e.slug.startsWith('permission:')) return `${e.slug.slice('permission:'.length)} on ${p?.key ?? e.resourceId}`;
       return `${e.slug} of ${p?.key ?? e.resourceId}`;
     }
     case 'application-role':

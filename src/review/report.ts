@@ -9,6 +9,7 @@ import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMat
 import { toCsv } from './csv';
 import { renderHtml } from './html';
 import { DecisionRow, decisionRows, decisionsCsv } from './decisions';
+import { summaryText } from './summary';
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
@@ -21,6 +22,10 @@ export interface ReportOptions {
   adminPattern?: string;
   /** the date inactivity is measured from (ISO); default: when the snapshot was taken */
   asOf?: string;
+  /** who reviews (recorded in the page's header and the summary) */
+  reviewer?: string;
+  /** the review campaign's name (e.g. "Q4 2026 Jira access review") */
+  campaign?: string;
 }
 
 const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
@@ -109,25 +114,43 @@ export interface ProjectRow {
   conditional: string[];
 }
 
+export interface GroupRow {
+  id: string;
+  name: string;
+  members: number;
+  /** members whose account is deactivated or suspended */
+  inactive: number;
+  /** the name matches the admin pattern (the fallback basis) */
+  admin: boolean;
+  /** products (application roles) the group gives its members */
+  products: string[];
+  /** project roles held by the group, as "KEY: Role" */
+  roles: string[];
+  /** project permissions granted to the group directly by a scheme, as "KEY: PERMISSION" */
+  permissions: string[];
+}
+
 export interface ReportData {
   meta: Record<string, string>;
   generatedAt: string;
   /** the snapshot's time, which "days inactive" is measured from */
   asOf: string;
-  options: Required<ReportOptions>;
+  options: Required<Omit<ReportOptions, 'reviewer' | 'campaign'>>;
   totals: Record<string, number>;
   people: PersonRow[];
   projects: ProjectRow[];
   projectAccess: ProjectAccessRow[];
   findings: Finding[];
   products: { id: string; name: string; holders: number; active: number; inactive: number }[];
-  groups: { id: string; name: string; members: number; admin: boolean }[];
+  groups: GroupRow[];
   /** true when the snapshot carries organization data (managed/external, last active) */
   orgData: boolean;
   /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
   adminBasis: AdminBasis;
   /** the decisions worksheet's rows (decisions.csv, and the page's Decisions tab) */
   decisions: DecisionRow[];
+  /** the sign-off: who reviews, in which campaign (when given), and when the report was made */
+  signOff: { reviewer?: string; campaign?: string; date: string };
   warnings: string[];
 }
 
@@ -169,7 +192,7 @@ function withProductWide(holdings: Holding[], productWide: Map<string, Holding[]
 
 export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const asOf = o.asOf ?? rv.meta.finished_at ?? rv.meta.started_at ?? new Date().toISOString();
-  const options: Required<ReportOptions> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
+  const options: Required<Omit<ReportOptions, 'reviewer' | 'campaign'>> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
   const basis = adminBasis(rv);
   const byName = adminMatcher(options.adminPattern);
   const isAdmin = (name: string) => basis === 'names' && byName(name);
@@ -358,7 +381,21 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       const ents = [...rv.entitlements.values()].filter((e) => e.resourceType === 'group' && e.resourceId === g.id && e.slug === 'member');
       const members = new Set<string>();
       for (const e of ents) for (const h of rv.byEntitlement.get(e.id) ?? []) if (h.principalType === 'user') members.add(h.principalId);
-      return { id: g.id, name: g.name, members: members.size, admin: isAdmin(g.name) };
+      const held = rv.byPrincipal.get(pk('group', g.id)) ?? [];
+      const products: string[] = [];
+      const roles: string[] = [];
+      const permissions: string[] = [];
+      for (const h of held) {
+        const e = h.entitlement;
+        if (e.resourceType === 'application-role') products.push(rv.products.get(e.resourceId)?.name ?? e.resourceId);
+        else if (e.resourceType === 'project-role') {
+          const r = rv.roles.get(e.resourceId);
+          roles.push(r ? `${r.projectKey}: ${r.roleName}` : e.resourceId);
+        } else if (e.resourceType === 'project' && e.slug.startsWith('permission:')) permissions.push(`${rv.projects.get(e.resourceId)?.key ?? e.resourceId}: ${e.slug.slice('permission:'.length)}`);
+      }
+      const inactive = [...members].filter((a) => rv.people.get(a) && !rv.people.get(a)!.active).length;
+      const sort = (xs: string[]) => xs.sort((a, b) => a.localeCompare(b));
+      return { id: g.id, name: g.name, members: members.size, inactive, admin: isAdmin(g.name), products: sort(products), roles: sort(roles), permissions: sort(permissions) };
     });
 
   const sev = { high: 0, medium: 1, low: 2 };
@@ -404,6 +441,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     orgData,
     adminBasis: basis,
     decisions: decisionRows(rv),
+    signOff: { reviewer: o.reviewer?.trim() || undefined, campaign: o.campaign?.trim() || undefined, date: new Date().toISOString() },
     warnings: rv.warnings,
   };
 }
@@ -436,7 +474,7 @@ function accessRows(rv: Review): string[][] {
 
 export interface WrittenReport {
   dir: string;
-  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions', string>;
+  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions' | 'summary', string>;
   data: ReportData;
   bytes: Record<string, number>;
 }
@@ -459,6 +497,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     findings: join(outDir, 'findings.csv'),
     access: join(outDir, 'access.csv'),
     decisions: join(outDir, 'decisions.csv'),
+    summary: join(outDir, 'summary.txt'),
   };
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
@@ -556,6 +595,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
     access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id'], accessRows(rv)),
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
+    summary: summaryText(data),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {

@@ -55,8 +55,22 @@ test('sync in-process (config from the environment and flags), then report; a se
   const dirOut = join(dir, 'snap-report');
   expect(rep.stdout).toContain(`Report: ${join(dirOut, 'index.html')}`);
   expect(rep.stdout).toContain(`${c.users} people`);
-  for (const f of ['index.html', 'people.csv', 'projects.csv', 'project-access.csv', 'findings.csv', 'access.csv']) expect(existsSync(join(dirOut, f))).toBe(true);
+  for (const f of ['index.html', 'people.csv', 'projects.csv', 'project-access.csv', 'findings.csv', 'access.csv', 'decisions.csv', 'summary.txt']) expect(existsSync(join(dirOut, f))).toBe(true);
   expect(readFileSync(join(dirOut, 'index.html'), 'utf8')).toContain('<title>Jira access review');
+
+  // sign-off and the one-screen summary
+  const sum = await cli(['report', out, '--summary', '--reviewer', 'Alice Auditor', '--campaign', 'Q4 2026 Jira review']);
+  expect({ code: sum.code, err: sum.stderr }).toEqual({ code: 0, err: '' });
+  const lines = sum.stdout.trimEnd().split('\n');
+  expect(lines[0]).toBe(`Jira access review — Q4 2026 Jira review — ${fake.siteUrl}`);
+  expect(lines[1]).toMatch(/; reviewer Alice Auditor$/);
+  expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^People: ${c.users} \\(`)));
+  expect(lines.length).toBeLessThanOrEqual(30);
+  expect(readFileSync(join(dirOut, 'summary.txt'), 'utf8')).toBe(sum.stdout);
+  expect(readFileSync(join(dirOut, 'index.html'), 'utf8')).toMatch(/Campaign <b>Q4 2026 Jira review<\/b> · reviewer <b>Alice Auditor<\/b>/);
+  const badReviewer = await cli(['report', out, '--reviewer', 'a\nb']);
+  expect(badReviewer.code).toBe(2);
+  expect(badReviewer.stderr).toBe('error: --reviewer must be one line of at most 200 characters\n');
 
   const again = await cli(['sync', '-o', out], envOf(fake));
   expect(again.code).toBe(2);

@@ -14,6 +14,7 @@ import { syncSnapshot } from '../../src/review/sync';
 import { writeReport, WrittenReport } from '../../src/review/report';
 import { Browser, findChromium, NO_CHROMIUM, Page } from './helpers/chromium';
 import { parseCsv } from '../../src/review/csv';
+import { FINDING_TITLES } from '../../src/review/findings';
 import { readDecisions, planRemediation } from '../../src/review/decisions';
 import { openSnapshot } from '../../src/review/store';
 import { loadReview } from '../../src/review/model';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   const snap = join(dir, 'snapshot.sqlite');
   await syncSnapshot(h.client, { out: snap, source: { kind: 'in-process', label: h.fake.siteUrl, identity: 'html' } });
   // inactivity measured from the tenant's own "now" (its activity dates are generated relative to it)
-  report = writeReport(snap, join(dir, 'report'), { asOf: new Date(TENANT_EPOCH).toISOString() });
+  report = writeReport(snap, join(dir, 'report'), { asOf: new Date(TENANT_EPOCH).toISOString(), reviewer: 'Alice <alice@acme.example>', campaign: 'Q4 review' });
   browser = await Browser.launch(bin);
   page = await browser.open(pathToFileURL(report.files.html).href, 1440, 1000);
   await page.eval(`new Promise((r) => { const t = setInterval(() => { if (document.body.dataset.ready === '1') { clearInterval(t); r(true); } }, 20); })`);
@@ -68,6 +69,34 @@ test('shows the snapshot’s numbers', async () => {
   expect(report.data.orgData).toBe(true);
   expect(t.managed).toBeGreaterThan(0);
   expect(report.data.people.some((p) => p.lastActive)).toBe(true);
+});
+
+test('pictures, sign-off, the Groups tab and right-aligned number headers', async () => {
+  // one bar per product, per kind of finding, and per project up to 15
+  expect(await page.eval('document.querySelectorAll("#chart-seats g.bar").length')).toBe(report.data.products.length);
+  expect(await page.eval('document.querySelectorAll("#chart-findings g.bar").length')).toBe(Object.keys(FINDING_TITLES).length);
+  expect(await page.eval('document.querySelectorAll("#chart-projects g.bar").length')).toBe(Math.min(15, report.data.projects.length));
+  const firstSeat = report.data.products[0];
+  expect(await page.eval<string>('document.querySelector("#chart-seats g.bar title").textContent')).toBe(`${firstSeat.name}: ${firstSeat.active} active, ${firstSeat.inactive} inactive`);
+  // the sign-off, escaped
+  expect(await page.eval<string>('document.getElementById("signoff").textContent')).toContain('Campaign Q4 review · reviewer Alice <alice@acme.example>');
+  // groups: one row per group, members equal to the tenant's (site users) for a Jira group
+  await page.eval(`document.querySelector('nav.tabs a[data-tab=groups]').click()`);
+  expect(await page.eval('document.querySelectorAll("#groups-table tbody tr.main").length')).toBe(Math.min(200, report.data.groups.length));
+  const site = new Set(h.fake.tenant.users().map((u) => u.accountId));
+  for (const g of h.fake.tenant.groups()) {
+    const row = report.data.groups.find((x) => x.id === g.groupId)!;
+    expect([g.name, row.members]).toEqual([g.name, h.fake.tenant.groupMembers(g.groupId).filter((a) => site.has(a)).length]);
+  }
+  const granting = report.data.groups.find((g) => g.products.length)!;
+  expect(granting).toBeDefined();
+  // a number column's header sits over its numbers (both right-aligned)
+  await page.eval(`document.querySelector('nav.tabs a[data-tab=projects]').click()`);
+  const align = await page.eval<string[]>(
+    `(() => { const th = [...document.querySelectorAll('#projects-table th')].find((x) => x.textContent === 'People'); const i = [...th.parentNode.children].indexOf(th); const td = document.querySelector('#projects-table tbody tr.main').children[i]; return [getComputedStyle(th.querySelector('button')).textAlign, getComputedStyle(td).textAlign]; })()`,
+  );
+  expect(align).toEqual(['right', 'right']);
+  expect(page.problems.exceptions).toEqual([]);
 });
 
 test('people: sort, filter, open a person; projects open too', async () => {
@@ -174,5 +203,9 @@ test('takes the screenshot', async () => {
     `(() => { document.querySelector('nav.tabs a[data-tab=people]').click(); const s = [...document.querySelectorAll('#host-people select')].find((x) => x.getAttribute('aria-label') === 'Type'); s.value = ''; s.dispatchEvent(new Event('change')); document.querySelectorAll('#people-table tbody tr.main')[1].click(); document.getElementById('tab-people').scrollIntoView(); })()`,
   );
   writeFileSync(join(ROOT, '.tmp', 'report-people.png'), await page.screenshot());
+  for (const tabName of ['groups', 'decisions']) {
+    await page.eval(`(() => { document.querySelector('nav.tabs a[data-tab=${tabName}]').click(); document.getElementById('tab-${tabName}').scrollIntoView(); })()`);
+    writeFileSync(join(ROOT, '.tmp', `report-${tabName}.png`), await page.screenshot());
+  }
   expect(page.problems).toEqual({ exceptions: [], consoleErrors: [], logErrors: [], externalRequests: [], failedLoads: [] });
 });
