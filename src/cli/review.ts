@@ -302,7 +302,7 @@ export function registerReviewCommands(program: Command): void {
         const { writeReport } = await import('../review/report');
         const dir = opts.outDir ?? defaultReportDir(snapshot);
         for (const k of ['reviewer', 'campaign'] as const)
-          if (opts[k] !== undefined && (opts[k]!.length > 200 || /[\u0000-\u001f]/.test(opts[k]!))) throw new UsageError(`--${k} must be one line of at most 200 characters`);
+          if (opts[k] !== undefined && (opts[k]!.length > 200 || [...opts[k]!].some((ch) => ch.charCodeAt(0) < 0x20))) throw new UsageError(`--${k} must be one line of at most 200 characters`);
         const r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf, reviewer: opts.reviewer, campaign: opts.campaign });
         if (opts.summary) {
           process.stdout.write(readFileSync(r.files.summary, 'utf8'));
