@@ -170,7 +170,7 @@ export interface RetryInput {
   faultRetries: number;
   /** the caller's deadline (ms since the epoch), if any */
   deadlineAt?: number;
-  /** the per-attempt timeout: a retry needs min(1 s, this) left after its wait */
+  /** the per-attempt timeout: a retry needs min(1 s, this) left after its wait, all of it after a timeout */
   attemptTimeoutMs: number;
 }
 
@@ -200,8 +200,10 @@ export function decideRetry(i: RetryInput, p: RetryPolicy, now: number, random: 
   const delayMs = hinted !== undefined ? hinted + random() * Math.min(250, p.baseDelayMs) : backoffMs(n, p, random);
   const rateLimit = { ...rateLimitInfo(headers, now), resetAt: new Date(Math.min(now + delayMs, MAX_TIME)) };
 
-  // keep at least a short attempt's worth of time after the wait
-  const pastDeadline = i.deadlineAt !== undefined && now + delayMs + Math.min(1000, i.attemptTimeoutMs) > i.deadlineAt;
+  // a retry is only started when an attempt still fits before the deadline after the wait: after a
+  // timeout a whole attempt (a shorter one would time out again), otherwise a short one
+  const need = c.reason === 'timeout' ? i.attemptTimeoutMs : Math.min(1000, i.attemptTimeoutMs);
+  const pastDeadline = i.deadlineAt !== undefined && now + delayMs + need > i.deadlineAt;
   if (delayMs > p.maxWaitMs || pastDeadline) return { action: 'give-up', kind: c.rate ? 'rate-limited' : 'unavailable', reason: c.reason, rate: c.rate, pastDeadline, rateLimit };
   return { action: 'retry', reason: c.reason, rate: c.rate, delayMs, pauseUntil: c.rate && hinted !== undefined ? now + hinted : undefined };
 }

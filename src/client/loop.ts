@@ -106,6 +106,8 @@ export interface LoopOptions {
   maxAttempts?: number;
   /** cap of one retry wait in ms (the syncer caps at 60 s; default 60000) */
   maxWaitMs?: number;
+  /** the gRPC deadline of each call in ms (default DEFAULT_CALL_TIMEOUT_MS); a call past it ends DEADLINE_EXCEEDED and is retried like UNAVAILABLE */
+  callTimeoutMs?: number;
   /** the sink holds an interrupted sync (shown in progress) */
   resumed?: boolean;
   onProgress?: (p: SyncProgress) => void;
@@ -118,6 +120,8 @@ export interface LoopOptions {
 }
 
 export const DEFAULT_MAX_ATTEMPTS = 10;
+/** Each call's gRPC deadline: a page may fan out to many upstream requests, each bounded by http-timeout-seconds. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5 * 60_000;
 export const EXPAND_STEP = stepKey('expand');
 
 /** A step's key: a JSON array (stored by the snapshot, so it stays stable across versions). */
@@ -175,6 +179,7 @@ class Loop {
   private readonly workers: number;
   private readonly maxAttempts: number;
   private readonly maxWaitMs: number;
+  private readonly callTimeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly stats = { calls: 0, pages: 0, retries: 0, rateLimitWaits: 0, waitMs: 0 };
@@ -192,8 +197,14 @@ class Loop {
     this.workers = Math.max(1, o.workers ?? 4);
     this.maxAttempts = Math.max(1, o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.maxWaitMs = o.maxWaitMs ?? 60000;
+    this.callTimeoutMs = Math.max(1, o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     this.sleep = o.sleep ?? timer;
     this.now = o.now ?? Date.now;
+  }
+
+  /** The options of every call: its gRPC deadline, from now. */
+  private deadline(): { deadlineMs: number } {
+    return { deadlineMs: this.callTimeoutMs };
   }
 
   private log(line: string): void {
@@ -349,11 +360,11 @@ class Loop {
 
     // 1. Validate (every run: the credentials may have changed since an interrupted one)
     this.enter('validate', 1);
-    sink.validated((await this.mustCall('Validate', () => c.connector.validate({}))).sdkVersion);
+    sink.validated((await this.mustCall('Validate', () => c.connector.validate({}, this.deadline()))).sdkVersion);
     if (sink.wantsMetadata()) {
       let md: ConnectorMetadata | undefined;
       try {
-        md = (await this.mustCall('GetMetadata', () => c.connector.getMetadata({}))).metadata;
+        md = (await this.mustCall('GetMetadata', () => c.connector.getMetadata({}, this.deadline()))).metadata;
       } catch (e) {
         this.log(`warning: ${(e as Error).message}`);
       }
@@ -367,7 +378,7 @@ class Loop {
       stepKey('resource-types'),
       'resource-types',
       'ListResourceTypes',
-      (pageToken) => c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken, activeSyncId })),
+      (pageToken) => c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken, activeSyncId }), this.deadline()),
       (list) => ({ phase: 'resource-types', list }),
     );
     const types = sink.resourceTypes();
@@ -382,7 +393,7 @@ class Loop {
         stepKey('resources', t.id),
         'resources',
         `ListResources(${t.id})`,
-        (pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId })),
+        (pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), this.deadline()),
         (list, w) => this.checkResources(list, w),
       );
       this.phaseDone++;
@@ -407,6 +418,7 @@ class Loop {
           (pageToken) =>
             c.resources.listResources(
               ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: type, parentResourceId: { resourceType: parent.resourceType, resource: parent.resource }, pageToken, activeSyncId }),
+              this.deadline(),
             ),
           (list, w) => this.checkResources(list, w),
         ),
@@ -426,7 +438,7 @@ class Loop {
         stepKey('static-entitlements', t.id),
         'static-entitlements',
         `ListStaticEntitlements(${t.id})`,
-        (pageToken) => c.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId })),
+        (pageToken) => c.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), this.deadline()),
         (list, w) => {
           if (list.length) w.push(`${t.id}: ${list.length} static entitlements ignored by this client`);
           return { phase: 'static-entitlements', list: [] };
@@ -452,7 +464,7 @@ class Loop {
             step,
             what,
             `ListEntitlements${label}`,
-            (pageToken) => c.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource, pageToken, activeSyncId })),
+            (pageToken) => c.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource, pageToken, activeSyncId }), this.deadline()),
             (list) => ({ phase: 'entitlements', list }),
           );
         else
@@ -460,7 +472,7 @@ class Loop {
             step,
             what,
             `ListGrants${label}`,
-            (pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId })),
+            (pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId }), this.deadline()),
             (list, w) => this.checkGrants(list, w),
           );
       });
@@ -481,7 +493,7 @@ class Loop {
     // 8. Cleanup: tells the connector the sync is over; like the syncer, a failure is logged, not fatal
     try {
       this.stats.calls++;
-      await c.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId }));
+      await c.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId }), this.deadline());
     } catch (e) {
       const err = e as ServiceError;
       if (err.code !== Code.UNIMPLEMENTED) this.log(`warning: Cleanup failed: ${describe(err)}`);

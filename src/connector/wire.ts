@@ -5,17 +5,20 @@ import type { ConnectorConfig } from '../config/schema';
 import type { Connector } from './types';
 import type { JiraApi, OrgApi } from './jira-api';
 import { createJiraConnector } from './jira';
-import { createAtlassianClients, AtlassianClients, DryRunWrite } from '../atlassian';
+import { createAtlassianClients, AtlassianClients, ClientOptions, DryRunWrite } from '../atlassian';
 import { log } from '../log';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 
 export interface BuildOptions {
   /** receives each write a dry run did not send (besides the log line) */
   onDryRun?: (w: DryRunWrite) => void;
+  /** retry tuning, clock and jitter of the Atlassian clients (tests shorten the waits) */
+  client?: Pick<ClientOptions, 'retry' | 'clock' | 'random'>;
 }
 
 export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = {}): Promise<{ connector: Connector; clients: AtlassianClients }> {
   const clients = createAtlassianClients(cfg, {
+    ...opts.client,
     dryRun: cfg.dryRun
       ? (w) => {
           log().warn({ dryRun: true, upstream: w.upstream, method: w.method, url: w.url, query: w.query, body: w.body }, `dry run: not sent: ${w.endpoint}`);
