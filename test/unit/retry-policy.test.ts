@@ -232,6 +232,13 @@ describe('giving up', () => {
     expect(decideRetry(input(f, { deadlineAt: NOW + 2_300, attemptTimeoutMs: 200 }), P, NOW, () => 0)).toMatchObject({ action: 'retry' });
   });
 
+  it('after a timeout, a retry needs a whole attempt before the deadline (a shorter one would time out again)', () => {
+    const f = { code: 'ETIMEDOUT', idempotent: true };
+    expect(decideRetry(input(f, { deadlineAt: NOW + 5_001 }), P, NOW, () => 0)).toMatchObject({ action: 'retry', reason: 'timeout' });
+    expect(decideRetry(input(f, { deadlineAt: NOW + 4_999 }), P, NOW, () => 0)).toMatchObject({ action: 'give-up', kind: 'unavailable', reason: 'timeout', pastDeadline: true });
+    expect(decideRetry(input(f), P, NOW, () => 0)).toMatchObject({ action: 'retry' });
+  });
+
   it('a wait longer than maxWaitMs gives up, deadline or not', () => {
     const d = decideRetry(input({ status: 429, idempotent: false, headers: { 'retry-after': '3600' } }), P, NOW, () => 0);
     expect(d).toMatchObject({ action: 'give-up', kind: 'rate-limited', pastDeadline: false, rateLimit: { resetAt: new Date(NOW + 3_600_000) } });
