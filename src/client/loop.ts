@@ -9,7 +9,10 @@
  * Every call goes through one rule (`call`): UNAVAILABLE and DEADLINE_EXCEEDED are retried on the
  * syncer's schedule (1 s × attempt, or a RateLimitDescription's), up to `maxAttempts` for every
  * call, Validate included; NOT_FOUND ends a listing with a warning; anything else fails the sync.
- * Waits go through the injected `sleep` and `now`.
+ * Waits go through the injected `sleep` and `now`; the schedule and the budget are the retry policy's
+ * (src/atlassian/retry-policy.ts, callRetryDelay). Every call carries a gRPC deadline
+ * (`callTimeoutMs`), so a call the connector cannot finish ends DEADLINE_EXCEEDED and is retried
+ * instead of holding the sync.
  *
  * Where results go is the sink's business (`SyncSink`): memory (src/client/memory-sink.ts, what
  * `runSync` returns) or a SQLite snapshot (src/review/snapshot-sink.ts). Each listing is a step
@@ -26,6 +29,7 @@ import { ConnectorMetadata, ConnectorServiceCleanupRequest } from '../gen/c1/con
 import { RateLimitDescription } from '../gen/c1/connector/v2/annotation_ratelimit';
 import { hasAnnotation, typeName } from '../connector/annotations';
 import { decodeStatusDetails } from '../server/status';
+import { callRetryDelay, DEFAULT_CALL_ATTEMPTS } from '../atlassian/retry-policy';
 
 export type Phase = 'validate' | 'resource-types' | 'resources' | 'static-entitlements' | 'entitlements' | 'grants' | 'expand' | 'done';
 
@@ -119,7 +123,7 @@ export interface LoopOptions {
   now?: () => number;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_MAX_ATTEMPTS = DEFAULT_CALL_ATTEMPTS;
 /** Each call's gRPC deadline: a page may fan out to many upstream requests, each bounded by http-timeout-seconds. */
 export const DEFAULT_CALL_TIMEOUT_MS = 5 * 60_000;
 export const EXPAND_STEP = stepKey('expand');
@@ -136,15 +140,10 @@ export function stepKey(...parts: string[]): string {
  */
 export function retryDelay(err: ServiceError, attempt: number, maxWaitMs: number, now: number): { waitMs: number; rateLimited: boolean } | undefined {
   if (err.code !== Code.UNAVAILABLE && err.code !== Code.DEADLINE_EXCEEDED) return undefined;
-  let waitMs = Math.min(1000 * attempt, maxWaitMs);
   const rlAny = decodeStatusDetails(err)?.details.find((d) => typeName(d) === 'c1.connector.v2.RateLimitDescription');
-  if (!rlAny) return { waitMs, rateLimited: false };
+  if (!rlAny) return { waitMs: callRetryDelay(attempt, maxWaitMs, now), rateLimited: false };
   const rl = RateLimitDescription.decode(rlAny.value);
-  if (rl.resetAt && rl.resetAt.getTime() > now) {
-    const until = rl.resetAt.getTime() - now;
-    waitMs = Math.min(Math.max(rl.remaining > 0 ? Math.ceil(until / rl.remaining) : until, 1), maxWaitMs);
-  }
-  return { waitMs, rateLimited: true };
+  return { waitMs: callRetryDelay(attempt, maxWaitMs, now, rl), rateLimited: true };
 }
 
 const TRAIT_ANNOTATION: Partial<Record<ResourceType_Trait, string>> = {

@@ -7,6 +7,7 @@ import { Rng } from '../../src/fake-atlassian/rng';
 import {
   admit,
   backoffMs,
+  callRetryDelay,
   classifyFailure,
   decideRetry,
   DEFAULT_RETRY,
@@ -299,5 +300,16 @@ describe('the shared pause and proactive pacing', () => {
   it('admission near the deadline: a pause past it gives up with its end as the reset; pacing past it is skipped', () => {
     expect(admit({ pausedUntil: NOW + 5_000 }, NOW, NOW + 2_000)).toEqual({ action: 'give-up', resetAt: new Date(NOW + 5_000) });
     expect(admit({ pausedUntil: 0, paceMs: 500, nextStartAt: NOW + 3_000 }, NOW, NOW + 2_000)).toEqual({ action: 'send', waitMs: 0, pauseMs: 0, nextStartAt: NOW + 500 });
+  });
+});
+
+describe('retries of a whole gRPC call (the sync loop: Validate and listings alike)', () => {
+  it('1 s × attempt, or the time to a rate-limit reset spread over the remaining budget, capped', () => {
+    expect([1, 2, 3].map((n) => callRetryDelay(n, 60_000, NOW))).toEqual([1000, 2000, 3000]);
+    expect(callRetryDelay(90, 60_000, NOW)).toBe(60_000);
+    expect(callRetryDelay(1, 60_000, NOW, { resetAt: new Date(NOW + 10_000), remaining: 4 })).toBe(2500);
+    expect(callRetryDelay(1, 60_000, NOW, { resetAt: new Date(NOW + 10_000), remaining: 0 })).toBe(10_000);
+    expect(callRetryDelay(2, 60_000, NOW, { resetAt: new Date(NOW - 1), remaining: 0 })).toBe(2000);
+    expect(callRetryDelay(1, 5_000, NOW, { resetAt: new Date(NOW + 3_600_000), remaining: 0 })).toBe(5000);
   });
 });
