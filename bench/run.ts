@@ -27,7 +27,12 @@ async function main(): Promise<void> {
     const text = formatSoak(await runSoak(soak));
     process.stdout.write(text + '\n');
     const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
-    if (out) record(out, `<!-- bench:soak:${soak.tier} -->`, `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --soak ${soak.syncs} --tier ${soak.tier}\` on this project's 2-core machine.`);
+    if (out)
+      record(
+        out,
+        `<!-- bench:soak:${soak.tier} -->`,
+        `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --soak ${soak.syncs} --tier ${soak.tier}\` on this project's 2-core machine.`,
+      );
     return;
   }
   const args: SyncBenchArgs = {

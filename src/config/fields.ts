@@ -237,7 +237,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'sync-state-ttl-minutes',
     env: 'BATON_SYNC_STATE_TTL_MINUTES',
     displayName: 'Sync state idle TTL',
-    description: "Minutes without a call of a sync after which what the connector cached for it is dropped, as at Cleanup (1..1440).",
+    description: 'Minutes without a call of a sync after which what the connector cached for it is dropped, as at Cleanup (1..1440).',
     type: 'number',
     group: 'behaviour',
     default: 30,
