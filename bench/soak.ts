@@ -4,11 +4,14 @@
  * the idle TTL), so the heap after GC stays flat: what it shows is what the process keeps across
  * syncs (the cross-sync caches with their caps, keep-alive sockets, the code).
  *
- *   npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--write docs/PERFORMANCE.md]
+ *   npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
+ *
+ * With --abandon no sync sends Cleanup, so only the idle TTL (--ttl-minutes, default 1 then)
+ * frees a sync's state.
  */
 import { fork, ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { dialConnector } from '../src/client/connector-client';
+import { dialConnector, ConnectorClient } from '../src/client/connector-client';
 import { runSync } from '../src/client/sync';
 
 export interface SoakArgs {
@@ -16,6 +19,10 @@ export interface SoakArgs {
   tier: string;
   seed: number;
   workers: number;
+  /** the syncs never send Cleanup (a runner that dies at the end): only the idle TTL frees their state */
+  abandon: boolean;
+  /** the server's sync-state-ttl-minutes */
+  ttlMinutes: number;
 }
 
 export interface SoakResult {
@@ -30,14 +37,16 @@ export interface SoakResult {
 
 function once<T>(child: ChildProcess, type: string): Promise<T> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before "${type}"`));
     const onMsg = (m: { type: string }) => {
       if (m.type === type) {
         child.off('message', onMsg);
+        child.off('exit', onExit);
         resolve(m as T);
       }
     };
     child.on('message', onMsg);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before "${type}"`)));
+    child.once('exit', onExit);
   });
 }
 
@@ -50,10 +59,24 @@ export async function runSoak(args: SoakArgs): Promise<SoakResult> {
     const ready = await once<{ siteUrl: string; apiUrl: string; authUrl: string; email: string; token: string }>(fake, 'ready');
     server.send({
       type: 'start',
-      raw: { 'jira-url': ready.siteUrl, 'jira-email': ready.email, 'jira-api-token': ready.token, 'atlassian-api-url': ready.apiUrl, 'atlassian-auth-url': ready.authUrl },
+      raw: {
+        'jira-url': ready.siteUrl,
+        'jira-email': ready.email,
+        'jira-api-token': ready.token,
+        'atlassian-api-url': ready.apiUrl,
+        'atlassian-auth-url': ready.authUrl,
+        'sync-state-ttl-minutes': args.ttlMinutes,
+      },
     });
     const up = await once<{ address: string; heapMb: number }>(server, 'ready');
-    const client = dialConnector(up.address);
+    const dialed = dialConnector(up.address);
+    const client: ConnectorClient = args.abandon
+      ? {
+          ...dialed,
+          // Cleanup is never sent: the sync ends the way an interrupted runner leaves it
+          connector: new Proxy(dialed.connector, { get: (t, p, r) => (p === 'cleanup' ? async () => ({ annotations: [] }) : Reflect.get(t, p, r)) }),
+        }
+      : dialed;
     const r: SoakResult = { args, startHeapMb: up.heapMb, heapMb: [], rssMb: [], grants: 0, syncMs: [] };
     for (let i = 0; i < args.syncs; i++) {
       const t0 = Date.now();
@@ -67,7 +90,7 @@ export async function runSoak(args: SoakArgs): Promise<SoakResult> {
       if (process.stderr.isTTY) process.stderr.write(`\rsync ${i + 1}/${args.syncs}: heap after GC ${h.heapMb.toFixed(1)} MB, RSS ${h.rssMb.toFixed(0)} MB   `);
     }
     if (process.stderr.isTTY) process.stderr.write('\n');
-    client.close();
+    dialed.close();
     return r;
   } finally {
     server.kill('SIGTERM');
@@ -84,7 +107,7 @@ export function formatSoak(r: SoakResult): string {
   const after1 = r.heapMb[0];
   const maxLater = Math.max(...r.heapMb.slice(1));
   const lines = [
-    `### Soak: ${n} full syncs of tier ${a.tier} (seed ${a.seed}) in one server process`,
+    `### Soak: ${n} full syncs of tier ${a.tier} (seed ${a.seed}) in one server process${a.abandon ? `, none sending Cleanup (sync-state-ttl-minutes ${a.ttlMinutes})` : ''}`,
     '',
     '| measure | value |',
     '|---|---|',
