@@ -1,9 +1,20 @@
 /**
  * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--write docs/PERFORMANCE.md]
- * Runs the sync benchmark and prints (and with --write, records) the figures.
+ * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
+ * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { runSyncBench, formatSyncBench, SyncBenchArgs } from './sync';
+import { runSoak, formatSoak } from './soak';
+
+/** Puts `text` between two `marker` lines in the document `out` (replacing what was there). */
+function record(out: string, marker: string, text: string): void {
+  const section = `${marker}\n${text}\n${marker}`;
+  let doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Performance\n\n';
+  const re = new RegExp(`${marker}[\\s\\S]*?${marker}`);
+  doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section + '\n';
+  writeFileSync(out, doc);
+}
 
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
@@ -11,6 +22,27 @@ async function main(): Promise<void> {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 && argv[i + 1] ? argv[i + 1] : d;
   };
+  if (argv.includes('--soak')) {
+    const abandon = argv.includes('--abandon');
+    const soak = {
+      syncs: Math.max(2, Number(get('soak', '20'))),
+      tier: get('tier', 'M').toUpperCase(),
+      seed: Number(get('seed', '1')),
+      workers: Number(get('workers', '4')),
+      abandon,
+      ttlMinutes: Number(get('ttl-minutes', abandon ? '1' : '30')),
+    };
+    const text = formatSoak(await runSoak(soak));
+    process.stdout.write(text + '\n');
+    const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
+    if (out)
+      record(
+        out,
+        `<!-- bench:soak:${soak.tier}${abandon ? ':abandon' : ''} -->`,
+        `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --soak ${soak.syncs} --tier ${soak.tier}${abandon ? ` --abandon --ttl-minutes ${soak.ttlMinutes}` : ''}\` on this project's 2-core machine.`,
+      );
+    return;
+  }
   const args: SyncBenchArgs = {
     tier: get('tier', 'L').toUpperCase(),
     seed: Number(get('seed', '1')),

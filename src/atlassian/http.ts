@@ -25,6 +25,7 @@ import { AbortedError, Clock, Semaphore, systemClock } from './limiter';
 import { fromHttpFailure, MapContext, UpstreamError, UpstreamName } from './errors';
 import { admit, decideRetry, isTimeoutCode, NOT_SENT_CODES, paceInterval, RandomSource, rateLimitInfo, RetryPolicy } from './retry-policy';
 import { fillPath } from './paths';
+import { AttemptTimer } from './attempt-timer';
 import type { AuthMode } from '../config/schema';
 
 export type { RetryPolicy } from './retry-policy';
@@ -345,9 +346,11 @@ export class Upstream {
     }
     const release = await this.sem.acquire(st.ctx.signal);
     const t0 = this.clock.now();
+    const attempt = new AttemptTimer(config, st, this.o.timeoutMs, this.deadlineLeft(st));
     try {
+      if (attempt.ms <= 0) throw this.deadlineError(st);
       this.o.stats.request(st.endpoint);
-      const res = await base(config);
+      const res = await attempt.run(base);
       log().debug({ upstream: this.name, endpoint: st.endpoint, status: res.status, ms: this.clock.now() - t0 }, 'atlassian request');
       this.o.observe?.({ kind: 'attempt', upstream: this.name, endpoint: st.endpoint, status: res.status, ms: this.clock.now() - t0 });
       return res;
@@ -357,6 +360,7 @@ export class Upstream {
       this.o.observe?.({ kind: 'attempt', upstream: this.name, endpoint: st.endpoint, status: ae.response?.status ?? ae.code ?? 'error', ms: this.clock.now() - t0 });
       throw e;
     } finally {
+      attempt.done();
       release();
     }
   }
@@ -397,7 +401,9 @@ export class Upstream {
         kind: d.kind,
         message: d.rate
           ? `Atlassian rate limit on ${st.endpoint}: the next attempt would be allowed at ${d.rateLimit.resetAt.toISOString()}, ${d.pastDeadline ? "after the caller's deadline" : 'later than this connector waits inside one call'}`
-          : `Atlassian is unavailable (${d.reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
+          : d.reason === 'timeout'
+            ? `Atlassian did not answer ${st.endpoint} within ${st.attemptTimeoutMs} ms (http-timeout-seconds bounds each attempt, headers and body) and another attempt would not fit before the caller's deadline`
+            : `Atlassian is unavailable (${d.reason}) on ${st.endpoint} and waiting to retry would pass the caller's deadline`,
         status,
         rateLimit: d.rateLimit,
         body: err.response?.data,
@@ -523,7 +529,7 @@ export class Upstream {
       const msg = timeout
         ? deadlineHit
           ? `the caller's deadline passed while waiting for ${host} to answer ${ep}`
-          : `${host} did not answer ${ep} within ${st.attemptTimeoutMs} ms`
+          : `${host} did not answer ${ep} within ${st.attemptTimeoutMs} ms (headers and body)`
         : `could not reach ${host} for ${ep} (${code})`;
       return new UpstreamError(
         'unavailable',

@@ -16,7 +16,9 @@
  *    reset time;
  *  - proactive pacing (paceInterval, admit): when a successful answer says X-RateLimit-Remaining
  *    is low (at most 20 % of X-RateLimit-Limit, Atlassian's "near limit"), later requests to that
- *    endpoint are spread out instead of running into a 429.
+ *    endpoint are spread out instead of running into a 429;
+ *  - one level up, the sync loop's retries of a whole gRPC call (callRetryDelay): one budget of
+ *    attempts for every call, Validate and listings alike, on the Baton syncer's schedule.
  */
 import type { RateLimitInfo } from '../errors';
 
@@ -170,7 +172,7 @@ export interface RetryInput {
   faultRetries: number;
   /** the caller's deadline (ms since the epoch), if any */
   deadlineAt?: number;
-  /** the per-attempt timeout: a retry needs min(1 s, this) left after its wait */
+  /** the per-attempt timeout: a retry needs min(1 s, this) left after its wait, all of it after a timeout */
   attemptTimeoutMs: number;
 }
 
@@ -200,8 +202,10 @@ export function decideRetry(i: RetryInput, p: RetryPolicy, now: number, random: 
   const delayMs = hinted !== undefined ? hinted + random() * Math.min(250, p.baseDelayMs) : backoffMs(n, p, random);
   const rateLimit = { ...rateLimitInfo(headers, now), resetAt: new Date(Math.min(now + delayMs, MAX_TIME)) };
 
-  // keep at least a short attempt's worth of time after the wait
-  const pastDeadline = i.deadlineAt !== undefined && now + delayMs + Math.min(1000, i.attemptTimeoutMs) > i.deadlineAt;
+  // a retry is only started when an attempt still fits before the deadline after the wait: after a
+  // timeout a whole attempt (a shorter one would time out again), otherwise a short one
+  const need = c.reason === 'timeout' ? i.attemptTimeoutMs : Math.min(1000, i.attemptTimeoutMs);
+  const pastDeadline = i.deadlineAt !== undefined && now + delayMs + need > i.deadlineAt;
   if (delayMs > p.maxWaitMs || pastDeadline) return { action: 'give-up', kind: c.rate ? 'rate-limited' : 'unavailable', reason: c.reason, rate: c.rate, pastDeadline, rateLimit };
   return { action: 'retry', reason: c.reason, rate: c.rate, delayMs, pauseUntil: c.rate && hinted !== undefined ? now + hinted : undefined };
 }
@@ -245,4 +249,21 @@ export function admit(g: Gate, now: number, deadlineAt?: number): Admission {
   let start = Math.max(now + pauseMs, g.nextStartAt ?? 0);
   if (deadlineAt !== undefined && start >= deadlineAt) start = now + pauseMs;
   return { action: 'send', waitMs: start - now, pauseMs, nextStartAt: start + paceMs };
+}
+
+/** Attempts per gRPC call of a sync (Validate and listings alike) before UNAVAILABLE / DEADLINE_EXCEEDED fails the sync. */
+export const DEFAULT_CALL_ATTEMPTS = 10;
+
+/**
+ * How long the sync loop waits before the next attempt of a gRPC call that failed retryably
+ * (UNAVAILABLE / DEADLINE_EXCEEDED), the Baton syncer's schedule: 1 s × attempt, or with a
+ * rate-limit description (reset time, remaining budget) the time to the reset spread over the
+ * remaining requests; at most maxWaitMs. The same for every call, so Validate at the start of a
+ * sync rides out the same upstream trouble as a listing in the middle of it.
+ */
+export function callRetryDelay(attempt: number, maxWaitMs: number, now: number, rateLimit?: { resetAt?: Date; remaining: number }): number {
+  const waitMs = Math.min(1000 * attempt, maxWaitMs);
+  if (!rateLimit?.resetAt || rateLimit.resetAt.getTime() <= now) return waitMs;
+  const until = rateLimit.resetAt.getTime() - now;
+  return Math.min(Math.max(rateLimit.remaining > 0 ? Math.ceil(until / rateLimit.remaining) : until, 1), maxWaitMs);
 }

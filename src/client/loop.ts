@@ -9,7 +9,10 @@
  * Every call goes through one rule (`call`): UNAVAILABLE and DEADLINE_EXCEEDED are retried on the
  * syncer's schedule (1 s × attempt, or a RateLimitDescription's), up to `maxAttempts` for every
  * call, Validate included; NOT_FOUND ends a listing with a warning; anything else fails the sync.
- * Waits go through the injected `sleep` and `now`.
+ * Waits go through the injected `sleep` and `now`; the schedule and the budget are the retry policy's
+ * (src/atlassian/retry-policy.ts, callRetryDelay). Every call carries a gRPC deadline
+ * (`callTimeoutMs`), so a call the connector cannot finish ends DEADLINE_EXCEEDED and is retried
+ * instead of holding the sync.
  *
  * Where results go is the sink's business (`SyncSink`): memory (src/client/memory-sink.ts, what
  * `runSync` returns) or a SQLite snapshot (src/review/snapshot-sink.ts). Each listing is a step
@@ -26,6 +29,7 @@ import { ConnectorMetadata, ConnectorServiceCleanupRequest } from '../gen/c1/con
 import { RateLimitDescription } from '../gen/c1/connector/v2/annotation_ratelimit';
 import { hasAnnotation, typeName } from '../connector/annotations';
 import { decodeStatusDetails } from '../server/status';
+import { callRetryDelay, DEFAULT_CALL_ATTEMPTS } from '../atlassian/retry-policy';
 
 export type Phase = 'validate' | 'resource-types' | 'resources' | 'static-entitlements' | 'entitlements' | 'grants' | 'expand' | 'done';
 
@@ -106,6 +110,8 @@ export interface LoopOptions {
   maxAttempts?: number;
   /** cap of one retry wait in ms (the syncer caps at 60 s; default 60000) */
   maxWaitMs?: number;
+  /** the gRPC deadline of each call in ms (default DEFAULT_CALL_TIMEOUT_MS); a call past it ends DEADLINE_EXCEEDED and is retried like UNAVAILABLE */
+  callTimeoutMs?: number;
   /** the sink holds an interrupted sync (shown in progress) */
   resumed?: boolean;
   onProgress?: (p: SyncProgress) => void;
@@ -117,7 +123,9 @@ export interface LoopOptions {
   now?: () => number;
 }
 
-export const DEFAULT_MAX_ATTEMPTS = 10;
+export const DEFAULT_MAX_ATTEMPTS = DEFAULT_CALL_ATTEMPTS;
+/** Each call's gRPC deadline: a page may fan out to many upstream requests, each bounded by http-timeout-seconds. */
+export const DEFAULT_CALL_TIMEOUT_MS = 5 * 60_000;
 export const EXPAND_STEP = stepKey('expand');
 
 /** A step's key: a JSON array (stored by the snapshot, so it stays stable across versions). */
@@ -132,15 +140,10 @@ export function stepKey(...parts: string[]): string {
  */
 export function retryDelay(err: ServiceError, attempt: number, maxWaitMs: number, now: number): { waitMs: number; rateLimited: boolean } | undefined {
   if (err.code !== Code.UNAVAILABLE && err.code !== Code.DEADLINE_EXCEEDED) return undefined;
-  let waitMs = Math.min(1000 * attempt, maxWaitMs);
   const rlAny = decodeStatusDetails(err)?.details.find((d) => typeName(d) === 'c1.connector.v2.RateLimitDescription');
-  if (!rlAny) return { waitMs, rateLimited: false };
+  if (!rlAny) return { waitMs: callRetryDelay(attempt, maxWaitMs, now), rateLimited: false };
   const rl = RateLimitDescription.decode(rlAny.value);
-  if (rl.resetAt && rl.resetAt.getTime() > now) {
-    const until = rl.resetAt.getTime() - now;
-    waitMs = Math.min(Math.max(rl.remaining > 0 ? Math.ceil(until / rl.remaining) : until, 1), maxWaitMs);
-  }
-  return { waitMs, rateLimited: true };
+  return { waitMs: callRetryDelay(attempt, maxWaitMs, now, rl), rateLimited: true };
 }
 
 const TRAIT_ANNOTATION: Partial<Record<ResourceType_Trait, string>> = {
@@ -175,6 +178,7 @@ class Loop {
   private readonly workers: number;
   private readonly maxAttempts: number;
   private readonly maxWaitMs: number;
+  private readonly callTimeoutMs: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly stats = { calls: 0, pages: 0, retries: 0, rateLimitWaits: 0, waitMs: 0 };
@@ -192,8 +196,14 @@ class Loop {
     this.workers = Math.max(1, o.workers ?? 4);
     this.maxAttempts = Math.max(1, o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
     this.maxWaitMs = o.maxWaitMs ?? 60000;
+    this.callTimeoutMs = Math.max(1, o.callTimeoutMs ?? DEFAULT_CALL_TIMEOUT_MS);
     this.sleep = o.sleep ?? timer;
     this.now = o.now ?? Date.now;
+  }
+
+  /** The options of every call: its gRPC deadline, from now. */
+  private deadline(): { deadlineMs: number } {
+    return { deadlineMs: this.callTimeoutMs };
   }
 
   private log(line: string): void {
@@ -349,11 +359,11 @@ class Loop {
 
     // 1. Validate (every run: the credentials may have changed since an interrupted one)
     this.enter('validate', 1);
-    sink.validated((await this.mustCall('Validate', () => c.connector.validate({}))).sdkVersion);
+    sink.validated((await this.mustCall('Validate', () => c.connector.validate({}, this.deadline()))).sdkVersion);
     if (sink.wantsMetadata()) {
       let md: ConnectorMetadata | undefined;
       try {
-        md = (await this.mustCall('GetMetadata', () => c.connector.getMetadata({}))).metadata;
+        md = (await this.mustCall('GetMetadata', () => c.connector.getMetadata({}, this.deadline()))).metadata;
       } catch (e) {
         this.log(`warning: ${(e as Error).message}`);
       }
@@ -367,7 +377,7 @@ class Loop {
       stepKey('resource-types'),
       'resource-types',
       'ListResourceTypes',
-      (pageToken) => c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken, activeSyncId })),
+      (pageToken) => c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ pageToken, activeSyncId }), this.deadline()),
       (list) => ({ phase: 'resource-types', list }),
     );
     const types = sink.resourceTypes();
@@ -382,7 +392,7 @@ class Loop {
         stepKey('resources', t.id),
         'resources',
         `ListResources(${t.id})`,
-        (pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId })),
+        (pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), this.deadline()),
         (list, w) => this.checkResources(list, w),
       );
       this.phaseDone++;
@@ -407,6 +417,7 @@ class Loop {
           (pageToken) =>
             c.resources.listResources(
               ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: type, parentResourceId: { resourceType: parent.resourceType, resource: parent.resource }, pageToken, activeSyncId }),
+              this.deadline(),
             ),
           (list, w) => this.checkResources(list, w),
         ),
@@ -426,7 +437,7 @@ class Loop {
         stepKey('static-entitlements', t.id),
         'static-entitlements',
         `ListStaticEntitlements(${t.id})`,
-        (pageToken) => c.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId })),
+        (pageToken) => c.entitlements.listStaticEntitlements(EntitlementsServiceListStaticEntitlementsRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), this.deadline()),
         (list, w) => {
           if (list.length) w.push(`${t.id}: ${list.length} static entitlements ignored by this client`);
           return { phase: 'static-entitlements', list: [] };
@@ -452,7 +463,7 @@ class Loop {
             step,
             what,
             `ListEntitlements${label}`,
-            (pageToken) => c.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource, pageToken, activeSyncId })),
+            (pageToken) => c.entitlements.listEntitlements(EntitlementsServiceListEntitlementsRequest.fromPartial({ resource, pageToken, activeSyncId }), this.deadline()),
             (list) => ({ phase: 'entitlements', list }),
           );
         else
@@ -460,7 +471,7 @@ class Loop {
             step,
             what,
             `ListGrants${label}`,
-            (pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId })),
+            (pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId }), this.deadline()),
             (list, w) => this.checkGrants(list, w),
           );
       });
@@ -481,7 +492,7 @@ class Loop {
     // 8. Cleanup: tells the connector the sync is over; like the syncer, a failure is logged, not fatal
     try {
       this.stats.calls++;
-      await c.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId }));
+      await c.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId }), this.deadline());
     } catch (e) {
       const err = e as ServiceError;
       if (err.code !== Code.UNIMPLEMENTED) this.log(`warning: Cleanup failed: ${describe(err)}`);

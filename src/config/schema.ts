@@ -37,6 +37,8 @@ export interface ConnectorConfig {
   ticketing: boolean;
   httpTimeoutMs: number;
   maxConcurrency: number;
+  /** idle time after which a sync's cached state is dropped (ms) */
+  syncStateTtlMs: number;
 }
 
 /** host:port of a listener; the port 0..65535 */
@@ -154,6 +156,7 @@ const fieldsSchema = z.object({
   ticketing: z.boolean(),
   'http-timeout-seconds': z.number().min(1, 'at least 1 second').max(1800, 'at most 1800 seconds'),
   'max-concurrency': z.number().int('a whole number').min(1, 'at least 1').max(64, 'at most 64'),
+  'sync-state-ttl-minutes': z.number().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes'),
   host: z.string().min(1),
   port: z.number().int('a whole number').min(0, 'a port from 0 to 65535').max(65535, 'a port from 0 to 65535'),
   'tls-cert': z.string().optional(),
@@ -332,6 +335,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     ticketing: f.ticketing,
     httpTimeoutMs: Math.round(f['http-timeout-seconds'] * 1000),
     maxConcurrency: f['max-concurrency'],
+    syncStateTtlMs: Math.round(f['sync-state-ttl-minutes'] * 60_000),
   };
 }
 

@@ -50,6 +50,32 @@ export function jsonSize(v: unknown, depth = 0): number {
   }
 }
 
+/** A cache that holds per-sync state under `syncKey` prefixes. */
+interface SyncScoped {
+  /** entries held for one sync (by its syncKey) */
+  heldFor(sync: string): number;
+}
+
+/** Every live per-sync cache of the process, weakly (a cache of a closed connector goes with it). */
+const live = new Set<WeakRef<SyncScoped>>();
+const finalized = new FinalizationRegistry<WeakRef<SyncScoped>>((ref) => live.delete(ref));
+function track(c: SyncScoped): void {
+  const ref = new WeakRef(c);
+  live.add(ref);
+  finalized.register(c, ref);
+}
+
+/**
+ * Entries that the process's caches hold for one sync (keys made with `syncKey`): 0 once the
+ * sync's Cleanup came or its idle TTL passed (src/connector/sync-expiry.ts). For tests and the soak.
+ */
+export function heldForSync(activeSyncId: string | undefined): number {
+  const sync = syncKey(activeSyncId);
+  let n = 0;
+  for (const ref of live) n += ref.deref()?.heldFor(sync) ?? 0;
+  return n;
+}
+
 interface Entry<T> {
   at: number;
   p: Promise<T>;
@@ -71,6 +97,14 @@ export class PromiseCache<T> {
     this.ttlMs = opts.ttlMs ?? 10 * 60 * 1000;
     this.sizeOf = opts.sizeOf ?? jsonSize;
     this.now = opts.now ?? Date.now;
+    track(this);
+  }
+
+  heldFor(sync: string): number {
+    const prefix = sync + '|';
+    let n = 0;
+    for (const k of this.map.keys()) if (k.startsWith(prefix)) n++;
+    return n;
   }
 
   /** entries held */
@@ -183,7 +217,13 @@ export class SyncOrder {
   constructor(
     private readonly maxSyncs = 8,
     private readonly maxItems = 1_000_000,
-  ) {}
+  ) {
+    track(this);
+  }
+
+  heldFor(sync: string): number {
+    return this.bySync.get(sync)?.ids.length ?? 0;
+  }
 
   note(sync: string, ids: string[]): void {
     let o = this.bySync.get(sync);

@@ -5,18 +5,24 @@ import type { ConnectorConfig } from '../config/schema';
 import type { Connector } from './types';
 import type { JiraApi, OrgApi } from './jira-api';
 import { createJiraConnector } from './jira';
-import { createAtlassianClients, AtlassianClients, DryRunWrite } from '../atlassian';
+import { createAtlassianClients, AtlassianClients, ClientOptions, DryRunWrite } from '../atlassian';
 import { log } from '../log';
 import { probeCapabilities, probeFailure } from '../atlassian/probe';
 import { observeUpstream } from '../call-scope';
+import { withSyncExpiry } from './sync-expiry';
 
 export interface BuildOptions {
   /** receives each write a dry run did not send (besides the log line) */
   onDryRun?: (w: DryRunWrite) => void;
+  /** retry tuning, clock and jitter of the Atlassian clients (tests shorten the waits) */
+  client?: Pick<ClientOptions, 'retry' | 'clock' | 'random'>;
+  /** the clock of the per-sync state's idle TTL (tests inject one; default Date.now) */
+  now?: () => number;
 }
 
 export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = {}): Promise<{ connector: Connector; clients: AtlassianClients }> {
   const clients = createAtlassianClients(cfg, {
+    ...opts.client,
     dryRun: cfg.dryRun
       ? (w) => {
           log().warn({ dryRun: true, upstream: w.upstream, method: w.method, url: w.url, query: w.query, body: w.body }, `dry run: not sent: ${w.endpoint}`);
@@ -33,7 +39,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
           siteResourceIds: async (ctx) => [`ari:cloud:jira::site/${await clients.cloudId(ctx)}`],
         }
       : undefined;
-  const connector = createJiraConnector(cfg, {
+  const jira = createJiraConnector(cfg, {
     api: clients.jira,
     org,
     validate: async (ctx) => {
@@ -43,6 +49,8 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
     },
     close: () => clients.close(),
   });
+  // per-sync state leaves at Cleanup, and after an idle TTL for a sync that never sends one
+  const connector = withSyncExpiry(jira, { ttlMs: cfg.syncStateTtlMs, now: opts.now });
   return { connector, clients };
 }
 

@@ -4,7 +4,7 @@
  */
 import { startFakeAtlassian, FakeAtlassian, FakeAtlassianOptions } from '../../src/fake-atlassian';
 import { parseConnectorConfig, RawConfig, ConnectorConfig } from '../../src/config/schema';
-import { buildConnector } from '../../src/connector/wire';
+import { buildConnector, BuildOptions } from '../../src/connector/wire';
 import type { Connector } from '../../src/connector/types';
 import { startServer, RunningServer } from '../../src/server/server';
 import { dialConnector, ConnectorClient } from '../../src/client/connector-client';
@@ -27,6 +27,8 @@ export interface HarnessOptions {
   provisioning?: boolean;
   /** wraps the connector before the server serves it (fault injection: helpers/connector-faults.ts) */
   wrap?: (c: Connector) => Connector;
+  /** connector build options (e.g. shorter retry waits) */
+  build?: BuildOptions;
 }
 
 export function fakeConfig(fake: FakeAtlassian, extra: RawConfig = {}): RawConfig {
@@ -43,7 +45,7 @@ export function fakeConfig(fake: FakeAtlassian, extra: RawConfig = {}): RawConfi
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const fake = await startFakeAtlassian({ tier: 'S', seed: 1, ...opts.fake });
   const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...(opts.config?.(fake) ?? {}) }));
-  const { connector } = await buildConnector(cfg);
+  const { connector } = await buildConnector(cfg, opts.build);
   const server = await startServer(opts.wrap ? opts.wrap(connector) : connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning });
   const client = dialConnector(server.address);
   return {

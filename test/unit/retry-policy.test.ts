@@ -7,6 +7,7 @@ import { Rng } from '../../src/fake-atlassian/rng';
 import {
   admit,
   backoffMs,
+  callRetryDelay,
   classifyFailure,
   decideRetry,
   DEFAULT_RETRY,
@@ -232,6 +233,13 @@ describe('giving up', () => {
     expect(decideRetry(input(f, { deadlineAt: NOW + 2_300, attemptTimeoutMs: 200 }), P, NOW, () => 0)).toMatchObject({ action: 'retry' });
   });
 
+  it('after a timeout, a retry needs a whole attempt before the deadline (a shorter one would time out again)', () => {
+    const f = { code: 'ETIMEDOUT', idempotent: true };
+    expect(decideRetry(input(f, { deadlineAt: NOW + 5_001 }), P, NOW, () => 0)).toMatchObject({ action: 'retry', reason: 'timeout' });
+    expect(decideRetry(input(f, { deadlineAt: NOW + 4_999 }), P, NOW, () => 0)).toMatchObject({ action: 'give-up', kind: 'unavailable', reason: 'timeout', pastDeadline: true });
+    expect(decideRetry(input(f), P, NOW, () => 0)).toMatchObject({ action: 'retry' });
+  });
+
   it('a wait longer than maxWaitMs gives up, deadline or not', () => {
     const d = decideRetry(input({ status: 429, idempotent: false, headers: { 'retry-after': '3600' } }), P, NOW, () => 0);
     expect(d).toMatchObject({ action: 'give-up', kind: 'rate-limited', pastDeadline: false, rateLimit: { resetAt: new Date(NOW + 3_600_000) } });
@@ -292,5 +300,16 @@ describe('the shared pause and proactive pacing', () => {
   it('admission near the deadline: a pause past it gives up with its end as the reset; pacing past it is skipped', () => {
     expect(admit({ pausedUntil: NOW + 5_000 }, NOW, NOW + 2_000)).toEqual({ action: 'give-up', resetAt: new Date(NOW + 5_000) });
     expect(admit({ pausedUntil: 0, paceMs: 500, nextStartAt: NOW + 3_000 }, NOW, NOW + 2_000)).toEqual({ action: 'send', waitMs: 0, pauseMs: 0, nextStartAt: NOW + 500 });
+  });
+});
+
+describe('retries of a whole gRPC call (the sync loop: Validate and listings alike)', () => {
+  it('1 s × attempt, or the time to a rate-limit reset spread over the remaining budget, capped', () => {
+    expect([1, 2, 3].map((n) => callRetryDelay(n, 60_000, NOW))).toEqual([1000, 2000, 3000]);
+    expect(callRetryDelay(90, 60_000, NOW)).toBe(60_000);
+    expect(callRetryDelay(1, 60_000, NOW, { resetAt: new Date(NOW + 10_000), remaining: 4 })).toBe(2500);
+    expect(callRetryDelay(1, 60_000, NOW, { resetAt: new Date(NOW + 10_000), remaining: 0 })).toBe(10_000);
+    expect(callRetryDelay(2, 60_000, NOW, { resetAt: new Date(NOW - 1), remaining: 0 })).toBe(2000);
+    expect(callRetryDelay(1, 5_000, NOW, { resetAt: new Date(NOW + 3_600_000), remaining: 0 })).toBe(5000);
   });
 });
