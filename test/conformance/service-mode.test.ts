@@ -1,0 +1,226 @@
+/**
+ * Self-hosted service mode (issue 21): `baton-bridge service` runs the official SDK's connector
+ * command line with client credentials, as a baton-jira service process would, against our gRPC
+ * server; `baton-bridge fake-platform` stands in for the platform (an HTTPS token endpoint that
+ * checks the SDK's JWT client assertion, and c1.connectorapi.baton.v1.BatonService over TLS, both
+ * found through BATON_C1_API_HOST; its CA reaches the SDK through SSL_CERT_FILE, which Go reads for
+ * the system roots). The platform hands out a full sync, a grant, a grant that must fail and a
+ * revoke: the uploaded c1z equals the tenant's ground truth, the grant and revoke change the fake
+ * tenant and finish as successes, the failure is reported to the platform with its gRPC code (and
+ * the process goes on), and SIGTERM ends the bridge and its connector child cleanly.
+ *
+ * Needs Go >= 1.25.2 (the bridge is built once and cached, as for sdk-bridge.test.ts).
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
+import { fakeConfig } from '../helpers/harness';
+import { parseConnectorConfig } from '../../src/config/schema';
+import { buildConnector } from '../../src/connector/wire';
+import { startServer, RunningServer } from '../../src/server/server';
+import { BRIDGE_BIN, BUILD_TIMEOUT_MS, ensureBridge, runBridge, readDump, expectedFrom, compare, NO_DIFF, Expected } from './bridge';
+
+const TIMEOUT = 5 * 60_000;
+
+interface PlatformEvent {
+  event: string;
+  taskId?: string;
+  type?: string;
+  ok?: boolean;
+  code?: string;
+  message?: string;
+  file?: string;
+  response?: { grants?: { id: string }[]; annotations?: { '@type': string }[] };
+  [k: string]: unknown;
+}
+
+/** A child process whose stdout is JSON lines, with a way to wait for a line. */
+class Events {
+  readonly all: PlatformEvent[] = [];
+  private waiters: { pred: (e: PlatformEvent) => boolean; resolve: (e: PlatformEvent) => void }[] = [];
+  constructor(child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      let e: PlatformEvent;
+      try {
+        e = JSON.parse(line) as PlatformEvent;
+      } catch {
+        return;
+      }
+      this.all.push(e);
+      this.waiters = this.waiters.filter((w) => (w.pred(e) ? (w.resolve(e), false) : true));
+    });
+  }
+  next(pred: (e: PlatformEvent) => boolean, what: string, ms = TIMEOUT): Promise<PlatformEvent> {
+    const seen = this.all.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`no ${what} event in ${ms} ms; events: ${JSON.stringify(this.all).slice(0, 4000)}`)), ms);
+      this.waiters.push({ pred, resolve: (e) => (clearTimeout(t), resolve(e)) });
+    });
+  }
+}
+
+const exited = (p: ChildProcess) =>
+  p.exitCode !== null || p.signalCode !== null
+    ? Promise.resolve({ code: p.exitCode, signal: p.signalCode })
+    : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => p.once('exit', (code, signal) => resolve({ code, signal })));
+
+/** Child processes of `pid` (Linux /proc), to see that none outlives the bridge. */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces, so read after the last ")"
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+const alive = (pid: number) => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+};
+
+let dir: string;
+let fake: FakeAtlassian;
+let server: RunningServer;
+let platform: ChildProcess;
+let bridge: ChildProcess;
+let events: Events;
+let bridgeLog = '';
+let expected: Expected;
+const plan = { grantGroup: '', grantUser: '', revokeGroup: '', revokeUser: '', missingGroup: randomUUID() };
+
+beforeAll(async () => {
+  ensureBridge();
+  dir = mkdtempSync(join(tmpdir(), 'service-mode-'));
+  fake = await startFakeAtlassian({ tier: 'S', seed: 31 });
+  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true }));
+  server = await startServer((await buildConnector(cfg)).connector, { host: '127.0.0.1', port: 0, provisioning: true });
+
+  // what the full sync must upload: the tenant before the grant and revoke tasks change it
+  expected = expectedFrom(fake.tenant);
+  const t = fake.tenant;
+  const ordinary = t.groups().filter((g) => !g.system && !g.externalSynced);
+  const g = ordinary[0];
+  plan.grantGroup = g.groupId;
+  plan.grantUser = t.users().find((u) => u.accountType === 'atlassian' && t.isActiveInJira(u) && !t.isGroupMember(g.groupId, u.accountId))!.accountId;
+  const r = ordinary.find((x) => x.groupId !== g.groupId && t.groupMembers(x.groupId).some((a) => t.isActiveInJira(t.users().find((u) => u.accountId === a)!)))!;
+  plan.revokeGroup = r.groupId;
+  plan.revokeUser = t.groupMembers(r.groupId).find((a) => t.isActiveInJira(t.users().find((u) => u.accountId === a)!))!;
+
+  const res = (type: string, id: string) => ({ id: { resourceType: type, resource: id } });
+  const ent = (gid: string) => ({ id: `group:${gid}:member`, resource: res('group', gid), slug: 'member' });
+  const tasks = [
+    { syncFull: {} },
+    { grant: { entitlement: ent(plan.grantGroup), principal: res('user', plan.grantUser) } },
+    { grant: { entitlement: ent(plan.missingGroup), principal: res('user', plan.grantUser) } },
+    {
+      revoke: {
+        grant: {
+          id: `group:${plan.revokeGroup}:member:user:${plan.revokeUser}`,
+          entitlement: ent(plan.revokeGroup),
+          principal: res('user', plan.revokeUser),
+        },
+      },
+    },
+  ];
+  writeFileSync(join(dir, 'tasks.json'), JSON.stringify(tasks));
+
+  platform = spawn(BRIDGE_BIN, ['fake-platform', '--tasks', join(dir, 'tasks.json'), '--out-dir', join(dir, 'uploads'), '--ca-out', join(dir, 'platform-ca.pem')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  events = new Events(platform);
+  const listening = await events.next((e) => e.event === 'listening', 'listening', 30_000);
+
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    HOME: dir,
+    SSL_CERT_FILE: join(dir, 'platform-ca.pem'),
+    BATON_C1_API_HOST: listening.host as string,
+    BATON_CLIENT_ID: listening.clientId as string,
+    BATON_CLIENT_SECRET: listening.clientSecret as string,
+    BATON_CONNECTOR_ADDR: server.address,
+    BATON_PROVISIONING: 'true',
+    BATON_HOST_ID: 'service-mode-test',
+    BATON_C1Z_TEMP_DIR: dir,
+  };
+  bridge = spawn(BRIDGE_BIN, ['service', '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  bridge.stdout!.on('data', (d) => (bridgeLog += d));
+  bridge.stderr!.on('data', (d) => (bridgeLog += d));
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  for (const p of [bridge, platform]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  await server?.stop();
+  await fake?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test(
+  'the platform gets a Hello, a c1z equal to the ground truth, and the results of the grant, failing grant and revoke tasks',
+  async () => {
+    const done = await events
+      .next((e) => e.event === 'done' || e.event === 'error', 'done')
+      .catch((e: Error) => {
+        throw new Error(`${e.message}\nbridge log: ${bridgeLog.slice(-6000)}`);
+      });
+    if (done.event === 'error') throw new Error(`platform error ${JSON.stringify(done)}\nbridge log: ${bridgeLog.slice(-6000)}`);
+    expect(events.all.filter((e) => e.event === 'token').length).toBeGreaterThan(0);
+    const hello = events.all.find((e) => e.event === 'hello')!;
+    expect(hello).toMatchObject({ hostId: 'service-mode-test' });
+    expect(hello.displayName).toBeTruthy();
+
+    const tasks = events.all.filter((e) => e.event === 'task');
+    expect(tasks.map((e) => e.type)).toEqual(['syncFull', 'grant', 'grant', 'revoke']);
+    const finish = (i: number) => events.all.find((e) => e.event === 'finish' && e.taskId === tasks[i].taskId)!;
+
+    // the full sync: the uploaded c1z, read by the SDK's own reader, is the tenant as it was
+    expect(finish(0)).toMatchObject({ ok: true });
+    const upload = events.all.find((e) => e.event === 'upload' && e.taskId === tasks[0].taskId)!;
+    const dumpPath = join(dir, 'uploaded.json');
+    const read = await runBridge(['read', '--c1z', upload.file!, '--dump', dumpPath], 120_000);
+    expect(read.code).toBe(0);
+    expect(compare(readDump(dumpPath), expected)).toEqual({ resources: NO_DIFF, entitlements: NO_DIFF, grants: NO_DIFF });
+
+    // the grant: done in the tenant, reported with the new grant
+    expect(finish(1)).toMatchObject({ ok: true });
+    expect(finish(1).response?.grants?.map((g) => g.id)).toEqual([`group:${plan.grantGroup}:member:user:${plan.grantUser}`]);
+    expect(fake.tenant.isGroupMember(plan.grantGroup, plan.grantUser)).toBe(true);
+
+    // the grant to a group that does not exist: the connector's error reaches the platform as the task's status
+    expect(finish(2)).toMatchObject({ ok: false, code: 'NotFound', nonRetryable: true });
+    expect(finish(2).message).toMatch(/group/i);
+
+    // the revoke, after the failure: the process went on
+    expect(finish(3)).toMatchObject({ ok: true });
+    expect(fake.tenant.isGroupMember(plan.revokeGroup, plan.revokeUser)).toBe(false);
+    expect(bridge.exitCode).toBeNull();
+  },
+  TIMEOUT,
+);
+
+test('SIGTERM stops the bridge and its connector child with exit 0, and the platform too', async () => {
+  const children = childrenOf(bridge.pid!);
+  expect(children.length).toBeGreaterThan(0); // the SDK's `_connector-service` child
+  expect(readFileSync(`/proc/${children[0]}/cmdline`, 'utf8')).toContain('_connector-service');
+  bridge.kill('SIGTERM');
+  expect(await exited(bridge)).toEqual({ code: 0, signal: null });
+  // the child ends with its parent (the SDK kills it with the runner's context, and it exits when its stdin closes)
+  for (let i = 0; i < 50 && children.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(children.filter(alive)).toEqual([]);
+  platform.kill('SIGTERM');
+  expect(await exited(platform)).toEqual({ code: 0, signal: null });
+});
