@@ -17,6 +17,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { AddressInfo, createServer } from 'node:net';
+import YAML from 'yaml';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { fakeConfig } from '../helpers/harness';
 import { parseConnectorConfig } from '../../src/config/schema';
@@ -93,6 +95,18 @@ const alive = (pid: number) => {
   }
 };
 
+/** The bridge's exit status and its output (for commands that print no JSON). */
+function runPlain(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(BRIDGE_BIN, args, { env: { PATH: process.env.PATH ?? '', HOME: dir } });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (out += d));
+    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.on('close', (code) => (clearTimeout(t), resolve({ code, out })));
+  });
+}
+
 let dir: string;
 let fake: FakeAtlassian;
 let server: RunningServer;
@@ -101,6 +115,18 @@ let bridge: ChildProcess;
 let events: Events;
 let bridgeLog = '';
 let expected: Expected;
+let healthPort = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
 const plan = { grantGroup: '', grantUser: '', revokeGroup: '', revokeUser: '', missingGroup: randomUUID() };
 
 beforeAll(async () => {
@@ -138,6 +164,7 @@ beforeAll(async () => {
     },
   ];
   writeFileSync(join(dir, 'tasks.json'), JSON.stringify(tasks));
+  healthPort = await freePort();
 
   platform = spawn(BRIDGE_BIN, ['fake-platform', '--tasks', join(dir, 'tasks.json'), '--out-dir', join(dir, 'uploads'), '--ca-out', join(dir, 'platform-ca.pem')], {
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -156,6 +183,9 @@ beforeAll(async () => {
     BATON_PROVISIONING: 'true',
     BATON_HOST_ID: 'service-mode-test',
     BATON_C1Z_TEMP_DIR: dir,
+    // the SDK's HTTP health endpoint, asked below with its own health-check command (the pod's probes)
+    BATON_HEALTH_CHECK: 'true',
+    BATON_HEALTH_CHECK_PORT: String(healthPort),
   };
   bridge = spawn(BRIDGE_BIN, ['service', '--log-level', 'info'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   bridge.stdout!.on('data', (d) => (bridgeLog += d));
@@ -211,6 +241,37 @@ test(
   },
   TIMEOUT,
 );
+
+test("the SDK's health-check command (the pod's probes) answers for the running bridge", async () => {
+  for (const endpoint of ['ready', 'live']) {
+    const r = await runPlain(['service', 'health-check', `--endpoint=${endpoint}`, `--health-check-port=${healthPort}`]);
+    expect({ endpoint, code: r.code, out: r.code === 0 ? '' : r.out }).toEqual({ endpoint, code: 0, out: '' });
+  }
+});
+
+test('deploy/kubernetes/service-mode.yaml: the bridge container uses the flags and env names of `baton-bridge service`, and reaches the connector on loopback', async () => {
+  const docs = YAML.parseAllDocuments(readFileSync(join(__dirname, '..', '..', 'deploy', 'kubernetes', 'service-mode.yaml'), 'utf8')).map((d) => d.toJSON());
+  const pod = docs.find((d) => d.kind === 'Deployment').spec.template.spec;
+  const byName = Object.fromEntries(pod.containers.map((c: { name: string }) => [c.name, c]));
+  const help = (await runPlain(['service', '--help'])).out;
+  const envs = new Set([...help.matchAll(/\$(BATON_[A-Z0-9_]+)/g)].map((m) => m[1]));
+  const envOf = (c: { env: { name: string; value: string }[] }) => Object.fromEntries(c.env.map((e) => [e.name, e.value]));
+  const bridgeEnv = envOf(byName.bridge);
+  const secret = docs.find((d) => d.kind === 'Secret' && d.metadata.name === byName.bridge.envFrom[0].secretRef.name);
+  for (const name of [...Object.keys(bridgeEnv), ...Object.keys(secret.stringData)]) expect(envs).toContain(name);
+  expect(Object.keys(secret.stringData).sort()).toEqual(['BATON_CLIENT_ID', 'BATON_CLIENT_SECRET']);
+  expect(byName.bridge.args).toEqual(['service']);
+  for (const probe of [byName.bridge.readinessProbe, byName.bridge.livenessProbe]) expect(probe.exec.command.slice(1, 3)).toEqual(['service', 'health-check']);
+  expect(bridgeEnv.BATON_HEALTH_CHECK).toBe('true');
+  // the connector listens on loopback only, where the bridge dials it; both may write
+  const connectorEnv = envOf(byName.connector);
+  expect(connectorEnv.BATON_HOST).toBe('127.0.0.1');
+  expect(bridgeEnv.BATON_CONNECTOR_ADDR).toBe(`127.0.0.1:${connectorEnv.BATON_PORT}`);
+  expect([connectorEnv.BATON_PROVISIONING, bridgeEnv.BATON_PROVISIONING]).toEqual(['true', 'true']);
+  // the c1z is written to /tmp: a writable volume under a read-only root
+  expect(byName.bridge.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toContain('/tmp');
+  expect(pod.terminationGracePeriodSeconds).toBe(30);
+});
 
 test('SIGTERM stops the bridge and its connector child with exit 0, and the platform too', async () => {
   const children = childrenOf(bridge.pid!);

@@ -118,19 +118,25 @@ test('the drain grace ends before the pod is killed', () => {
   }
 });
 
-test('the Service and the NetworkPolicy select the pod and name its gRPC port', () => {
-  const [{ workload, container }] = connectorContainers();
-  const labels: Obj = workload.spec.template.metadata.labels;
-  const matches = (sel: Obj) => Object.entries(sel).every(([k, v]) => labels[k] === v);
-  const portNames = new Set((container.ports as Obj[]).map((p) => p.name));
+test('each Service and NetworkPolicy selects a pod of the folder and names its ports', () => {
+  const pods = workloads().map((w) => ({
+    labels: w.spec.template.metadata.labels as Obj,
+    ports: new Set((w.spec.template.spec.containers as Obj[]).flatMap((c) => (c.ports ?? []).map((p: Obj) => p.name))),
+  }));
+  const podOf = (sel: Obj) => pods.find((p) => Object.entries(sel).every(([k, v]) => p.labels[k] === v));
   for (const svc of ofKind('Service')) {
-    expect(matches(svc.spec.selector)).toBe(true);
-    for (const p of svc.spec.ports) expect(portNames).toContain(p.targetPort);
+    const pod = podOf(svc.spec.selector);
+    expect(pod).toBeDefined();
+    for (const p of svc.spec.ports) expect(pod!.ports).toContain(p.targetPort);
   }
-  const [policy] = ofKind('NetworkPolicy');
-  expect(matches(policy.spec.podSelector.matchLabels)).toBe(true);
-  expect(policy.spec.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
-  for (const rule of policy.spec.ingress) for (const p of rule.ports) expect(portNames).toContain(p.port);
-  // egress: DNS and HTTPS only
-  expect(new Set(policy.spec.egress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)))).toEqual(new Set([53, 443]));
+  const policies = ofKind('NetworkPolicy');
+  expect(policies.length).toBe(workloads().length); // every pod is covered
+  for (const policy of policies) {
+    const pod = podOf(policy.spec.podSelector.matchLabels);
+    expect(pod).toBeDefined();
+    expect(policy.spec.policyTypes).toEqual(expect.arrayContaining(['Ingress', 'Egress']));
+    for (const rule of policy.spec.ingress ?? []) for (const p of rule.ports) expect(pod!.ports).toContain(p.port);
+    // egress: DNS and HTTPS only
+    expect(new Set(policy.spec.egress.flatMap((r: Obj) => r.ports.map((p: Obj) => p.port)))).toEqual(new Set([53, 443]));
+  }
 });
