@@ -7,7 +7,8 @@
  * the system roots). The platform hands out a full sync, a grant, a grant that must fail and a
  * revoke: the uploaded c1z equals the tenant's ground truth, the grant and revoke change the fake
  * tenant and finish as successes, the failure is reported to the platform with its gRPC code (and
- * the process goes on), and SIGTERM ends the bridge and its connector child cleanly.
+ * the process goes on), and SIGTERM to both (a pod stop) ends the bridge, its connector child and
+ * `serve` cleanly. Needs dist/ (npm test builds it first).
  *
  * Needs Go >= 1.25.2 (the bridge is built once and cached, as for sdk-bridge.test.ts).
  */
@@ -20,10 +21,6 @@ import { createInterface } from 'node:readline';
 import { AddressInfo, createServer } from 'node:net';
 import YAML from 'yaml';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
-import { fakeConfig } from '../helpers/harness';
-import { parseConnectorConfig } from '../../src/config/schema';
-import { buildConnector } from '../../src/connector/wire';
-import { startServer, RunningServer } from '../../src/server/server';
 import { BRIDGE_BIN, BUILD_TIMEOUT_MS, ensureBridge, runBridge, readDump, expectedFrom, compare, NO_DIFF, Expected } from './bridge';
 
 const TIMEOUT = 5 * 60_000;
@@ -109,7 +106,9 @@ function runPlain(args: string[], timeoutMs = 30_000): Promise<{ code: number | 
 
 let dir: string;
 let fake: FakeAtlassian;
-let server: RunningServer;
+let server: ChildProcess; // `jira-connector serve`, as the pod's connector container runs it
+let serverAddress = '';
+let serverLog = '';
 let platform: ChildProcess;
 let bridge: ChildProcess;
 let events: Events;
@@ -133,8 +132,33 @@ beforeAll(async () => {
   ensureBridge();
   dir = mkdtempSync(join(tmpdir(), 'service-mode-'));
   fake = await startFakeAtlassian({ tier: 'S', seed: 31 });
-  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true }));
-  server = await startServer((await buildConnector(cfg)).connector, { host: '127.0.0.1', port: 0, provisioning: true });
+  server = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js'), 'serve'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      BATON_HOST: '127.0.0.1',
+      BATON_PORT: '0',
+      BATON_PROVISIONING: 'true',
+      BATON_JIRA_URL: fake.siteUrl,
+      BATON_JIRA_EMAIL: fake.credentials.adminEmail,
+      BATON_JIRA_API_TOKEN: fake.credentials.classicToken,
+      BATON_ATLASSIAN_API_URL: fake.apiUrl,
+      BATON_ATLASSIAN_AUTH_URL: fake.authUrl,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  serverAddress = await new Promise<string>((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${serverLog}`)), 30_000);
+    const onData = (d: Buffer) => {
+      serverLog += d;
+      const m = /"msg":"jira connector listening".*?"address":"([^"]+)"|"address":"([^"]+)".*?"msg":"jira connector listening"/.exec(serverLog);
+      if (m) {
+        clearTimeout(t);
+        resolve(m[1] ?? m[2]);
+      }
+    };
+    server.stdout!.on('data', onData);
+    server.stderr!.on('data', onData);
+  });
 
   // what the full sync must upload: the tenant before the grant and revoke tasks change it
   expected = expectedFrom(fake.tenant);
@@ -179,7 +203,7 @@ beforeAll(async () => {
     BATON_C1_API_HOST: listening.host as string,
     BATON_CLIENT_ID: listening.clientId as string,
     BATON_CLIENT_SECRET: listening.clientSecret as string,
-    BATON_CONNECTOR_ADDR: server.address,
+    BATON_CONNECTOR_ADDR: serverAddress,
     BATON_PROVISIONING: 'true',
     BATON_HOST_ID: 'service-mode-test',
     BATON_C1Z_TEMP_DIR: dir,
@@ -193,8 +217,7 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
-  for (const p of [bridge, platform]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  await server?.stop();
+  for (const p of [bridge, platform, server]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   await fake?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -273,12 +296,15 @@ test('deploy/kubernetes/service-mode.yaml: the bridge container uses the flags a
   expect(pod.terminationGracePeriodSeconds).toBe(30);
 });
 
-test('SIGTERM stops the bridge and its connector child with exit 0, and the platform too', async () => {
+test('stopping the pod (SIGTERM to the bridge and the server) ends both, and the connector child, with exit 0', async () => {
   const children = childrenOf(bridge.pid!);
   expect(children.length).toBeGreaterThan(0); // the SDK's `_connector-service` child
   expect(readFileSync(`/proc/${children[0]}/cmdline`, 'utf8')).toContain('_connector-service');
   bridge.kill('SIGTERM');
+  server.kill('SIGTERM');
   expect(await exited(bridge)).toEqual({ code: 0, signal: null });
+  expect(await exited(server)).toEqual({ code: 0, signal: null });
+  expect(serverLog).toMatch(/"msg":"stopped"/);
   // the child ends with its parent (the SDK kills it with the runner's context, and it exits when its stdin closes)
   for (let i = 0; i < 50 && children.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
   expect(children.filter(alive)).toEqual([]);
