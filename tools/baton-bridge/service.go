@@ -11,7 +11,7 @@ package main
 //
 // The SDK runs the connector side in a child process of this binary (it re-executes itself with
 // `_connector-service`, as every Baton connector does); SIGTERM or SIGINT end both: the task in
-// flight is cancelled, the platform sees the task unfinished and hands it out again later.
+// flight is cancelled and not reported as finished.
 
 import (
 	"context"
