@@ -42,7 +42,7 @@ interface Exit {
   stderr: string;
 }
 
-function run(cwd: string, argv: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Exit> {
+function run(cwd: string, argv: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Exit> {
   return new Promise((resolve) => {
     const child = spawn(argv[0], argv.slice(1), { cwd, env });
     let stdout = '';
