@@ -13,7 +13,7 @@
  * Needs Go >= 1.25.2 (the bridge is built once and cached, as for sdk-bridge.test.ts).
  */
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,6 +270,38 @@ test("the SDK's health-check command (the pod's probes) answers for the running 
     const r = await runPlain(['service', 'health-check', `--endpoint=${endpoint}`, `--health-check-port=${healthPort}`]);
     expect({ endpoint, code: r.code, out: r.code === 0 ? '' : r.out }).toEqual({ endpoint, code: 0, out: '' });
   }
+});
+
+test('a client secret that is not the registered key is refused at the token endpoint, and the bridge exits 1 saying so', async () => {
+  const listening = events.all.find((e) => e.event === 'listening')!;
+  // a well-formed secret of the SDK's shape, for another Ed25519 key
+  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
+  const wrongSecret = `secret-token:conductorone.com:v1:${Buffer.from(JSON.stringify(jwk)).toString('base64url')}`;
+  const before = events.all.length;
+  const p = spawn(BRIDGE_BIN, ['service'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: dir,
+      SSL_CERT_FILE: join(dir, 'platform-ca.pem'),
+      BATON_C1_API_HOST: listening.host as string,
+      BATON_CLIENT_ID: listening.clientId as string,
+      BATON_CLIENT_SECRET: wrongSecret,
+      BATON_CONNECTOR_ADDR: serverAddress,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  p.stderr!.on('data', (d) => (out += d));
+  const t = setTimeout(() => p.kill('SIGKILL'), 60_000);
+  const end = await exited(p);
+  clearTimeout(t);
+  expect(end).toEqual({ code: 1, signal: null });
+  expect(out).toMatch(/Unauthenticated|401/);
+  expect(out).not.toContain(wrongSecret);
+  const refused = events.all.slice(before).filter((e) => e.event === 'error' && e.where === 'token');
+  expect(refused.map((e) => e.error)).toContain("assertion not signed by the client's key");
+  expect(events.all.slice(before).filter((e) => e.event === 'token' || e.event === 'hello')).toEqual([]);
 });
 
 test('deploy/kubernetes/service-mode.yaml: the bridge container uses the flags and env names of `baton-bridge service`, and reaches the connector on loopback', async () => {
