@@ -14,6 +14,8 @@ RUN npm ci --no-audit --no-fund \
 
 # Runtime: production dependencies, compiled code, the fake Atlassian Cloud's OpenAPI schema extracts (read by
 # `demo`; tsc does not emit JSON, so they go next to the compiled loader) and the .proto files (for server reflection).
+# test/image/runtime-stage.test.ts reproduces this stage from its COPY, ENV, ENTRYPOINT, CMD and HEALTHCHECK lines
+# (keep them in exec form, one COPY source per line) and runs serve, health, a sync and demo from it.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     BATON_HOST=0.0.0.0 \

@@ -7,7 +7,7 @@
  * fail with the reason: they must never pass by skipping.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Tenant } from '../../src/fake-atlassian';
 
@@ -33,6 +33,30 @@ function newestSource(): number {
 
 /** Builds the bridge unless the binary is newer than its sources; returns the binary's path. Throws with the reason when Go is missing or the build fails. */
 export function ensureBridge(): string {
+  const fresh = () => existsSync(BRIDGE_BIN) && statSync(BRIDGE_BIN).mtimeMs >= newestSource();
+  if (fresh()) return BRIDGE_BIN;
+  // several test files need the bridge and jest runs them in parallel workers: one builds, the others wait for it
+  const lock = join(dirname(BRIDGE_BIN), '.build-lock');
+  mkdirSync(dirname(BRIDGE_BIN), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > BUILD_TIMEOUT_MS) rmSync(lock, { recursive: true, force: true }); // left by a killed run
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000); // a synchronous one-second wait
+      if (fresh()) return BRIDGE_BIN;
+    }
+  }
+  try {
+    return buildBridge();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildBridge(): string {
   if (existsSync(BRIDGE_BIN) && statSync(BRIDGE_BIN).mtimeMs >= newestSource()) return BRIDGE_BIN;
   const go = spawnSync('go', ['version'], { encoding: 'utf8' });
   if (go.error || go.status !== 0)

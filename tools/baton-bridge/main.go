@@ -8,6 +8,8 @@
 //	baton-bridge grant  --addr ... --c1z sync.c1z --entitlement group:<id>:member --principal-type user --principal-id <accountId>
 //	baton-bridge revoke --addr ... --c1z sync.c1z --grant <grantId>
 //	baton-bridge create-account --addr ... --email a@b.c [--login a] [--profile '{"products":["jira-software"]}']
+//	baton-bridge service --client-id ... --client-secret ... [--connector-addr 127.0.0.1:50051] [--provisioning]
+//	baton-bridge fake-platform --tasks tasks.json --out-dir DIR --ca-out ca.pem
 //
 // Connection flags (every command that talks to the server): --tls (verify against the system
 // roots), --tls-ca FILE (verify against this CA; implies --tls), --tls-cert/--tls-key (client
@@ -60,7 +62,7 @@ func sdkVersion() string {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|version> [flags]
+	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|service|fake-platform|version> [flags]
 run "baton-bridge <command> -h" for the flags of a command`)
 	os.Exit(2)
 }
@@ -85,6 +87,10 @@ func main() {
 		out, err = cmdCreateAccount(args)
 	case "version":
 		out = map[string]string{"sdkVersion": sdkVersion()}
+	case "service":
+		os.Exit(runService(args)) // service.go: the SDK's own command line, flags and exit status
+	case "fake-platform":
+		os.Exit(runFakePlatform(args)) // fakeplatform.go: a stand-in for the platform, for tests
 	default:
 		usage()
 	}
