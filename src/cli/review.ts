@@ -66,6 +66,7 @@ function humanBytes(n: number): string {
 
 interface SyncFlags {
   out: string;
+  history?: string;
   connector?: string;
   connectorCa?: string;
   connectorCert?: string;
@@ -204,6 +205,7 @@ export function registerReviewCommands(program: Command): void {
     .option('--workers <n>', 'listings in flight at once (like the syncer’s --worker-count)', '4')
     .option('--restart', 'discard an unfinished sync of the same --out instead of resuming it')
     .option('--overwrite', 'replace an existing snapshot at --out when this sync finishes')
+    .option('--history <db>', 'record the finished snapshot in this history file (created when missing): first seen and since when for every grant and account')
     .addOption(new Option('--progress <mode>', 'progress display: a bar on a terminal, plain lines otherwise').choices(['auto', 'bar', 'lines', 'none']).default('auto'))
     .addOption(new Option('--log-level <level>', 'connector log level (in-process) [env BATON_LOG_LEVEL]').choices(['debug', 'info', 'warn', 'error']));
   addConfigOptions(sync, ['jira', 'oauth', 'organization', 'behaviour']);
@@ -268,7 +270,17 @@ export function registerReviewCommands(program: Command): void {
       reporter.done();
       await stop();
       for (const l of syncSummary(result)) process.stdout.write(l + '\n');
-      process.stdout.write(`Next: jira-connector report ${flags.out}\n`);
+      if (flags.history) {
+        const { recordSnapshot, HistoryError } = await import('../review/history');
+        try {
+          const h = recordSnapshot(flags.history, out);
+          process.stdout.write(h.recorded ? `History ${flags.history}: recorded (${h.newGrants} grants not seen before)\n` : `History ${flags.history}: ${h.note}\n`);
+        } catch (e) {
+          if (e instanceof HistoryError) throw new UsageError(e.message);
+          throw e;
+        }
+      }
+      process.stdout.write(`Next: jira-connector report ${flags.out}${flags.history ? ` --history ${flags.history}` : ''}\n`);
     }),
   );
 
@@ -284,43 +296,55 @@ export function registerReviewCommands(program: Command): void {
     .option('--reviewer <name>', 'who reviews: recorded in the page’s header and the summary')
     .option('--campaign <name>', 'the review campaign’s name: recorded in the page’s header and the summary')
     .option('--summary', 'print a one-screen text summary (also written as summary.txt) instead of the file list')
-    .action((snapshot: string, opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string; reviewer?: string; campaign?: string; summary?: boolean }) =>
-      reviewGuarded(async () => {
-        const inactiveDays = positiveInt('inactive-days', opts.inactiveDays);
-        const broadProjects = positiveInt('broad-projects', opts.broadProjects);
-        try {
-          new RegExp(opts.adminPattern, 'i');
-        } catch (e) {
-          throw new UsageError(`--admin-pattern is not a regular expression: ${(e as Error).message}`);
-        }
-        let asOf: string | undefined;
-        if (opts.asOf !== undefined) {
-          const t = Date.parse(opts.asOf);
-          if (!Number.isFinite(t)) throw new UsageError(`--as-of must be a date such as 2026-06-30 (got "${opts.asOf}")`);
-          asOf = new Date(t).toISOString();
-        }
-        const { writeReport } = await import('../review/report');
-        const dir = opts.outDir ?? defaultReportDir(snapshot);
-        for (const k of ['reviewer', 'campaign'] as const)
-          if (opts[k] !== undefined && (opts[k]!.length > 200 || [...opts[k]!].some((ch) => ch.charCodeAt(0) < 0x20))) throw new UsageError(`--${k} must be one line of at most 200 characters`);
-        const r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf, reviewer: opts.reviewer, campaign: opts.campaign });
-        if (opts.summary) {
-          process.stdout.write(readFileSync(r.files.summary, 'utf8'));
-          return;
-        }
-        const t = r.data.totals;
-        const w = (s: string) => process.stdout.write(s + '\n');
-        w(`Report: ${resolve(r.files.html)} (${humanBytes(r.bytes.html)})`);
-        w(`  ${t.people} people (${t.active} active, ${t.inactive} inactive; ${t.atlassian} people, ${t.app} apps, ${t.customer} customers), ${t.licensed} with a product seat`);
-        w(`  ${t.groups} groups, ${t.projects} projects, ${t.roles} project roles, ${t.products} products`);
-        w(
-          `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with administrative access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:open-project']} projects open to anyone`,
-        );
-        if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
-        w(
-          `  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access, r.files.decisions].map((f) => basename(f)).join(', ')} and summary.txt in ${resolve(dir)}`,
-        );
-      }),
+    .option('--history <db>', 'a history file (sync --history) that records this snapshot as its latest: adds first seen / since dates and the trend across reviews')
+    .action(
+      (
+        snapshot: string,
+        opts: { outDir?: string; inactiveDays: string; broadProjects: string; adminPattern: string; asOf?: string; reviewer?: string; campaign?: string; summary?: boolean; history?: string },
+      ) =>
+        reviewGuarded(async () => {
+          const inactiveDays = positiveInt('inactive-days', opts.inactiveDays);
+          const broadProjects = positiveInt('broad-projects', opts.broadProjects);
+          try {
+            new RegExp(opts.adminPattern, 'i');
+          } catch (e) {
+            throw new UsageError(`--admin-pattern is not a regular expression: ${(e as Error).message}`);
+          }
+          let asOf: string | undefined;
+          if (opts.asOf !== undefined) {
+            const t = Date.parse(opts.asOf);
+            if (!Number.isFinite(t)) throw new UsageError(`--as-of must be a date such as 2026-06-30 (got "${opts.asOf}")`);
+            asOf = new Date(t).toISOString();
+          }
+          const { writeReport } = await import('../review/report');
+          const dir = opts.outDir ?? defaultReportDir(snapshot);
+          for (const k of ['reviewer', 'campaign'] as const)
+            if (opts[k] !== undefined && (opts[k]!.length > 200 || [...opts[k]!].some((ch) => ch.charCodeAt(0) < 0x20))) throw new UsageError(`--${k} must be one line of at most 200 characters`);
+          const { HistoryError } = await import('../review/history');
+          let r: ReturnType<typeof writeReport>;
+          try {
+            r = writeReport(snapshot, dir, { inactiveDays, broadProjects, adminPattern: opts.adminPattern, asOf, reviewer: opts.reviewer, campaign: opts.campaign, historyFile: opts.history });
+          } catch (e) {
+            if (e instanceof HistoryError) throw new UsageError(e.message);
+            throw e;
+          }
+          if (opts.summary) {
+            process.stdout.write(readFileSync(r.files.summary, 'utf8'));
+            return;
+          }
+          const t = r.data.totals;
+          const w = (s: string) => process.stdout.write(s + '\n');
+          w(`Report: ${resolve(r.files.html)} (${humanBytes(r.bytes.html)})`);
+          w(`  ${t.people} people (${t.active} active, ${t.inactive} inactive; ${t.atlassian} people, ${t.app} apps, ${t.customer} customers), ${t.licensed} with a product seat`);
+          w(`  ${t.groups} groups, ${t.projects} projects, ${t.roles} project roles, ${t.products} products`);
+          w(
+            `  findings: ${t['findings:inactive-licensed']} inactive but licensed, ${t['findings:external-admin']} external with administrative access, ${t['findings:hidden-email']} hidden emails, ${t['findings:app-broad-access']} apps with broad access, ${t['findings:open-project']} projects open to anyone`,
+          );
+          if (!r.data.orgData) w('  (no organization data in the snapshot: managed/external and last-active dates are unknown)');
+          w(
+            `  CSV: ${[r.files.people, r.files.projects, r.files.projectAccess, r.files.findings, r.files.access, r.files.decisions].map((f) => basename(f)).join(', ')} and summary.txt in ${resolve(dir)}`,
+          );
+        }),
     );
 
   const rem = program
@@ -382,6 +406,26 @@ export function registerReviewCommands(program: Command): void {
       }
     }),
   );
+
+  program
+    .command('history')
+    .description('record finished snapshots in a history file (oldest first), as sync --history does: first seen and since when for every grant and account')
+    .argument('<db>', 'the history file (created when missing)')
+    .argument('<snapshots...>', 'snapshots, in the order they were taken')
+    .action((db: string, snapshots: string[]) =>
+      reviewGuarded(async () => {
+        const { recordSnapshot, HistoryError } = await import('../review/history');
+        for (const f of snapshots) {
+          try {
+            const h = recordSnapshot(db, f);
+            process.stdout.write(h.recorded ? `${f}: recorded (${h.grants} grants, ${h.newGrants} not seen before)\n` : `${f}: ${h.note}\n`);
+          } catch (e) {
+            if (e instanceof HistoryError) throw new UsageError(e.message);
+            throw e;
+          }
+        }
+      }),
+    );
 
   program
     .command('diff')

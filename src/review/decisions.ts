@@ -15,6 +15,7 @@ import { allMeta } from './store';
 import { describeEntitlement, describeVia, Holding, pk, Review } from './model';
 import { Cell, parseCsv, toCsv } from './csv';
 import { grantId } from '../connector/ids';
+import { History, historyKey } from './history';
 
 export const DECISION_COLUMNS = [
   'row_id',
@@ -26,6 +27,7 @@ export const DECISION_COLUMNS = [
   'access',
   'entitlement_id',
   'kind',
+  'since',
   'through',
   'gives',
   'decision',
@@ -50,6 +52,8 @@ export interface DecisionRow {
   access: string;
   entitlementId: string;
   kind: 'direct' | 'inherited';
+  /** with a history: since when it is held without a break */
+  since: string;
   through: string;
   gives: string;
 }
@@ -70,7 +74,7 @@ function givesOf(rv: Review, holdings: Holding[], entitlementId: string): string
 }
 
 /** The worksheet's rows, people first (by name), then groups. */
-export function decisionRows(rv: Review): DecisionRow[] {
+export function decisionRows(rv: Review, history?: History): DecisionRow[] {
   const rows: DecisionRow[] = [];
   const people = [...rv.people.values()].sort((a, b) => a.name.localeCompare(b.name) || (a.accountId < b.accountId ? -1 : 1));
   const principals: { type: string; id: string; name: string; email: string }[] = [
@@ -91,6 +95,7 @@ export function decisionRows(rv: Review): DecisionRow[] {
         access: describeEntitlement(rv, h.entitlement.id),
         entitlementId: h.entitlement.id,
         kind: direct ? 'direct' : 'inherited',
+        since: history?.grants.get(historyKey(h.entitlement.id, who.type, who.id))?.since ?? '',
         through: describeVia(rv, h).join(' | '),
         gives: direct ? givesOf(rv, holdings, h.entitlement.id) : '',
       });
@@ -102,7 +107,7 @@ export function decisionRows(rv: Review): DecisionRow[] {
 export function decisionsCsv(rows: DecisionRow[], syncId: string): string {
   return toCsv(
     [...DECISION_COLUMNS],
-    rows.map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.through, r.gives, '', '', '']),
+    rows.map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.since, r.through, r.gives, '', '', '']),
   );
 }
 

@@ -54,6 +54,7 @@ function compact(d: ReportData): unknown {
       r.kind === 'direct' ? 0 : 1,
       intern(r.through),
       intern(r.gives),
+      intern(r.since),
     ]);
   const access = d.projectAccess
     .filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId))
@@ -71,6 +72,7 @@ function compact(d: ReportData): unknown {
     products: d.products,
     groups: d.groups,
     signOff: d.signOff,
+    trend: d.trend,
     findings: d.findings,
     findingTitles: FINDING_TITLES,
     access,
@@ -227,6 +229,8 @@ function personDetail(p){
   return '<div class="detailgrid">'+
    '<div><h3>Account</h3><div class="mono">'+esc(p.accountId)+'</div><div>'+esc(p.accountType)+(p.siteAccess?'':' · no Jira site access')+'</div>'+
    (p.lastActive?'<div>Last active '+esc(p.lastActive.slice(0,10))+(p.daysInactive!=null?' ('+p.daysInactive+' days before '+D.asOf.slice(0,10)+')':'')+'</div>':'')+
+   (p.addedToOrg?'<div>Added to the organization '+esc(p.addedToOrg.slice(0,10))+'</div>':'')+
+   (p.since?'<div>Seen since '+esc(p.since.slice(0,10))+(p.firstSeen&&p.firstSeen!==p.since?' (first seen '+esc(p.firstSeen.slice(0,10))+')':'')+'</div>':'')+
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+
    (p.adminAccess.length?'<div><b>'+(D.adminBasis==='permissions'?'Administrative access':'Admin-like (by name)')+':</b><ul>'+p.adminAccess.map(function(a){return '<li>'+esc(a)+'</li>';}).join('')+'</ul></div>':'')+(D.adminBasis==='permissions'?'<div>Can browse '+p.browses+' project'+(p.browses===1?'':'s')+'</div>':'')+'</div>'+
    '<div><h3>Product seats ('+p.products.length+')</h3>'+list(p.products,function(v){return '<li>'+esc(v.what)+' <span class="via">via '+esc(viaText(v))+'</span></li>';})+'</div>'+
@@ -300,7 +304,7 @@ function csvCell(v){var s=v==null?'':String(v);if(/^[=+\-@\t\r]/.test(s))s="'"+s
 function decisionsCsv(reviewer){
   var lines=[D.decisionColumns.map(csvCell).join(',')];
   D.decisions.forEach(function(r){var w=decWho(r);var x=decOf(r);
-    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
+    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[7]],D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
   return '\ufeff'+lines.join('\r\n')+'\r\n';
 }
 window.jiraReview={decisionsCsv:function(){return decisionsCsv(reviewerInput()?reviewerInput().value:'');}};
@@ -311,10 +315,12 @@ tables.decisions={id:'decisions-table',name:'decisions',rows:D.decisions,sort:0,
   {label:'Type',value:function(r){return r[0]===0?'user':'group';},select:function(r){return r[0]===0?'user':'group';}},
   {label:'Access',value:function(r){return D.strings[r[2]];}},
   {label:'Kind',value:function(r){return r[4]===0?'direct':'inherited';},select:function(r){return r[4]===0?'direct':'inherited';}},
+  D.trend.length?{label:'Since',value:function(r){return D.strings[r[7]].slice(0,10);}}:null,
   {label:'Through',value:function(r){return D.strings[r[5]];}},
   {label:'Gives',value:function(r){return D.strings[r[6]];},html:function(r){return '<span class="small">'+esc(D.strings[r[6]])+'</span>';}},
   {label:'Decision',value:function(r){return decOf(r).d||'';},html:function(r){var d=decOf(r).d||'';return '<select data-dec="'+esc(decId(r))+'" aria-label="decision">'+['','keep','revoke'].map(function(v){return '<option value="'+v+'"'+(v===d?' selected':'')+'>'+(v||'–')+'</option>';}).join('')+'</select>'+(r[4]===1&&d==='revoke'?'<div class="small">inherited: remediate will refuse it and name what to change</div>':'');},select:function(r){return decOf(r).d||'undecided';}},
   {label:'Comment',value:function(r){return decOf(r).c||'';},html:function(r){return '<input type="text" data-com="'+esc(decId(r))+'" value="'+esc(decOf(r).c||'')+'" aria-label="comment">';}}]};
+tables.decisions.columns=tables.decisions.columns.filter(Boolean);
 var made={};
 function show(name){
   if(!tables[name])name='findings';
@@ -363,7 +369,25 @@ function charts(d: ReportData): string {
     kinds.map((k) => ({ label: FINDING_TITLES[k], parts: [d.totals[`findings:${k}`] ?? 0] })),
     { id: 'chart-findings' },
   );
-  return [seats, projects, findings].map((svg) => `<div class="panel">${svg}</div>`).join('');
+  const out = [seats, projects, findings];
+  if (d.trend.length > 1) {
+    const recent = d.trend.slice(-12);
+    out.push(
+      barChart(
+        'Accounts across reviews',
+        recent.map((x) => ({ label: x.finishedAt.slice(0, 16).replace('T', ' '), parts: [x.people] })),
+        { id: 'chart-trend-accounts' },
+      ),
+    );
+    out.push(
+      barChart(
+        'Findings across reviews',
+        recent.map((x) => ({ label: x.finishedAt.slice(0, 16).replace('T', ' '), parts: [x.findings ?? 0], title: x.findings === undefined ? 'no report made with this history' : undefined })),
+        { id: 'chart-trend-findings' },
+      ),
+    );
+  }
+  return out.map((svg) => `<div class="panel">${svg}</div>`).join('');
 }
 
 export function renderHtml(d: ReportData): string {

@@ -10,6 +10,7 @@ import { toCsv } from './csv';
 import { renderHtml } from './html';
 import { DecisionRow, decisionRows, decisionsCsv } from './decisions';
 import { summaryText } from './summary';
+import { History, historyKey, HistorySync, readHistory, recordFindings } from './history';
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 
@@ -26,6 +27,8 @@ export interface ReportOptions {
   reviewer?: string;
   /** the review campaign's name (e.g. "Q4 2026 Jira access review") */
   campaign?: string;
+  /** dates from a history store (history.ts): since when each access and account is held */
+  history?: History;
 }
 
 const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
@@ -69,6 +72,11 @@ export interface PersonRow {
   siteAccess: boolean;
   /** API tokens the account owns (organization data), when known */
   apiTokens?: number;
+  /** when the organization says the account was added to it (profile added_to_org), when known */
+  addedToOrg?: string;
+  /** with a history: the first recorded sync that saw the account, and the start of its current run */
+  firstSeen?: string;
+  since?: string;
   groups: string[];
   products: Via[];
   roles: (Via & { projectKey: string; role: string })[];
@@ -91,6 +99,8 @@ export interface ProjectAccessRow {
   access: string;
   /** 'direct' or the chain (e.g. group "x") */
   through: string;
+  /** with a history: since when the access is held without a break */
+  since?: string;
 }
 
 export interface ProjectRow {
@@ -135,7 +145,7 @@ export interface ReportData {
   generatedAt: string;
   /** the snapshot's time, which "days inactive" is measured from */
   asOf: string;
-  options: Required<Omit<ReportOptions, 'reviewer' | 'campaign'>>;
+  options: Required<Omit<ReportOptions, 'reviewer' | 'campaign' | 'history'>>;
   totals: Record<string, number>;
   people: PersonRow[];
   projects: ProjectRow[];
@@ -149,6 +159,8 @@ export interface ReportData {
   adminBasis: AdminBasis;
   /** the decisions worksheet's rows (decisions.csv, and the page's Decisions tab) */
   decisions: DecisionRow[];
+  /** with a history: every recorded sync, oldest first (the trend across reviews) */
+  trend: HistorySync[];
   /** the sign-off: who reviews, in which campaign (when given), and when the report was made */
   signOff: { reviewer?: string; campaign?: string; date: string };
   warnings: string[];
@@ -192,8 +204,14 @@ function withProductWide(holdings: Holding[], productWide: Map<string, Holding[]
 
 export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
   const asOf = o.asOf ?? rv.meta.finished_at ?? rv.meta.started_at ?? new Date().toISOString();
-  const options: Required<Omit<ReportOptions, 'reviewer' | 'campaign'>> = { inactiveDays: o.inactiveDays ?? 90, broadProjects: o.broadProjects ?? 10, adminPattern: o.adminPattern ?? 'admin', asOf };
+  const options: Required<Omit<ReportOptions, 'reviewer' | 'campaign' | 'history'>> = {
+    inactiveDays: o.inactiveDays ?? 90,
+    broadProjects: o.broadProjects ?? 10,
+    adminPattern: o.adminPattern ?? 'admin',
+    asOf,
+  };
   const basis = adminBasis(rv);
+  const sinceOf = (entitlementId: string, accountId: string) => o.history?.grants.get(historyKey(entitlementId, 'user', accountId))?.since;
   const byName = adminMatcher(options.adminPattern);
   const isAdmin = (name: string) => basis === 'names' && byName(name);
   /** per project id, per permission key, who holds it */
@@ -248,13 +266,14 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         roles.push({ what: `${key}: ${role}`, through, projectKey: key, role });
         if (r?.projectId) projects.add(rv.projects.get(r.projectId)?.key ?? key);
         if (isAdmin(role)) adminAccess.push(`role "${role}" in ${key}`);
-        if (r) for (const t of through) projectAccess.push({ projectId: r.projectId, projectKey: key, accountId: p.accountId, access: role, through: t });
+        const since = sinceOf(e.id, p.accountId);
+        if (r) for (const t of through) projectAccess.push({ projectId: r.projectId, projectKey: key, accountId: p.accountId, access: role, through: t, since });
       } else if (e.resourceType === 'project' && e.slug === 'lead') {
         const pr = rv.projects.get(e.resourceId);
         const key = pr?.key ?? e.resourceId;
         leads.push(key);
         projects.add(key);
-        projectAccess.push({ projectId: e.resourceId, projectKey: key, accountId: p.accountId, access: 'lead', through: 'direct' });
+        projectAccess.push({ projectId: e.resourceId, projectKey: key, accountId: p.accountId, access: 'lead', through: 'direct', since: sinceOf(e.id, p.accountId) });
       }
     }
     for (const [right, ts] of rights) adminAccess.push(`${right} (${[...ts].join('; ')})`);
@@ -276,6 +295,9 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       daysInactive,
       siteAccess: p.siteAccess,
       apiTokens: p.apiTokenCount,
+      addedToOrg: typeof p.profile.added_to_org === 'string' ? p.profile.added_to_org : undefined,
+      firstSeen: o.history?.accounts.get(p.accountId)?.firstSeen,
+      since: o.history?.accounts.get(p.accountId)?.since,
       groups,
       products,
       roles,
@@ -440,7 +462,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     groups: groupRows,
     orgData,
     adminBasis: basis,
-    decisions: decisionRows(rv),
+    decisions: decisionRows(rv, o.history),
+    trend: o.history?.syncs ?? [],
     signOff: { reviewer: o.reviewer?.trim() || undefined, campaign: o.campaign?.trim() || undefined, date: new Date().toISOString() },
     warnings: rv.warnings,
   };
@@ -450,7 +473,7 @@ const strOf = (v: unknown): string => (typeof v === 'string' ? v : '');
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Every effective grant to a user: what, and how. */
-function accessRows(rv: Review): string[][] {
+function accessRows(rv: Review, history?: History): string[][] {
   const out: string[][] = [];
   const people = [...rv.people.values()].sort((a, b) => (a.accountId < b.accountId ? -1 : 1));
   for (const p of people) {
@@ -466,6 +489,8 @@ function accessRows(rv: Review): string[][] {
         h.kind,
         describeVia(rv, h).join(' | '),
         h.entitlement.id,
+        history?.grants.get(historyKey(h.entitlement.id, 'user', p.accountId))?.firstSeen ?? '',
+        history?.grants.get(historyKey(h.entitlement.id, 'user', p.accountId))?.since ?? '',
       ]);
     }
   }
@@ -479,7 +504,7 @@ export interface WrittenReport {
   bytes: Record<string, number>;
 }
 
-export function writeReport(snapshotFile: string, outDir: string, opts: ReportOptions = {}): WrittenReport {
+export function writeReport(snapshotFile: string, outDir: string, opts: Omit<ReportOptions, 'history'> & { historyFile?: string } = {}): WrittenReport {
   const db = openSnapshot(snapshotFile);
   let rv: Review;
   try {
@@ -487,7 +512,14 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
   } finally {
     db.close();
   }
-  const data = buildReport(rv, opts);
+  const history = opts.historyFile ? readHistory(opts.historyFile, rv.meta.sync_id ?? '') : undefined;
+  const data = buildReport(rv, { ...opts, history });
+  if (opts.historyFile) {
+    // the trend across reviews: this review's findings, kept for the next report
+    recordFindings(opts.historyFile, rv.meta.sync_id ?? '', data.findings.length);
+    const mine = data.trend.find((x) => x.syncId === rv.meta.sync_id);
+    if (mine) mine.findings = data.findings.length;
+  }
   mkdirSync(outDir, { recursive: true });
   const files = {
     html: join(outDir, 'index.html'),
@@ -514,6 +546,9 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         'days_inactive',
         'site_access',
         'api_tokens',
+        'added_to_org',
+        'first_seen',
+        'since',
         'product_seats',
         'groups',
         'projects',
@@ -536,6 +571,9 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
         p.daysInactive,
         p.siteAccess,
         p.apiTokens,
+        p.addedToOrg,
+        p.firstSeen,
+        p.since,
         p.products.map((x) => `${x.what} (${x.through.join(', ')})`),
         p.groups,
         p.projects,
@@ -582,17 +620,17 @@ export function writeReport(snapshotFile: string, outDir: string, opts: ReportOp
       ]),
     ),
     projectAccess: toCsv(
-      ['project_key', 'project_id', 'account_id', 'name', 'email', 'active', 'access', 'through'],
+      ['project_key', 'project_id', 'account_id', 'name', 'email', 'active', 'access', 'through', 'since'],
       data.projectAccess.map((a) => {
         const p = personById.get(a.accountId);
-        return [a.projectKey, a.projectId, a.accountId, p?.name ?? '', p?.email ?? '', p?.active ?? '', a.access, a.through];
+        return [a.projectKey, a.projectId, a.accountId, p?.name ?? '', p?.email ?? '', p?.active ?? '', a.access, a.through, a.since];
       }),
     ),
     findings: toCsv(
       ['severity', 'finding', 'title', 'account_id', 'name', 'email', 'detail'],
       data.findings.map((f) => [f.severity, f.kind, FINDING_TITLES[f.kind], f.accountId, f.name, f.email, f.detail]),
     ),
-    access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id'], accessRows(rv)),
+    access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id', 'first_seen', 'since'], accessRows(rv, history)),
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),
