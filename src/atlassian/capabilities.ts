@@ -250,7 +250,7 @@ export const CAPABILITIES = [
     label: 'administration roles',
     what: 'organization admin, site admin, user access admin and product roles of users and groups (admin API)',
     permission: 'organization admin',
-    endpoints: ['searchDirectoryUsers', 'searchDirectoryGroups', 'userRoleAssignments'],
+    endpoints: ['orgs', 'workspaces', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'userRoleAssignments', 'applicationRoles'],
   },
   {
     id: 'provision-admin-roles',

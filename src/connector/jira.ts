@@ -82,8 +82,10 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     applicationRoleSyncer(applicationRoles),
   ];
   // administration roles (with the organization): the organization and the site
-  const adminRoles = deps.org ? adminRoleAccess(deps.org, dryRun) : undefined;
-  syncers.push(organizationSyncer(deps.org, adminRoles), siteSyncer(deps.org, adminRoles, applicationRoles));
+  if (deps.org) {
+    const adminRoles = adminRoleAccess(deps.org, dryRun);
+    syncers.push(organizationSyncer(deps.org, adminRoles), siteSyncer(deps.org, adminRoles, applicationRoles));
+  }
 
   return {
     info: CONNECTOR_INFO,
