@@ -101,22 +101,18 @@ export const ADMIN_ROLE_ROUTES: AdminRoute[] = [
       return { status: 200, body: { data, links: { self: null } } };
     },
   },
-  ...(['assign', 'revoke'] as const).map(
-    (action): AdminRoute => ({
-      method: 'POST',
-      path: `${V2}/groups/{groupId}/role-assignments/${action}`,
-      doc: 'fake-handwritten',
-      docPath: `${V2}/groups/{groupId}/role-assignments/${action}`,
-      handler: (ctx) => groupWrite(ctx, action === 'assign'),
-    }),
-  ),
-  ...(['assign', 'revoke'] as const).map(
-    (action): AdminRoute => ({
-      method: 'POST',
-      path: `/admin/v1/orgs/{orgId}/users/{accountId}/roles/${action}`,
-      doc: 'fake-handwritten',
-      docPath: `/admin/v1/orgs/{orgId}/users/{accountId}/roles/${action}`,
-      handler: (ctx) => userWrite(ctx, action === 'assign'),
-    }),
-  ),
+  ...(['assign', 'revoke'] as const).map((action): AdminRoute => ({
+    method: 'POST',
+    path: `${V2}/groups/{groupId}/role-assignments/${action}`,
+    doc: 'fake-handwritten',
+    docPath: `${V2}/groups/{groupId}/role-assignments/${action}`,
+    handler: (ctx) => groupWrite(ctx, action === 'assign'),
+  })),
+  ...(['assign', 'revoke'] as const).map((action): AdminRoute => ({
+    method: 'POST',
+    path: `/admin/v1/orgs/{orgId}/users/{accountId}/roles/${action}`,
+    doc: 'fake-handwritten',
+    docPath: `/admin/v1/orgs/{orgId}/users/{accountId}/roles/${action}`,
+    handler: (ctx) => userWrite(ctx, action === 'assign'),
+  })),
 ];

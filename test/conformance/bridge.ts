@@ -286,8 +286,7 @@ export function expectedFrom(t: Tenant, opts: { org?: boolean } = {}): Expected 
     entOf.set(key(ADMIN_ROLE.orgAdmin, orgAri(t.orgId)), ent('organization', t.orgId, 'org-admin'));
     entOf.set(key(ADMIN_ROLE.siteAdmin, platformSiteAri(t.cloudId)), ent('site', t.cloudId, 'site-admin'));
     entOf.set(key(ADMIN_ROLE.userAccessAdmin, platformSiteAri(t.cloudId)), ent('site', t.cloudId, 'user-access-admin'));
-    for (const a of t.applicationRoles())
-      for (const r of PRODUCT_ROLES) entOf.set(key(r, productAri(a.key, t.cloudId)), ent('site', t.cloudId, `product:${a.key}:${r.slice('atlassian/'.length)}`));
+    for (const a of t.applicationRoles()) for (const r of PRODUCT_ROLES) entOf.set(key(r, productAri(a.key, t.cloudId)), ent('site', t.cloudId, `product:${a.key}:${r.slice('atlassian/'.length)}`));
     for (const a of roles.assignments()) {
       const e = entOf.get(key(a.roleId, a.resourceId))!;
       addDirect(e, a.kind, a.id);

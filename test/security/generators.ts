@@ -433,7 +433,16 @@ export class Fuzzer {
 
   private entitlementFor(type: string, res: Resource): Entitlement {
     const slug = this.chance(0.8)
-      ? this.pick(['member', 'assigned', 'lead', 'participate', 'org-admin', 'site-admin', 'user-access-admin', `product:${this.pick(this.p.appRoles)}:${this.pick(['admin', 'user', 'basic', 'guest'])}`])
+      ? this.pick([
+          'member',
+          'assigned',
+          'lead',
+          'participate',
+          'org-admin',
+          'site-admin',
+          'user-access-admin',
+          `product:${this.pick(this.p.appRoles)}:${this.pick(['admin', 'user', 'basic', 'guest'])}`,
+        ])
       : this.hostile();
     const id = this.chance(0.7) ? `${res.id?.resourceType}:${res.id?.resource}:${slug}` : this.pick(['', this.hostile(), `${type}:${this.realIdOf(type)}:${slug}`]);
     return Entitlement.fromPartial({ id, resource: res, slug, annotations: this.annotations() });

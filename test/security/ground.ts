@@ -37,7 +37,11 @@ export function snapshot(t: Tenant): TenantState {
     }
   const accounts = new Map<string, { inJira: boolean; suspended: boolean; status: string; email: string }>();
   for (const u of t.allAccounts()) accounts.set(u.accountId, { inJira: u.inJira, suspended: u.suspended, status: u.accountStatus, email: u.email.toLowerCase() });
-  const roles = new Set(adminRoles(t).assignments().map((a) => `${a.kind} ${a.id} ${a.roleId} ${a.resourceId}`));
+  const roles = new Set(
+    adminRoles(t)
+      .assignments()
+      .map((a) => `${a.kind} ${a.id} ${a.roleId} ${a.resourceId}`),
+  );
   return { version: t.version, members, actors, accounts, roles };
 }
 

@@ -106,7 +106,11 @@ describe('provisioning', () => {
   afterAll(async () => h?.stop());
 
   const product = (t: Tenant) => t.applicationRoles()[0].key;
-  const candidate = (t: Tenant) => t.users().filter((u) => u.accountType === 'atlassian' && u.directoryId !== null && t.isActiveInJira(u)).at(-1)!.accountId;
+  const candidate = (t: Tenant) =>
+    t
+      .users()
+      .filter((u) => u.accountType === 'atlassian' && u.directoryId !== null && t.isActiveInJira(u))
+      .at(-1)!.accountId;
 
   test('a user: give site admin, repeat is a no-op that says so, take it, repeat says so', async () => {
     const t = h.fake.tenant;

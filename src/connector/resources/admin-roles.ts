@@ -226,9 +226,10 @@ export function adminRoleAccess(org: OrgApi, dryRun: boolean): AdminRoleAccess {
         let changed: boolean;
         if (type === GROUP) {
           const dir = (await admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [id], limit: 10 }, ctx)).data.find((g) => g.id === id);
-          if (!dir?.directoryId)
-            throw new ConnectorError('precondition', `group ${id} is not a group of the organization's directories (roles are given to directory groups); nothing was changed`);
-          const holds = (await admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [id], roleIds: [role.roleId], resourceIds: [role.resourceId], limit: 10 }, ctx)).data.some((g) => g.id === id);
+          if (!dir?.directoryId) throw new ConnectorError('precondition', `group ${id} is not a group of the organization's directories (roles are given to directory groups); nothing was changed`);
+          const holds = (await admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: [id], roleIds: [role.roleId], resourceIds: [role.resourceId], limit: 10 }, ctx)).data.some(
+            (g) => g.id === id,
+          );
           changed = holds !== add;
           if (changed) await (add ? admin.assignGroupRole : admin.revokeGroupRole)(org.orgId, dir.directoryId, id, role.roleId, role.resourceId, ctx);
         } else {
