@@ -176,6 +176,8 @@ describe('provisioning', () => {
       ['FAILED_PRECONDITION', h.client.grantManager.revoke(revokeReq('organization', t.orgId, 'org-admin', 'group', g.groupId))],
       ['FAILED_PRECONDITION', h.client.grantManager.revoke(revokeReq('organization', t.orgId, 'org-admin', 'user', u, { grant: { annotations: [grantImmutable()] } }))],
       ['INVALID_ARGUMENT', h.client.grantManager.grant(grantReq('organization', t.orgId, 'owner', 'user', u))],
+      ['INVALID_ARGUMENT', h.client.grantManager.grant(grantReq('site', t.cloudId, 'product:jira-software:owner', 'user', u))],
+      ['INVALID_ARGUMENT', h.client.grantManager.grant(grantReq('site', t.cloudId, 'site-admin', 'application-role', 'jira-software'))],
       ['INVALID_ARGUMENT', h.client.grantManager.grant(grantReq('organization', t.orgId, 'org-admin', 'project-role', '10000:10002'))],
     ];
     for (const [want, p] of cases) {

@@ -14,6 +14,7 @@ import { siteRoles, roleEntitlements, roleOfEntitlement, type AdminRoleAccess, t
 import type { ApplicationRoleList } from './application-role';
 
 export const SITE = 'site';
+const ROLE_SLUG = /^(?:site-admin|user-access-admin|product:[a-z0-9-]{1,64}:(?:admin|user|basic|guest))$/;
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 export const siteType = resourceType(SITE, 'Site', 'The Jira site in the Atlassian organization: its administrators and the roles of its products', []);
@@ -52,6 +53,9 @@ export function siteSyncer(org: OrgApi | undefined, access: AdminRoleAccess | un
       org && access
         ? access.provisioner(async (ent, field, ctx) => {
             const cloudId = await own(ent?.resource?.id, `${field}.resource.id`, ctx);
+            // a slug of no site role is refused before the product list is read
+            const slug = (ent?.id ?? '').slice(`${SITE}:${cloudId}:`.length);
+            if (!ROLE_SLUG.test(slug)) throw invalidInput(`${field}.id ${JSON.stringify((ent?.id ?? '').slice(0, 200))} is not a role this site offers`);
             return { resource: ent!.resource!, role: roleOfEntitlement(ent, field, rid(SITE, cloudId), await roles(cloudId, ctx)) };
           })
         : undefined,
