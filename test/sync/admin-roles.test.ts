@@ -187,6 +187,20 @@ describe('provisioning', () => {
     expect(h.fake.stats.total).toBe(0);
   });
 
+  test('a user holding a role only through a group: revoking it at the user is refused, nothing changes', async () => {
+    const t = h.fake.tenant;
+    const m = adminRoles(t);
+    const site = `ari:cloud:platform::site/${t.cloudId}`;
+    const siteAdmins = t.group('site-admins')!.groupId;
+    const u = t.groupMembers(siteAdmins).find((a) => !m.hasAssignment('user', a, ADMIN_ROLE.siteAdmin, site))!;
+    const before = m.assignments();
+    const [c, details] = await code(h.client.grantManager.revoke(revokeReq('site', t.cloudId, 'site-admin', 'user', u)));
+    expect(c).toBe('FAILED_PRECONDITION');
+    expect(details).toMatch(/only through a group/);
+    expect(m.assignments()).toEqual(before);
+    expect(h.fake.validationErrors).toEqual([]);
+  });
+
   test('dry run: nothing is written', async () => {
     const d = await startHarness({ fake: { tier: 'S', seed: 22 }, provisioning: true, config: (f) => ({ 'dry-run': 'true', ...orgConfig(f) }) });
     try {

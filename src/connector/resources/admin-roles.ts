@@ -235,6 +235,11 @@ export function adminRoleAccess(org: OrgApi, dryRun: boolean): AdminRoleAccess {
         } else {
           const held = await heldBy(id, role, ctx);
           if (!held) throw new ConnectorError('precondition', `account ${id} is in none of the organization's directories: Atlassian gives roles only to its users; nothing was changed`);
+          if (!add && !held.direct && held.methods.includes('group_direct'))
+            throw new ConnectorError(
+              'precondition',
+              `account ${id} holds ${role.roleId} on ${role.resourceId} only through a group the role is assigned to; remove the membership or the group's role instead`,
+            );
           changed = held.direct !== add;
           const resourceId = role.roleId === ROLE_ID.orgAdmin ? undefined : role.resourceId;
           if (changed) await (add ? admin.assignUserRole : admin.revokeUserRole)(org.orgId, id, role.roleId, resourceId, ctx);
