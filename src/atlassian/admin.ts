@@ -35,6 +35,7 @@ import {
   WorkspacePageSchema,
 } from './schemas';
 import { safeWrite, WriteResult } from './writes';
+import { adminRoleClient, type AdminRoleClient } from './admin-roles';
 
 export interface CursorPage<T> {
   data: T[];
@@ -56,6 +57,8 @@ export interface DirectoryUserSearch {
   /** only accounts with access to these resources (ARIs such as ari:cloud:jira::site/<cloudId>) */
   resourceIds?: string[];
   status?: string[];
+  /** only holders of these administration roles (with resourceIds: on those resources) */
+  roleIds?: string[];
   /** platformRoles, counts.resources, productAccess, groups */
   expand?: string[];
 }
@@ -67,6 +70,8 @@ export interface DirectoryGroupSearch {
   groupIds?: string[];
   /** only groups with access to these resources (ARIs) */
   resourceIds?: string[];
+  /** only groups these administration roles are assigned to (with resourceIds: on those resources) */
+  roleIds?: string[];
   /** counts.users, counts.resources */
   expand?: string[];
 }
@@ -77,7 +82,7 @@ export interface LastActiveDates {
   nextCursor?: string;
 }
 
-export interface AdminClient {
+export interface AdminClient extends AdminRoleClient {
   orgs(cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminOrg>>;
   /** v1 managed accounts (email, status, product access, last active) */
   orgUsers(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminOrgUser>>;
@@ -170,6 +175,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
   }
 
   const client: AdminClient = {
+    ...adminRoleClient(up),
     orgs: (cursor, ctx) => v1Page(E.orgs.path, {}, OrgPageSchema, cursor, ctx),
 
     orgUsers: (orgId, cursor, ctx) => v1Page(E.orgUsers.path, { orgId }, OrgUserPageSchema, cursor, ctx),
@@ -210,6 +216,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
       if (s.claimStatus) body.claimStatus = s.claimStatus;
       if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
       if (s.status?.length) body.status = s.status;
+      if (s.roleIds?.length) body.roleIds = s.roleIds;
       if (s.expand?.length) body.expand = s.expand;
       // a search is a read: safe to resend
       const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryUserPageSchema, idempotent: true, read: true }, ctx);
@@ -232,6 +239,7 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
         if (s.groupIds?.length) body.groupIds = s.groupIds;
         if (s.resourceIds?.length) body.resourceIds = s.resourceIds;
         if (s.expand?.length) body.expand = s.expand;
+        if (s.roleIds?.length) body.roleIds = s.roleIds;
       }
       const r = await up.call({ method: 'POST', path, pathParams: { orgId, directoryId }, body, schema: DirectoryGroupPageSchema, idempotent: true, read: true }, ctx);
       return { data: r.data, nextCursor: nextOf(r.links.next, 'value', 'POST', path, { orgId, directoryId }) };

@@ -35,6 +35,7 @@ const ADMINISTER_JIRA = 'the global permission "Administer Jira"';
 const PROJECT_ADMIN = '"Administer projects" on the project (or the global permission "Administer Jira")';
 const SITE_ADMIN = 'site administration (membership of the site-admins group, or the org admin role)';
 const ORG_KEY = 'an organization admin API key';
+const ORG_ROLE_ADMIN = 'an organization admin API key (only an organization admin can give or take admin roles)';
 const ORG_GROUP_ADMIN = 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)';
 
 const USER_GRANULAR = ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'];
@@ -148,6 +149,12 @@ export const ENDPOINTS = {
   addDirectoryGroupMember: admin('POST', `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships`, 'write:groups:admin', ORG_GROUP_ADMIN),
   removeDirectoryGroupMember: admin('DELETE', `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/memberships/{accountId}`, 'write:groups:admin', ORG_GROUP_ADMIN),
   workspaces: admin('POST', `${V2}/{orgId}/workspaces`, 'read:workspaces:admin'),
+  // administration roles (admin-roles.ts); scopes of the v1 role writes [unverified]
+  userRoleAssignments: admin('GET', `${V2}/{orgId}/directories/{directoryId}/users/{accountId}/role-assignments`, 'read:directories:admin'),
+  assignGroupRole: admin('POST', `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments/assign`, 'write:groups:admin', ORG_ROLE_ADMIN),
+  revokeGroupRole: admin('POST', `${V2}/{orgId}/directories/{directoryId}/groups/{groupId}/role-assignments/revoke`, 'write:groups:admin', ORG_ROLE_ADMIN),
+  assignUserRole: admin('POST', `${V1}/{orgId}/users/{accountId}/roles/assign`, 'write:directories:admin', ORG_ROLE_ADMIN),
+  revokeUserRole: admin('POST', `${V1}/{orgId}/users/{accountId}/roles/revoke`, 'write:directories:admin', ORG_ROLE_ADMIN),
   // user management API (same key; the account must be managed by the org)
   apiTokens: admin('GET', '/users/{accountId}/manage/api-tokens', 'read:tokens:admin', `${ORG_KEY} of an org that manages the account (verified domain)`),
 } as const satisfies Record<string, Endpoint>;
@@ -237,6 +244,20 @@ export const CAPABILITIES = [
     what: 'directory group membership, suspend and restore access (admin API)',
     permission: 'organization admin',
     endpoints: ['addDirectoryGroupMember', 'removeDirectoryGroupMember', 'searchDirectoryUsers', 'searchDirectoryGroups', 'suspendAccess', 'restoreAccess'],
+  },
+  {
+    id: 'sync-admin-roles',
+    label: 'administration roles',
+    what: 'organization admin, site admin, user access admin and product roles of users and groups (admin API)',
+    permission: 'organization admin',
+    endpoints: ['orgs', 'workspaces', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'userRoleAssignments', 'applicationRoles'],
+  },
+  {
+    id: 'provision-admin-roles',
+    label: 'administration role provisioning',
+    what: 'give and take administration and product roles of users (v1 roles) and groups (v2 role assignments)',
+    permission: 'organization admin',
+    endpoints: ['assignGroupRole', 'revokeGroupRole', 'assignUserRole', 'revokeUserRole', 'userRoleAssignments', 'searchDirectoryGroups', 'searchDirectoryUsers', 'directories'],
   },
 ] as const satisfies readonly Capability[];
 

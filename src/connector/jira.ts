@@ -18,6 +18,9 @@ import { invalidInput } from '../errors';
 import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
 import { USER } from './resources/user';
+import { organizationSyncer } from './resources/organization';
+import { siteSyncer } from './resources/site';
+import { adminRoleAccess } from './resources/admin-roles';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -78,6 +81,11 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
     applicationRoleSyncer(applicationRoles),
   ];
+  // administration roles (with the organization): the organization and the site
+  if (deps.org) {
+    const adminRoles = adminRoleAccess(deps.org, dryRun);
+    syncers.push(organizationSyncer(deps.org, adminRoles), siteSyncer(deps.org, adminRoles, applicationRoles));
+  }
 
   return {
     info: CONNECTOR_INFO,

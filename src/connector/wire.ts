@@ -61,5 +61,7 @@ export function describeConnector(): Connector {
       return () => Promise.reject(new Error('describe-only connector: no upstream'));
     },
   });
-  return createJiraConnector(undefined, { api, validate: async () => undefined });
+  // with an organization (describe-only too), so the shape includes the organization's resource types
+  const org: OrgApi = { orgId: 'describe-only', admin: api as unknown as OrgApi['admin'], siteResourceIds: () => Promise.reject(new Error('describe-only connector: no upstream')) };
+  return createJiraConnector(undefined, { api, org, validate: async () => undefined });
 }

@@ -13,6 +13,7 @@
 import { adminError, avatarUrls, type Ctx, type Handler, type Reply } from './context';
 import type { DocId } from './openapi';
 import type { TenantGroup, TenantUser } from './tenant';
+import { adminRoles } from './admin-roles';
 
 export interface AdminRoute {
   method: string;
@@ -43,7 +44,7 @@ function decodeCursor<T>(c: string, kind: string): T | undefined {
 const badCursor = (): Reply => adminError(400, 'ADMIN-400-1', 'Invalid page cursor', 'The page cursor is invalid or expired.');
 
 /** The path's org must be the tenant's and the key must belong to it. */
-function orgCheck(ctx: Ctx): Reply | undefined {
+export function orgCheck(ctx: Ctx): Reply | undefined {
   const t = ctx.s.tenant;
   const orgId = ctx.params.orgId;
   const key = ctx.principal?.cred;
@@ -99,6 +100,8 @@ function platformRoles(ctx: Ctx, u: TenantUser): string[] {
   if (t.isGroupMember('site-admins', u.accountId)) roles.push('atlassian/site-admin');
   if (t.isGroupMember('jira-administrators', u.accountId)) roles.push('atlassian/admin');
   if (t.userProducts(u.accountId).length > 0 || u.directoryId === t.directoriesList[1].directoryId) roles.push('atlassian/user');
+  // the administration roles model (admin-roles.ts)
+  for (const h of adminRoles(t).rolesOfUser(u.accountId)) if (!roles.includes(h.roleId)) roles.push(h.roleId);
   return roles;
 }
 
@@ -247,7 +250,9 @@ function listUsers(ctx: Ctx, dir: string, input: UserFilters & { cursor?: string
     users = users.filter((u) => {
       if (sets.acc && !sets.acc.has(u.accountId)) return false;
       if (sets.dirs && !sets.dirs.has(u.directoryId as string)) return false;
-      if (f.resourceIds) {
+      // roleIds with resourceIds: the role held on one of those resources (directly or through a group) [unverified]
+      if (f.roleIds && f.resourceIds && !adminRoles(t).userHolds(u.accountId, f.roleIds, f.resourceIds)) return false;
+      if (f.resourceIds && !f.roleIds) {
         const onSite = u.inJira && f.resourceIds.some((r) => site.has(r));
         const onWiki = u.directoryId === t.directoriesList[1].directoryId && f.resourceIds.some((r) => r === t.workspacesList[1].id);
         if (!onSite && !onWiki) return false;
@@ -260,7 +265,7 @@ function listUsers(ctx: Ctx, dir: string, input: UserFilters & { cursor?: string
       if (sets.ms && !sets.ms.has(u.suspended ? 'suspended' : 'active')) return false;
       if (sets.dom && !sets.dom.has(u.email.split('@')[1].toLowerCase())) return false;
       if (sets.em && !sets.em.has(u.email.toLowerCase())) return false;
-      if (sets.roles && !platformRoles(ctx, u).some((r) => sets.roles?.has(r))) return false;
+      if (sets.roles && !f.resourceIds && !platformRoles(ctx, u).some((r) => sets.roles?.has(r))) return false;
       if (term && !(u.nickname.toLowerCase().includes(term) || u.email.toLowerCase().includes(term) || u.displayName.toLowerCase().includes(term))) return false;
       return true;
     });
@@ -315,7 +320,9 @@ function listGroups(ctx: Ctx, dir: string, input: GroupFilters & { cursor?: stri
     if (dirs && !dirs.has(g.directoryId as string)) return false;
     if (term && !g.name.toLowerCase().includes(term)) return false;
     if (f.accountIds && !f.accountIds.some((a) => t.isGroupMember(g.groupId, a))) return false;
-    if (f.resourceIds) {
+    // roleIds (with resourceIds: on one of those resources): groups the role is assigned to [unverified]
+    if (f.roleIds && !adminRoles(t).groupHolds(g.groupId, f.roleIds, f.resourceIds)) return false;
+    if (f.resourceIds && !f.roleIds) {
       const onSite = g.inJira && f.resourceIds.some((r) => site.has(r));
       const onWiki = !g.inJira && f.resourceIds.includes(t.workspacesList[1].id);
       if (!onSite && !onWiki) return false;

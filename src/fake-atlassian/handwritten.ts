@@ -155,6 +155,66 @@ export const HANDWRITTEN_COMPONENTS: Json = {
       },
     },
     MembershipInput: { type: 'object', additionalProperties: false, required: ['accountId'], properties: { accountId: { type: 'string', minLength: 1, maxLength: 128 } } },
+    // administration roles [atlassian-api.md §4.2; jira.js admin client models]
+    RoleAssignmentPage: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['data'],
+      properties: {
+        data: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              resourceId: str,
+              resourceOwner: str,
+              roles: strArr,
+              roleAssignments: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  properties: { role: str, roleAssignmentMethods: { type: 'array', items: { type: 'string', enum: ['inferred', 'direct', 'group_direct'] } } },
+                },
+              },
+              directoryId: nullableStr,
+              userDirectoryStatus: { type: ['string', 'null'], enum: ['active', 'suspended', 'no_membership', null] },
+            },
+          },
+        },
+        links: { $ref: '#/components/schemas/LinkPageCursor' },
+      },
+    },
+    GroupRoleAssignmentInput: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['resourceId', 'roleId'],
+      properties: { resourceId: { type: 'string', minLength: 1, maxLength: 256 }, roleId: { type: 'string', minLength: 1, maxLength: 128 } },
+    },
+    RoleApiRequest: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['role'],
+      properties: {
+        role: {
+          type: 'string',
+          enum: [
+            'atlassian/user',
+            'atlassian/user-access-admin',
+            'atlassian/admin',
+            'atlassian/guest',
+            'atlassian/contributor',
+            'atlassian/customer',
+            'atlassian/basic',
+            'atlassian/stakeholder',
+            'atlassian/site-admin',
+            'atlassian/org-admin',
+          ],
+        },
+        resource: { type: 'string', minLength: 1, maxLength: 256 },
+      },
+    },
     TokenRequest: {
       type: 'object',
       required: ['grant_type'],
@@ -275,6 +335,34 @@ export const HANDWRITTEN_OPERATIONS: OperationSpec[] = [
     { body: { required: true, mediaTypes: ['application/json'], schema: ref('MembershipInput') } },
   ),
   op(`${V2}/{directoryId}/groups/{groupId}/memberships/{accountId}`, 'DELETE', 'removeUserFromGroupV2', [p('orgId'), p('directoryId'), p('groupId'), p('accountId')], { '204': {}, ...adminStd }),
+  // administration roles [atlassian-api.md §4.2; jira.js admin client]
+  op(
+    `${V2}/{directoryId}/users/{accountId}/role-assignments`,
+    'GET',
+    'getUserRoleAssignments',
+    [p('orgId'), p('directoryId'), p('accountId'), cursor, limit, q('directoryIds', strArr), q('resourceOwners', strArr), q('resourceIds', strArr), q('roleIds', strArr)],
+    { '200': { schema: ref('RoleAssignmentPage') }, ...adminStd },
+  ),
+  ...(['assign', 'revoke'] as const).map((action) =>
+    op(
+      `${V2}/{directoryId}/groups/{groupId}/role-assignments/${action}`,
+      'POST',
+      action === 'assign' ? 'grantGroupAccess' : 'revokeGroupAccess',
+      [p('orgId'), p('directoryId'), p('groupId')],
+      { '204': {}, ...adminStd },
+      { body: { required: true, mediaTypes: ['application/json'], schema: ref('GroupRoleAssignmentInput') } },
+    ),
+  ),
+  ...(['assign', 'revoke'] as const).map((action) =>
+    op(
+      `/admin/v1/orgs/{orgId}/users/{accountId}/roles/${action}`,
+      'POST',
+      action === 'assign' ? 'grantUserAccess' : 'revokeUserAccess',
+      [p('orgId'), p('accountId')],
+      { '204': {}, ...adminStd },
+      { body: { required: true, mediaTypes: ['application/json'], schema: ref('RoleApiRequest') } },
+    ),
+  ),
   // OAuth 2.0 [atlassian-api.md §3 c/d]
   op(
     '/oauth/token',
@@ -319,6 +407,12 @@ export const ADMIN_SCOPES: Record<string, string[]> = {
   addUserToGroupV2: ['write:groups:admin'],
   removeUserFromGroupV2: ['write:groups:admin'],
   getApiTokens: ['read:tokens:admin'],
+  getUserRoleAssignments: ['read:directories:admin'],
+  grantGroupAccess: ['write:groups:admin'],
+  revokeGroupAccess: ['write:groups:admin'],
+  // [unverified: jira.js names no scope for the v1 role endpoints]
+  grantUserAccess: ['write:directories:admin'],
+  revokeUserAccess: ['write:directories:admin'],
   deleteApiToken: ['write:tokens:admin'],
 };
 

@@ -8,6 +8,7 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { ADMIN_ROUTES } from './admin';
+import { ADMIN_ROLE_ROUTES } from './admin-role-routes';
 import { CredentialStore, adminScopesSatisfied, jiraScopesSatisfied, type FakeCredentials, type Principal } from './auth';
 import { NO_PERMS, adminError, jiraError, proxyError, type Area, type Ctx, type Handler, type Reply, type ServerSettings, type ServerState } from './context';
 import { FaultController, type FaultPlan, type RequestInfo } from './faults';
@@ -164,7 +165,7 @@ export class FakeAtlassianServer {
       const op = this.reg.operation('jira-platform', `/rest/api/3${r.suffix}`, r.method);
       for (const v of ['3', '2']) this.addRoute(r.method, `/rest/api/${v}${r.suffix}`, 'jira', op, r.handler, r.anonymousOk);
     }
-    for (const r of ADMIN_ROUTES) {
+    for (const r of [...ADMIN_ROUTES, ...ADMIN_ROLE_ROUTES]) {
       const op = r.doc === 'fake-handwritten' ? this.reg.operation('fake-handwritten', r.docPath, r.method) : this.reg.operation(r.doc, r.docPath, r.method, r.operationId);
       op.adminScopes = ADMIN_SCOPES[op.operationId];
       this.addRoute(r.method, r.path, r.path.startsWith('/users/') ? 'user-management' : 'admin', op, r.handler);

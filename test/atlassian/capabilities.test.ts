@@ -103,6 +103,12 @@ describe('the capability table', () => {
     await a.restoreUser(org, du.accountId, dir);
     await a.userApiTokens(du.accountId).catch(() => undefined);
     await a.workspaces(org);
+    const site = `ari:cloud:platform::site/${t.cloudId}`;
+    await a.userRoleAssignments(org, dir, du.accountId, {});
+    await a.assignUserRole(org, du.accountId, 'atlassian/user-access-admin', site);
+    await a.revokeUserRole(org, du.accountId, 'atlassian/user-access-admin', site);
+    await a.assignGroupRole(org, dir, dg.groupId, 'atlassian/site-admin', site);
+    await a.revokeGroupRole(org, dir, dg.groupId, 'atlassian/site-admin', site);
 
     // a scoped token on the site URL discovers the cloud ID; an OAuth client fetches a token
     const sc = h.fake.credentials.scoped;

@@ -10,6 +10,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Tenant } from '../../src/fake-atlassian';
+import { adminRoles, ADMIN_ROLE, PRODUCT_ROLES, orgAri, platformSiteAri, productAri } from '../../src/fake-atlassian/admin-roles';
 
 /** tools/baton-bridge of this checkout, from test/conformance/ or from its compiled copy in dist/test/conformance/. */
 function bridgeDir(): string {
@@ -192,8 +193,15 @@ export function grantKey(g: Pick<DumpGrant, 'entitlement' | 'principalType' | 'p
 /** BATON_JIRA_PROJECT_PERMISSIONS's default (the conformance sync runs with it) */
 const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
 
-export function expectedFrom(t: Tenant): Expected {
+/**
+ * `org`: the sync ran with the organization configured: managed accounts without site access and
+ * directory groups without site access are synced too (group members are then every synced
+ * member), and the organization and site resources carry the administration roles of the model.
+ */
+export function expectedFrom(t: Tenant, opts: { org?: boolean } = {}): Expected {
+  // the synced users: the site's, plus (with the organization) managed accounts without site access
   const siteUsers = new Set(t.users().map((u) => u.accountId));
+  if (opts.org) for (const u of t.orgUsers()) siteUsers.add(u.accountId);
   const members = (gid: string) => t.groupMembers(gid).filter((a) => siteUsers.has(a));
   const resources = new Set<string>();
   const entitlements = new Set<string>();
@@ -218,7 +226,9 @@ export function expectedFrom(t: Tenant): Expected {
   };
 
   for (const u of siteUsers) resources.add(`user|${u}||`);
-  for (const g of t.groups()) {
+  const jiraGroups = new Set(t.groups().map((g) => g.groupId));
+  const groups = opts.org ? [...t.groups(), ...t.directoryGroups().filter((g) => !jiraGroups.has(g.groupId))] : t.groups();
+  for (const g of groups) {
     resources.add(`group|${g.groupId}||`);
     const e = ent('group', g.groupId, 'member');
     for (const a of members(g.groupId)) addDirect(e, 'user', a);
@@ -287,6 +297,24 @@ export function expectedFrom(t: Tenant): Expected {
     for (const g of a.groups) {
       addDirect(e, 'group', g);
       for (const m of members(g)) addVia(e, m, `group:${g}:member`);
+    }
+  }
+
+  // administration roles (with the organization): every assignment of the model is a grant; a group's expands to its members
+  if (opts.org) {
+    const roles = adminRoles(t);
+    resources.add(`organization|${t.orgId}||`);
+    resources.add(`site|${t.cloudId}||`);
+    const entOf = new Map<string, string>();
+    const key = (roleId: string, resourceId: string) => `${roleId}|${resourceId}`;
+    entOf.set(key(ADMIN_ROLE.orgAdmin, orgAri(t.orgId)), ent('organization', t.orgId, 'org-admin'));
+    entOf.set(key(ADMIN_ROLE.siteAdmin, platformSiteAri(t.cloudId)), ent('site', t.cloudId, 'site-admin'));
+    entOf.set(key(ADMIN_ROLE.userAccessAdmin, platformSiteAri(t.cloudId)), ent('site', t.cloudId, 'user-access-admin'));
+    for (const a of t.applicationRoles()) for (const r of PRODUCT_ROLES) entOf.set(key(r, productAri(a.key, t.cloudId)), ent('site', t.cloudId, `product:${a.key}:${r.slice('atlassian/'.length)}`));
+    for (const a of roles.assignments()) {
+      const e = entOf.get(key(a.roleId, a.resourceId))!;
+      addDirect(e, a.kind, a.id);
+      if (a.kind === 'group') for (const u of members(a.id)) addVia(e, u, `group:${a.id}:member`);
     }
   }
 

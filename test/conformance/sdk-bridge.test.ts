@@ -29,8 +29,9 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false }));
+async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> & { org?: boolean } = {}): Promise<RunningServer> {
+  const org = opts.org ? { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key } : {};
+  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...org }));
   const { connector } = await buildConnector(cfg);
   return startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning, ...opts });
 }
@@ -45,8 +46,8 @@ async function sdkSync(addr: string, name: string, extra: string[] = []): Promis
 }
 
 /** The c1z equals the tenant, and the SDK saw nothing to warn about. */
-function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian): void {
-  const diff = compare(dump, expectedFrom(fake.tenant));
+function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian, opts: { org?: boolean } = {}): void {
+  const diff = compare(dump, expectedFrom(fake.tenant, opts));
   expect(diff).toEqual({ resources: NO_DIFF, entitlements: NO_DIFF, grants: NO_DIFF });
   expect(report.syncType).toBe('full');
   expect(report.warnings).toEqual({ count: 0, logs: [] });
@@ -141,6 +142,33 @@ describe('the SDK syncer on the M tier', () => {
       } finally {
         await tlsServer.stop();
       }
+    },
+    SYNC_TIMEOUT,
+  );
+});
+
+describe('the SDK syncer with the organization configured (S tier): administration roles', () => {
+  let fake: FakeAtlassian;
+  let server: RunningServer;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian({ tier: 'S', seed: 5 });
+    server = await serve(fake, { org: true });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fake?.stop();
+  });
+
+  test(
+    'the c1z holds exactly the ground truth, organization and site roles included, with 0 warnings',
+    async () => {
+      const { report, dump } = await sdkSync(server.address, 's-org', ['--workers', '4']);
+      // the SDK stores the organization and site resources, and every role grant (groups expanded to their members)
+      expect(report.resourceTypes).toEqual(expect.arrayContaining(['organization', 'site']));
+      expect(dump.grants.some((g) => g.entitlement === `organization:${fake.tenant.orgId}:org-admin`)).toBe(true);
+      expect(dump.grants.some((g) => g.entitlement.startsWith(`site:${fake.tenant.cloudId}:`) && g.expanded)).toBe(true);
+      expectConformant(report, dump, fake, { org: true });
+      expect(fake.validationErrors).toEqual([]);
     },
     SYNC_TIMEOUT,
   );

@@ -138,6 +138,8 @@ export interface Pools {
   siteUrl: string;
   apiUrl: string;
   orgId: string;
+  /** the site's cloud id (the `site` resource) */
+  cloudId: string;
   port: string;
 }
 
@@ -165,11 +167,12 @@ export function poolsOf(fake: FakeAtlassian): Pools {
     siteUrl: fake.siteUrl,
     apiUrl: fake.apiUrl,
     orgId: fake.orgId,
+    cloudId: t.cloudId,
     port: new URL(fake.siteUrl).port,
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site'];
 
 const HOSTILE_IDS = [
   '',
@@ -299,6 +302,10 @@ export class Fuzzer {
         return this.pick(this.p.projectRoles);
       case 'application-role':
         return this.pick(this.p.appRoles);
+      case 'organization':
+        return this.p.orgId;
+      case 'site':
+        return this.p.cloudId;
       default:
         return this.pick([this.pick(this.p.users), this.pick(this.p.groups), this.pick(this.p.projects)]);
     }
@@ -425,7 +432,18 @@ export class Fuzzer {
   }
 
   private entitlementFor(type: string, res: Resource): Entitlement {
-    const slug = this.chance(0.8) ? this.pick(['member', 'assigned', 'lead', 'participate']) : this.hostile();
+    const slug = this.chance(0.8)
+      ? this.pick([
+          'member',
+          'assigned',
+          'lead',
+          'participate',
+          'org-admin',
+          'site-admin',
+          'user-access-admin',
+          `product:${this.pick(this.p.appRoles)}:${this.pick(['admin', 'user', 'basic', 'guest'])}`,
+        ])
+      : this.hostile();
     const id = this.chance(0.7) ? `${res.id?.resourceType}:${res.id?.resource}:${slug}` : this.pick(['', this.hostile(), `${type}:${this.realIdOf(type)}:${slug}`]);
     return Entitlement.fromPartial({ id, resource: res, slug, annotations: this.annotations() });
   }
@@ -437,7 +455,7 @@ export class Fuzzer {
   }
 
   private writableType(): string {
-    return this.chance(0.85) ? this.pick(['group', 'project-role']) : this.resourceType();
+    return this.chance(0.85) ? this.pick(['group', 'project-role', 'organization', 'site']) : this.resourceType();
   }
 
   private email(): string {

@@ -5,6 +5,7 @@
  */
 import type { Tenant } from '../../src/fake-atlassian';
 import type { WriteIntent } from './generators';
+import { adminRoles, ADMIN_ROLE } from '../../src/fake-atlassian/admin-roles';
 
 export interface TenantState {
   version: number;
@@ -14,11 +15,14 @@ export interface TenantState {
   actors: Set<string>;
   /** accountId -> "inJira suspended status" */
   accounts: Map<string, { inJira: boolean; suspended: boolean; status: string; email: string }>;
+  /** administration role assignments: "user|group id roleId resourceId" */
+  roles: Set<string>;
 }
 
 export type Change =
   | { what: 'group-member'; op: 'add' | 'remove'; groupId: string; accountId: string }
   | { what: 'role-actor'; op: 'add' | 'remove'; projectRole: string; actorType: 'user' | 'group'; actorId: string }
+  | { what: 'admin-role'; op: 'add' | 'remove'; principalType: string; principalId: string; roleId: string; resourceId: string }
   | { what: 'account'; op: 'created' | 'site-access' | 'suspended' | 'restored' | 'status'; accountId: string; email: string };
 
 export function snapshot(t: Tenant): TenantState {
@@ -33,7 +37,12 @@ export function snapshot(t: Tenant): TenantState {
     }
   const accounts = new Map<string, { inJira: boolean; suspended: boolean; status: string; email: string }>();
   for (const u of t.allAccounts()) accounts.set(u.accountId, { inJira: u.inJira, suspended: u.suspended, status: u.accountStatus, email: u.email.toLowerCase() });
-  return { version: t.version, members, actors, accounts };
+  const roles = new Set(
+    adminRoles(t)
+      .assignments()
+      .map((a) => `${a.kind} ${a.id} ${a.roleId} ${a.resourceId}`),
+  );
+  return { version: t.version, members, actors, accounts, roles };
 }
 
 export function diff(a: TenantState, b: TenantState): Change[] {
@@ -56,6 +65,15 @@ export function diff(a: TenantState, b: TenantState): Change[] {
         const [projectRole, actorType, actorId] = k.split(' ');
         out.push({ what: 'role-actor', op, projectRole, actorType: actorType as 'user' | 'group', actorId });
       }
+  for (const [x, y, op] of [
+    [b.roles, a.roles, 'add'],
+    [a.roles, b.roles, 'remove'],
+  ] as const)
+    for (const k of x)
+      if (!y.has(k)) {
+        const [principalType, principalId, roleId, resourceId] = k.split(' ');
+        out.push({ what: 'admin-role', op, principalType, principalId, roleId, resourceId });
+      }
   for (const [id, after] of b.accounts) {
     const before = a.accounts.get(id);
     if (!before) out.push({ what: 'account', op: 'created', accountId: id, email: after.email });
@@ -75,6 +93,11 @@ export function allowed(intent: WriteIntent, c: Change): boolean {
     case 'revoke': {
       const op = intent.kind === 'grant' ? 'add' : 'remove';
       if (c.what === 'group-member') return intent.entType === 'group' && c.op === op && c.groupId === intent.entId && intent.principalType === 'user' && c.accountId === intent.principalId;
+      if (c.what === 'admin-role') {
+        // organization admin only on the organization, every other role only on the site named by the ids
+        const on = c.roleId === ADMIN_ROLE.orgAdmin ? { type: 'organization', id: c.resourceId.split('/').at(-1) } : { type: 'site', id: c.resourceId.split('/').at(-1) };
+        return intent.entType === on.type && intent.entId === on.id && c.op === op && c.principalType === intent.principalType && c.principalId === intent.principalId;
+      }
       if (c.what === 'role-actor')
         return (
           intent.entType === 'project-role' &&
@@ -97,6 +120,7 @@ export function allowed(intent: WriteIntent, c: Change): boolean {
 
 export function describeChange(c: Change): string {
   if (c.what === 'group-member') return `group ${c.groupId}: member ${c.accountId} ${c.op === 'add' ? 'added' : 'removed'}`;
+  if (c.what === 'admin-role') return `${c.principalType} ${c.principalId}: role ${c.roleId} on ${c.resourceId} ${c.op === 'add' ? 'given' : 'taken'}`;
   if (c.what === 'role-actor') return `project-role ${c.projectRole}: ${c.actorType} ${c.actorId} ${c.op === 'add' ? 'added' : 'removed'}`;
   return `account ${c.accountId} (${c.email}): ${c.op}`;
 }

@@ -67,6 +67,11 @@ export const TEMPLATES: Template[] = [
   admin('POST', `${V2}/directories/{directory}/groups/{groupId}/memberships`),
   admin('DELETE', `${V2}/directories/{directory}/groups/{groupId}/memberships/{accountId}`),
   admin('POST', `${V2}/workspaces`),
+  admin('GET', `${V2}/directories/{directory}/users/{accountId}/role-assignments`, { limit: 'int' }),
+  admin('POST', `${V2}/directories/{directory}/groups/{groupId}/role-assignments/assign`),
+  admin('POST', `${V2}/directories/{directory}/groups/{groupId}/role-assignments/revoke`),
+  admin('POST', `${V1}/users/{accountId}/roles/assign`),
+  admin('POST', `${V1}/users/{accountId}/roles/revoke`),
   admin('GET', '/users/{accountId}/manage/api-tokens'),
 ];
 
