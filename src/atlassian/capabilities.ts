@@ -150,6 +150,14 @@ export const ENDPOINTS = {
   workspaces: admin('POST', `${V2}/{orgId}/workspaces`, 'read:workspaces:admin'),
   // user management API (same key; the account must be managed by the org)
   apiTokens: admin('GET', '/users/{accountId}/manage/api-tokens', 'read:tokens:admin', `${ORG_KEY} of an org that manages the account (verified domain)`),
+  // offboarding (issue 15): removal, deactivation, deletion and token revocation
+  removeUser: jira('DELETE', '/user', ['manage:jira-configuration'], ['write:user:jira'], `${SITE_ADMIN}, with a classic API token (not OAuth 2.0 or a scoped token)`),
+  removeOrgUser: admin('DELETE', `${V1}/{orgId}/directory/users/{accountId}`, 'write:accounts:admin'),
+  deactivateAccount: admin('POST', '/users/{accountId}/manage/lifecycle/disable', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.enablement)`),
+  activateAccount: admin('POST', '/users/{accountId}/manage/lifecycle/enable', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.enablement)`),
+  deleteAccount: admin('POST', '/users/{accountId}/manage/lifecycle/delete', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.delete)`),
+  cancelDeleteAccount: admin('POST', '/users/{accountId}/manage/lifecycle/cancel-delete', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.delete)`),
+  revokeApiToken: admin('DELETE', '/users/{accountId}/manage/api-tokens/{tokenId}', 'write:tokens:admin', `${ORG_KEY} of an org that manages the account (apiToken.delete)`),
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;
@@ -237,6 +245,13 @@ export const CAPABILITIES = [
     what: 'directory group membership, suspend and restore access (admin API)',
     permission: 'organization admin',
     endpoints: ['addDirectoryGroupMember', 'removeDirectoryGroupMember', 'searchDirectoryUsers', 'searchDirectoryGroups', 'suspendAccess', 'restoreAccess'],
+  },
+  {
+    id: 'offboarding',
+    label: 'offboarding',
+    what: 'remove an account from the site or the organization, deactivate, delete (and undo) a managed account, list and revoke API tokens (BATON_ALLOW_DELETE for the irreversible ones)',
+    permission: 'site administration (a classic API token) for site removal; organization admin for the rest',
+    endpoints: ['removeUser', 'user', 'removeOrgUser', 'searchDirectoryUsers', 'deactivateAccount', 'activateAccount', 'deleteAccount', 'cancelDeleteAccount', 'apiTokens', 'revokeApiToken'],
   },
 ] as const satisfies readonly Capability[];
 
