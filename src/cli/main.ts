@@ -13,6 +13,7 @@ import { startServer } from '../server/server';
 import { plaintextExposure } from '../server/exposure';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
+import { registerOffboardingCommands } from './offboarding';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
 
 endQuietlyWhenOutputCloses();
@@ -155,6 +156,7 @@ program
 
 registerReviewCommands(program);
 registerProvisionCommands(program);
+registerOffboardingCommands(program);
 
 program
   .command('demo')

@@ -44,7 +44,8 @@ export function offboardingGuard(o: OffboardingOptions): OffboardingGuard {
   return {
     dryRun: o.dryRun,
     irreversible(what, resourceTypeId) {
-      if (!o.allowDelete)
+      // a dry run sends no write: it may preview what the switch would allow
+      if (!o.allowDelete && !o.dryRun)
         throw new ConnectorError(
           'precondition',
           `${what} cannot be undone, so it needs a second switch: set BATON_ALLOW_DELETE=true (--allow-delete) besides BATON_PROVISIONING; nothing was sent (${resourceTypeId})`,
