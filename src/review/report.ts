@@ -9,6 +9,7 @@ import { Review, Holding, loadReview, describeVia, describeEntitlement, adminMat
 import { toCsv } from './csv';
 import { renderHtml } from './html';
 import { FINDING_TITLES, type FindingKind } from './findings';
+import { tokenFindings } from './token-findings';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -26,6 +27,10 @@ const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
   'hidden-email': 'low',
+  'token-owner-offboarded': 'high',
+  'token-never-expires': 'medium',
+  'token-unused': 'low',
+  'seats-near-limit': 'low',
 };
 
 export interface Finding {
@@ -276,6 +281,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       return { id: g.id, name: g.name, members: members.size, admin: isAdmin(g.name) };
     });
 
+  // API tokens and product seats (issue 15)
+  findings.push(...tokenFindings(rv, options));
   const sev = { high: 0, medium: 1, low: 2 };
   findings.sort((a, b) => sev[a.severity] - sev[b.severity] || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name) || a.accountId.localeCompare(b.accountId));
   const count = (f: (p: PersonRow) => boolean) => people.filter(f).length;
@@ -299,6 +306,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:external-admin': findings.filter((f) => f.kind === 'external-admin').length,
     'findings:hidden-email': findings.filter((f) => f.kind === 'hidden-email').length,
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
+    ...Object.fromEntries((['token-owner-offboarded', 'token-never-expires', 'token-unused', 'seats-near-limit'] as const).map((k) => [`findings:${k}`, findings.filter((f) => f.kind === k).length])),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
     grantsExpanded: rv.counts['total:grants-expanded'] ?? 0,
   };
