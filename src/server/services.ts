@@ -264,7 +264,7 @@ export class ConnectorServices {
   resourceManagerService(): ResourceManagerServiceServer {
     return {
       createResource: unary('CreateResource', async () => {
-        throw new ConnectorError('unimplemented', 'CreateResource is not supported by this connector; accounts are created with CreateAccount');
+        throw new ConnectorError('unimplemented', 'c1.connector.v2.ResourceManagerService/CreateResource is not supported by the Jira connector; accounts are created with CreateAccount');
       }),
       deleteResource: unary('DeleteResource', (req, ctx) => this.deleteResource(req, ctx)),
     } as ResourceManagerServiceServer;

@@ -68,6 +68,14 @@ export const TEMPLATES: Template[] = [
   admin('DELETE', `${V2}/directories/{directory}/groups/{groupId}/memberships/{accountId}`),
   admin('POST', `${V2}/workspaces`),
   admin('GET', '/users/{accountId}/manage/api-tokens'),
+  // offboarding (issue 15)
+  jira('DELETE', '/user', { accountId: 'accountId' }),
+  admin('DELETE', `${V1}/directory/users/{accountId}`),
+  admin('POST', '/users/{accountId}/manage/lifecycle/disable'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/enable'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/delete'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/cancel-delete'),
+  admin('DELETE', '/users/{accountId}/manage/api-tokens/{apiTokenId}'),
 ];
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
