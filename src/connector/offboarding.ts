@@ -185,7 +185,10 @@ export async function offboardingAction(org: OrgApi | undefined, guard: Offboard
   }
   if (!d) throw new ConnectorError('precondition', `account ${accountId} is not in the organization's directory, so ${name} cannot act on it; nothing was sent`);
   if (d.claimStatus !== 'managed')
-    throw new ConnectorError('precondition', `account ${accountId} is not managed by the organization (its email domain is not verified); only managed accounts can be deactivated or deleted; nothing was sent`);
+    throw new ConnectorError(
+      'precondition',
+      `account ${accountId} is not managed by the organization (its email domain is not verified); only managed accounts can be deactivated or deleted; nothing was sent`,
+    );
   const status = statusOf(d);
   const closed = status === 'closed';
   switch (name) {

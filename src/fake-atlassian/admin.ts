@@ -729,7 +729,10 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       if (r === 'invalid' || (r === 'already' && op === 'delete')) {
         if (op === 'cancel-delete') return { status: 404, body: { key: 'notFound' } };
         const message = r === 'already' ? 'The account is already scheduled for deletion.' : 'The account is scheduled for deletion; cancel the deletion first.';
-        return { status: 409, body: { key: 'conflict.lifecycleErrors', context: { message, accountId: u.accountId, errorCodes: [{ code: r === 'already' ? 'ALREADY_SCHEDULED' : 'DELETION_SCHEDULED', message }] } } };
+        return {
+          status: 409,
+          body: { key: 'conflict.lifecycleErrors', context: { message, accountId: u.accountId, errorCodes: [{ code: r === 'already' ? 'ALREADY_SCHEDULED' : 'DELETION_SCHEDULED', message }] } },
+        };
       }
       return op === 'delete' || op === 'cancel-delete' ? { status: 200, body: { message: 'Success' } } : { status: 204 };
     },

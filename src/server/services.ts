@@ -12,7 +12,14 @@ import { MAX_ID_BYTES, undecodableError } from './decode';
 import { log } from '../log';
 import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
 import { ConnectorServiceServer, ConnectorServiceValidateResponse } from '../gen/c1/connector/v2/connector';
-import { ResourceTypesServiceServer, ResourcesServiceServer, ResourceGetterServiceServer, AccountManagerServiceServer, ResourceDeleterServiceServer, ResourceManagerServiceServer } from '../gen/c1/connector/v2/resource';
+import {
+  ResourceTypesServiceServer,
+  ResourcesServiceServer,
+  ResourceGetterServiceServer,
+  AccountManagerServiceServer,
+  ResourceDeleterServiceServer,
+  ResourceManagerServiceServer,
+} from '../gen/c1/connector/v2/resource';
 import { resourceDeleted } from '../connector/anno';
 import { EntitlementsServiceServer } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceServer, GrantManagerServiceServer } from '../gen/c1/connector/v2/grant';

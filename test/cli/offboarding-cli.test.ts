@@ -41,7 +41,17 @@ describe('delete and invoke-action', () => {
     BATON_ATLASSIAN_API_URL: fake.apiUrl,
   });
   const managedWithToken = () =>
-    fake.tenant.allAccounts().find((u) => u.claimStatus === 'managed' && u.directoryId !== null && u.inJira && u.accountStatus === 'active' && u.accountId !== fake.credentials.admin.accountId && fake.tenant.apiTokens(u.accountId).length > 0)!;
+    fake.tenant
+      .allAccounts()
+      .find(
+        (u) =>
+          u.claimStatus === 'managed' &&
+          u.directoryId !== null &&
+          u.inJira &&
+          u.accountStatus === 'active' &&
+          u.accountId !== fake.credentials.admin.accountId &&
+          fake.tenant.apiTokens(u.accountId).length > 0,
+      )!;
 
   test('delete of an api-token: --dry-run prints the DELETE and changes nothing; without --allow-delete it is refused before any request; then it revokes, and again says so', async () => {
     const t = fake.tenant;

@@ -32,9 +32,7 @@ describe('offboarding through the SDK', () => {
   let server: RunningServer;
   beforeAll(async () => {
     fake = await startFakeAtlassian({ tier: 'S', seed: 22 });
-    const cfg = parseConnectorConfig(
-      fakeConfig(fake, { provisioning: true, 'allow-delete': true, 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key }),
-    );
+    const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true, 'allow-delete': true, 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key }));
     const { connector } = await buildConnector(cfg);
     server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: true });
   });
@@ -45,7 +43,12 @@ describe('offboarding through the SDK', () => {
 
   const bridge = (args: string[]) => runBridge<BridgeAnswer>([...args, '--addr', server.address], 60_000);
   const managedWithTokens = () =>
-    fake.tenant.allAccounts().find((u) => u.claimStatus === 'managed' && u.directoryId !== null && u.accountStatus === 'active' && u.accountId !== fake.credentials.admin.accountId && fake.tenant.apiTokens(u.accountId).length > 1)!;
+    fake.tenant
+      .allAccounts()
+      .find(
+        (u) =>
+          u.claimStatus === 'managed' && u.directoryId !== null && u.accountStatus === 'active' && u.accountId !== fake.credentials.admin.accountId && fake.tenant.apiTokens(u.accountId).length > 1,
+      )!;
 
   test('the SDK provisioner deletes (revokes) one API token; again: ResourceDeleted, nothing sent', async () => {
     const t = fake.tenant;

@@ -121,13 +121,21 @@ describe('offboarding with the organization, provisioning and BATON_ALLOW_DELETE
   test('DeleteResourceV2 of a user removes the account from the Jira site only; again: a no-op that says so', async () => {
     const t = h.fake.tenant;
     const u = t.users().find((x) => x.inJira && x.accountType === 'atlassian' && x.directoryId && x.accountId !== h.fake.credentials.admin.accountId && t.userGroups(x.accountId).length > 0)!;
-    const others = t.users().filter((x) => x.accountId !== u.accountId).map((x) => [x.accountId, x.inJira, x.directoryId]);
+    const others = t
+      .users()
+      .filter((x) => x.accountId !== u.accountId)
+      .map((x) => [x.accountId, x.inJira, x.directoryId]);
     h.fake.stats.reset();
     const r = await h.client.resourceDeleter.deleteResourceV2(del('user', u.accountId));
     expect(r.annotations).toEqual([]);
     expect(t.user(u.accountId)!.inJira).toBe(false);
     expect(t.user(u.accountId)!.directoryId).not.toBeNull(); // the Atlassian account and its org membership remain
-    expect(t.users().filter((x) => x.accountId !== u.accountId).map((x) => [x.accountId, x.inJira, x.directoryId])).toEqual(others);
+    expect(
+      t
+        .users()
+        .filter((x) => x.accountId !== u.accountId)
+        .map((x) => [x.accountId, x.inJira, x.directoryId]),
+    ).toEqual(others);
     expect(h.fake.stats.count('DELETE /rest/api/3/user')).toBe(1);
     const again = await h.client.resourceDeleter.deleteResourceV2(del('user', u.accountId));
     expect(again.annotations.map(typeName)).toEqual(['c1.connector.v2.ResourceDeleted']);
@@ -178,7 +186,7 @@ describe('offboarding with the organization, provisioning and BATON_ALLOW_DELETE
     expect(h.fake.stats.count('DELETE /admin/v1/orgs/{orgId}/directory/users/{accountId}')).toBe(0);
   });
 
-  test('every request the connector sent matched Atlassian\'s documents', () => {
+  test("every request the connector sent matched Atlassian's documents", () => {
     expect(h.fake.validationErrors).toEqual([]);
   });
 
