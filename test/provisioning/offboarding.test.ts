@@ -240,6 +240,26 @@ describe('refused modes are refused before any request', () => {
     }
   });
 
+  test('a dry run previews even the irreversible ones without the second switch: reads only, nothing changes', async () => {
+    const h = await startHarness({ fake: { tier: 'S', seed: 16 }, provisioning: true, config: (f) => ({ ...org(f), 'dry-run': true }) });
+    try {
+      const t = h.fake.tenant;
+      const u = managed(h.fake).find((x) => x.inJira && x.accountStatus === 'active' && t.apiTokens(x.accountId).length > 0 && x.accountId !== h.fake.credentials.admin.accountId)!;
+      const token = t.apiTokens(u.accountId)[0];
+      h.fake.stats.reset();
+      const r = await h.client.actions.invokeAction(act('account_delete', u.accountId));
+      expect(r.response).toMatchObject({ account_id: u.accountId, dry_run: true });
+      await h.client.resourceDeleter.deleteResourceV2(del('api-token', `${u.accountId}:${token.id}`));
+      await h.client.resourceDeleter.deleteResourceV2(del('user', u.accountId));
+      const ops = Object.keys(h.fake.stats.snapshot().byOperation);
+      expect(ops.filter((k) => !k.startsWith('GET ') && !k.endsWith('/search'))).toEqual([]);
+      expect(t.user(u.accountId)).toMatchObject({ inJira: true, accountStatus: 'active' });
+      expect(t.apiTokens(u.accountId).map((x) => x.id)).toContain(token.id);
+    } finally {
+      await h.stop();
+    }
+  });
+
   test('site removal with a scoped token: FAILED_PRECONDITION naming the auth mode and what works instead', async () => {
     const h = await startHarness({
       fake: { tier: 'S', seed: 16 },
