@@ -169,7 +169,7 @@ export function poolsOf(fake: FakeAtlassian): Pools {
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'api-token'];
 
 const HOSTILE_IDS = [
   '',
