@@ -81,6 +81,8 @@ const OPERATIONS = {
     ['POST', `${ORG}/directory/users/{accountId}/suspend-access`],
     ['POST', `${ORG}/directory/users/{accountId}/restore-access`],
     ['DELETE', `${ORG}/directory/users/{accountId}`],
+    ['GET', `${ORG}/domains`],
+    ['GET', `${ORG}/policies`],
     ['POST', `${ORG}/directory/groups/{groupId}/memberships`],
     ['DELETE', `${ORG}/directory/groups/{groupId}/memberships/{accountId}`],
     ['POST', '/v2/orgs/{orgId}/workspaces'],

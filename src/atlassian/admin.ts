@@ -20,6 +20,10 @@ import { UpstreamError } from './errors';
 import {
   AdminApiToken,
   AdminDirectory,
+  AdminDomain,
+  AdminPolicy,
+  DomainPageSchema,
+  PolicyPageSchema,
   AdminDirectoryGroup,
   AdminDirectoryUser,
   AdminOrg,
@@ -105,6 +109,10 @@ export interface AdminClient {
   accountLifecycle(accountId: string, op: AccountLifecycleOp, ctx?: RequestContext): Promise<WriteResult>;
   /** user management API: revoke one API token of a managed account; changed: false when it was already gone */
   revokeApiToken(accountId: string, tokenId: string, ctx?: RequestContext): Promise<WriteResult>;
+  /** v1 domains of the org with their verification status (organization posture) */
+  domains(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminDomain>>;
+  /** v1 policies of the org (the documents cover ip-allowlist and data-residency) */
+  policies(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminPolicy>>;
   /** v2 workspaces (sites and products) of the org */
   workspaces(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminWorkspace>>;
 }
@@ -284,6 +292,9 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     restoreUser: (orgId, accountId, directoryId, ctx) => lifecycle('restore', orgId, accountId, directoryId, ctx),
 
     userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: E.apiTokens.path, pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
+
+    domains: (orgId, cursor, ctx) => v1Page(E.orgDomains.path, { orgId }, DomainPageSchema, cursor, ctx),
+    policies: (orgId, cursor, ctx) => v1Page(E.orgPolicies.path, { orgId }, PolicyPageSchema, cursor, ctx),
 
     async removeOrgUser(orgId, accountId, ctx) {
       const path = E.removeOrgUser.path;

@@ -150,6 +150,9 @@ export const ENDPOINTS = {
   workspaces: admin('POST', `${V2}/{orgId}/workspaces`, 'read:workspaces:admin'),
   // user management API (same key; the account must be managed by the org)
   apiTokens: admin('GET', '/users/{accountId}/manage/api-tokens', 'read:tokens:admin', `${ORG_KEY} of an org that manages the account (verified domain)`),
+  // organization posture (issue 15): verified domains and policies [unverified scopes]
+  orgDomains: admin('GET', `${V1}/{orgId}/domains`, 'read:orgs:admin'),
+  orgPolicies: admin('GET', `${V1}/{orgId}/policies`, 'read:orgs:admin'),
   // offboarding (issue 15): removal, deactivation, deletion and token revocation
   removeUser: jira('DELETE', '/user', ['manage:jira-configuration'], ['write:user:jira'], `${SITE_ADMIN}, with a classic API token (not OAuth 2.0 or a scoped token)`),
   removeOrgUser: admin('DELETE', `${V1}/{orgId}/directory/users/{accountId}`, 'write:accounts:admin'),
@@ -237,7 +240,7 @@ export const CAPABILITIES = [
     label: 'organization admin API',
     what: 'managed accounts, directories, directory groups and API token counts (admin API, organization API key)',
     permission: "organization admin (the API key inherits its creator's rights)",
-    endpoints: ['orgs', 'orgUsers', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'apiTokens'],
+    endpoints: ['orgs', 'orgUsers', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'apiTokens', 'orgDomains', 'orgPolicies'],
   },
   {
     id: 'organization-provisioning',

@@ -434,6 +434,37 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       return { status: 200, body: { message: `Access to organization ${t.orgId} was ${action === 'suspend' ? 'suspended' : 'restored'} for user ${id}` } };
     },
   })),
+  // organization posture: domains (the managed domains are verified, one more is not) and policies
+  {
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/domains',
+    doc: 'admin-organization',
+    docPath: `${ORG}/domains`,
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const base = `${ctx.s.apiUrl}/admin/v1/orgs/${ctx.s.tenant.orgId}/domains`;
+      const data = ctx.s.tenant.domains().map((d) => ({ id: d.id, type: 'domains', attributes: { name: d.name, claim: { type: d.claimType, status: d.status } }, links: { self: `${base}/${d.id}` } }));
+      return { status: 200, body: { data, links: { self: base } } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/policies',
+    doc: 'admin-organization',
+    docPath: `${ORG}/policies`,
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const t = ctx.s.tenant;
+      const data = t.policies().map((p) => ({
+        id: p.id,
+        type: 'policy',
+        attributes: { type: p.type, name: p.name, status: p.status, rule: { in: p.in }, resources: [{ id: `ari:cloud:jira::site/${t.cloudId}`, applicationStatus: 'applied' }] },
+      }));
+      return { status: 200, body: { data, links: { self: `${ctx.s.apiUrl}/admin/v1/orgs/${t.orgId}/policies` } } };
+    },
+  },
   {
     method: 'DELETE',
     path: '/admin/v1/orgs/{orgId}/directory/users/{accountId}',

@@ -326,6 +326,8 @@ export const ADMIN_SCOPES: Record<string, string[]> = {
   activateUser: ['write:accounts:admin'],
   deleteAccount: ['write:accounts:admin'],
   cancelDeleteAccount: ['write:accounts:admin'],
+  getDomains: ['read:orgs:admin'],
+  getPolicies: ['read:orgs:admin'],
 };
 
 export const ALL_ADMIN_SCOPES = Array.from(new Set(Object.values(ADMIN_SCOPES).flat())).sort();

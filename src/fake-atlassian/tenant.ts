@@ -1665,6 +1665,22 @@ export class Tenant {
     return this.createUser(input);
   }
 
+  /** The organization's domains (admin API v1 domains): the managed ones verified, one claim left unverified. */
+  domains(): Array<{ id: string; name: string; claimType: 'dns' | 'http'; status: 'verified' | 'unverified' }> {
+    if (!this.withOrg) return [];
+    const verified = this.managedDomains.map((name, i) => ({ id: `domain-${i + 1}`, name, claimType: i % 2 ? ('http' as const) : ('dns' as const), status: 'verified' as const }));
+    return [...verified, { id: `domain-${verified.length + 1}`, name: 'acme-legacy.example', claimType: 'dns', status: 'unverified' }];
+  }
+
+  /** The organization's policies (admin API v1 policies; the documented types are ip-allowlist and data-residency). */
+  policies(): Array<{ id: string; type: 'ip-allowlist' | 'data-residency'; name: string; status: 'enabled' | 'disabled'; in: string[] }> {
+    if (!this.withOrg) return [];
+    return [
+      { id: 'policy-1', type: 'ip-allowlist', name: 'Office network', status: 'enabled', in: ['203.0.113.0/24'] },
+      { id: 'policy-2', type: 'data-residency', name: 'EU data residency', status: 'disabled', in: ['EU'] },
+    ];
+  }
+
   /** Accounts whose deletion is scheduled (user management lifecycle/delete; cancel-delete undoes it). */
   private readonly pendingDeletion = new Set<string>();
 

@@ -110,6 +110,8 @@ describe('the capability table', () => {
     for (const op of ['disable', 'enable', 'delete', 'cancel-delete'] as const) await a.accountLifecycle(mu.accountId, op);
     await j.removeUser(mu.accountId).catch(() => undefined);
     await a.removeOrgUser(org, mu.accountId);
+    await a.domains(org);
+    await a.policies(org);
     await a.workspaces(org);
 
     // a scoped token on the site URL discovers the cloud ID; an OAuth client fetches a token

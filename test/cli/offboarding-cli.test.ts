@@ -80,6 +80,17 @@ describe('delete and invoke-action', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, message: 'already gone: nothing was sent' });
   });
 
+  test('validate with the organization prints its posture: verified domains with their managed accounts, two-step verification, policies', async () => {
+    const r = await runAsync(['validate'], env());
+    expect(r.status).toBe(0);
+    const line = r.stdout.split('\n').find((l) => l.startsWith('Organization posture:'))!;
+    const managed = fake.tenant.allAccounts().filter((u) => u.claimStatus === 'managed' && u.directoryId !== null);
+    for (const d of fake.tenant.domains().filter((x) => x.status === 'verified')) expect(line).toContain(`${d.name} (${managed.filter((u) => u.email.endsWith(`@${d.name}`)).length} managed)`);
+    expect(line).toContain(`${managed.length} managed accounts, two-step verification on ${managed.filter((u) => u.mfaEnabled).length}`);
+    expect(line).toContain('Office network (ip-allowlist, enabled)');
+    expect(line).toMatch(/authentication policies: not available/);
+  });
+
   test('invoke-action account_deactivate: refused without --provisioning, applied with it, a no-op again', async () => {
     const t = fake.tenant;
     const u = managedWithToken();

@@ -76,6 +76,8 @@ export const TEMPLATES: Template[] = [
   admin('POST', '/users/{accountId}/manage/lifecycle/delete'),
   admin('POST', '/users/{accountId}/manage/lifecycle/cancel-delete'),
   admin('DELETE', '/users/{accountId}/manage/api-tokens/{apiTokenId}'),
+  admin('GET', `${V1}/domains`, { cursor: 'cursor' }),
+  admin('GET', `${V1}/policies`, { cursor: 'cursor' }),
 ];
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
