@@ -80,6 +80,9 @@ const OPERATIONS = {
     ['GET', `${ORG}/directory/users/{accountId}/last-active-dates`],
     ['POST', `${ORG}/directory/users/{accountId}/suspend-access`],
     ['POST', `${ORG}/directory/users/{accountId}/restore-access`],
+    ['DELETE', `${ORG}/directory/users/{accountId}`],
+    ['GET', `${ORG}/domains`],
+    ['GET', `${ORG}/policies`],
     ['POST', `${ORG}/directory/groups/{groupId}/memberships`],
     ['DELETE', `${ORG}/directory/groups/{groupId}/memberships/{accountId}`],
     ['POST', '/v2/orgs/{orgId}/workspaces'],
@@ -87,6 +90,10 @@ const OPERATIONS = {
   'admin-user-management': [
     ['GET', '/users/{account_id}/manage/api-tokens'],
     ['DELETE', '/users/{account_id}/manage/api-tokens/{tokenId}'],
+    ['POST', '/users/{account_id}/manage/lifecycle/disable'],
+    ['POST', '/users/{account_id}/manage/lifecycle/enable'],
+    ['POST', '/users/{account_id}/manage/lifecycle/delete'],
+    ['POST', '/users/{account_id}/manage/lifecycle/cancel-delete'],
   ],
 };
 

@@ -7,7 +7,7 @@
  */
 import { invalidInput } from './errors';
 
-export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey';
+export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'apiTokenId';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -22,6 +22,8 @@ export const ID_SHAPES: Record<IdKind, { pattern: RegExp; what: string }> = {
   directoryId: { pattern: UUID, what: 'an Atlassian directory id (a UUID)' },
   orgId: { pattern: /^[A-Za-z0-9_-]{1,128}$/, what: 'an Atlassian organization id' },
   applicationRoleKey: { pattern: /^[a-z][a-z0-9-]{0,127}$/, what: 'a Jira product key such as jira-software' },
+  // the user management API's token ids (UUIDs in practice; the document says only "string")
+  apiTokenId: { pattern: /^[A-Za-z0-9_-]{1,128}$/, what: 'an Atlassian API token id (letters, digits, "_" and "-", at most 128)' },
 };
 
 /** True when `value` has the shape of a `kind` id. */

@@ -20,6 +20,10 @@ import { UpstreamError } from './errors';
 import {
   AdminApiToken,
   AdminDirectory,
+  AdminDomain,
+  AdminPolicy,
+  DomainPageSchema,
+  PolicyPageSchema,
   AdminDirectoryGroup,
   AdminDirectoryUser,
   AdminOrg,
@@ -104,9 +108,22 @@ export interface AdminClient extends AdminRoleClient {
   restoreUser(orgId: string, accountId: string, directoryId?: string, ctx?: RequestContext): Promise<WriteResult>;
   /** user management API: the API tokens of a managed account */
   userApiTokens(accountId: string, ctx?: RequestContext): Promise<AdminApiToken[]>;
+  /** v1 DELETE directory user: removes the account's access and its place in the org directory (it must be invited again) */
+  removeOrgUser(orgId: string, accountId: string, ctx?: RequestContext): Promise<WriteResult>;
+  /** user management lifecycle of a managed account: disable / enable (reversible), delete (14 days of grace) / cancel-delete */
+  accountLifecycle(accountId: string, op: AccountLifecycleOp, ctx?: RequestContext): Promise<WriteResult>;
+  /** user management API: revoke one API token of a managed account; changed: false when it was already gone */
+  revokeApiToken(accountId: string, tokenId: string, ctx?: RequestContext): Promise<WriteResult>;
+  /** v1 domains of the org with their verification status (organization posture) */
+  domains(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminDomain>>;
+  /** v1 policies of the org (the documents cover ip-allowlist and data-residency) */
+  policies(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminPolicy>>;
   /** v2 workspaces (sites and products) of the org */
   workspaces(orgId: string, cursor?: string, ctx?: RequestContext): Promise<CursorPage<AdminWorkspace>>;
 }
+
+export type AccountLifecycleOp = 'disable' | 'enable' | 'delete' | 'cancel-delete';
+const LIFECYCLE_OPS = { disable: E.deactivateAccount.path, enable: E.activateAccount.path, delete: E.deleteAccount.path, 'cancel-delete': E.cancelDeleteAccount.path } as const;
 
 const PAGE = 100;
 const LIFECYCLE_V1 = { suspend: E.suspendAccess.path, restore: E.restoreAccess.path } as const;
@@ -283,6 +300,42 @@ export function createAdminClient(up: Upstream, apiUrl: string): AdminClient {
     restoreUser: (orgId, accountId, directoryId, ctx) => lifecycle('restore', orgId, accountId, directoryId, ctx),
 
     userApiTokens: (accountId, ctx) => up.call({ method: 'GET', path: E.apiTokens.path, pathParams: { accountId }, schema: z.array(ApiTokenSchema) }, ctx),
+
+    domains: (orgId, cursor, ctx) => v1Page(E.orgDomains.path, { orgId }, DomainPageSchema, cursor, ctx),
+    policies: (orgId, cursor, ctx) => v1Page(E.orgPolicies.path, { orgId }, PolicyPageSchema, cursor, ctx),
+
+    async removeOrgUser(orgId, accountId, ctx) {
+      const path = E.removeOrgUser.path;
+      const inDirectory = async () => (await client.searchDirectoryUsers(orgId, '-', { accountIds: [accountId], limit: 10 }, ctx)).data.some((u) => u.accountId === accountId);
+      return safeWrite({
+        endpoint: `DELETE ${path}`,
+        send: async () => {
+          await up.call({ method: 'DELETE', path, pathParams: { orgId, accountId } }, ctx);
+        },
+        isAlready: async (e) => e.kind === 'not-found' && !(await inDirectory().catch(() => true)),
+        verify: async () => !(await inDirectory()),
+      });
+    },
+
+    async accountLifecycle(accountId, op, ctx) {
+      // the callers read the state first; each of these ends in the same state when sent twice
+      const body = op === 'disable' ? { message: 'Deactivated by the identity governance connector' } : undefined;
+      await up.call({ method: 'POST', path: LIFECYCLE_OPS[op], pathParams: { accountId }, body, idempotent: true }, ctx);
+      return { changed: true };
+    },
+
+    async revokeApiToken(accountId, tokenId, ctx) {
+      const path = E.revokeApiToken.path;
+      const present = async () => (await client.userApiTokens(accountId, ctx)).some((t) => t.id === tokenId);
+      return safeWrite({
+        endpoint: `DELETE ${path}`,
+        send: async () => {
+          await up.call({ method: 'DELETE', path, pathParams: { accountId, tokenId } }, ctx);
+        },
+        isAlready: async (e) => e.kind === 'not-found' && !(await present().catch(() => true)),
+        verify: async () => !(await present()),
+      });
+    },
 
     async workspaces(orgId, cursor, ctx) {
       const path = E.workspaces.path;

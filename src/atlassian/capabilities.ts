@@ -157,6 +157,17 @@ export const ENDPOINTS = {
   revokeUserRole: admin('POST', `${V1}/{orgId}/users/{accountId}/roles/revoke`, 'write:directories:admin', ORG_ROLE_ADMIN),
   // user management API (same key; the account must be managed by the org)
   apiTokens: admin('GET', '/users/{accountId}/manage/api-tokens', 'read:tokens:admin', `${ORG_KEY} of an org that manages the account (verified domain)`),
+  // organization posture (issue 15): verified domains and policies [unverified scopes]
+  orgDomains: admin('GET', `${V1}/{orgId}/domains`, 'read:orgs:admin'),
+  orgPolicies: admin('GET', `${V1}/{orgId}/policies`, 'read:orgs:admin'),
+  // offboarding (issue 15): removal, deactivation, deletion and token revocation
+  removeUser: jira('DELETE', '/user', ['manage:jira-configuration'], ['write:user:jira'], `${SITE_ADMIN}, with a classic API token (not OAuth 2.0 or a scoped token)`),
+  removeOrgUser: admin('DELETE', `${V1}/{orgId}/directory/users/{accountId}`, 'write:accounts:admin'),
+  deactivateAccount: admin('POST', '/users/{accountId}/manage/lifecycle/disable', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.enablement)`),
+  activateAccount: admin('POST', '/users/{accountId}/manage/lifecycle/enable', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.enablement)`),
+  deleteAccount: admin('POST', '/users/{accountId}/manage/lifecycle/delete', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.delete)`),
+  cancelDeleteAccount: admin('POST', '/users/{accountId}/manage/lifecycle/cancel-delete', 'write:accounts:admin', `${ORG_KEY} of an org that manages the account (lifecycle.delete)`),
+  revokeApiToken: admin('DELETE', '/users/{accountId}/manage/api-tokens/{tokenId}', 'write:tokens:admin', `${ORG_KEY} of an org that manages the account (apiToken.delete)`),
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof ENDPOINTS;
@@ -236,7 +247,7 @@ export const CAPABILITIES = [
     label: 'organization admin API',
     what: 'managed accounts, directories, directory groups and API token counts (admin API, organization API key)',
     permission: "organization admin (the API key inherits its creator's rights)",
-    endpoints: ['orgs', 'orgUsers', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'apiTokens'],
+    endpoints: ['orgs', 'orgUsers', 'directories', 'searchDirectoryUsers', 'searchDirectoryGroups', 'apiTokens', 'orgDomains', 'orgPolicies'],
   },
   {
     id: 'organization-provisioning',
@@ -258,6 +269,13 @@ export const CAPABILITIES = [
     what: 'give and take administration and product roles of users (v1 roles) and groups (v2 role assignments)',
     permission: 'organization admin',
     endpoints: ['assignGroupRole', 'revokeGroupRole', 'assignUserRole', 'revokeUserRole', 'userRoleAssignments', 'searchDirectoryGroups', 'searchDirectoryUsers', 'directories'],
+  },
+  {
+    id: 'offboarding',
+    label: 'offboarding',
+    what: 'remove an account from the site or the organization, deactivate, delete (and undo) a managed account, list and revoke API tokens (BATON_ALLOW_DELETE for the irreversible ones)',
+    permission: 'site administration (a classic API token) for site removal; organization admin for the rest',
+    endpoints: ['removeUser', 'user', 'removeOrgUser', 'searchDirectoryUsers', 'deactivateAccount', 'activateAccount', 'deleteAccount', 'cancelDeleteAccount', 'apiTokens', 'revokeApiToken'],
   },
 ] as const satisfies readonly Capability[];
 

@@ -86,6 +86,8 @@ export interface JiraClient {
   projectPermissionScheme(projectIdOrKey: string, ctx?: RequestContext): Promise<JiraProjectPermissionScheme>;
   /** GET /mypermissions: which of these permission keys the caller holds (e.g. ADMINISTER, USER_PICKER) */
   myPermissions(keys: string[], ctx?: RequestContext): Promise<Record<string, boolean>>;
+  /** DELETE /user?accountId=: removes the account from Jira's user base (the Atlassian account remains); changed: false when it was not there */
+  removeUser(accountId: string, ctx?: RequestContext): Promise<WriteResult>;
 }
 
 function actorsOf(role: JiraProjectRole): { users: Set<string>; groups: Set<string> } {
@@ -308,6 +310,25 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
       const out: Record<string, boolean> = {};
       for (const k of keys) out[k] = !!r.permissions[k]?.havePermission;
       return out;
+    },
+
+    async removeUser(accountId, ctx) {
+      const onSite = () =>
+        client.getUser(accountId, ctx).then(
+          () => true,
+          (e: unknown) => {
+            if (e instanceof ConnectorError && e.kind === 'not-found') return false;
+            throw e;
+          },
+        );
+      return safeWrite({
+        endpoint: endpointKey('removeUser'),
+        send: async () => {
+          await up.call({ method: 'DELETE', path: E.removeUser.path, query: { accountId } }, ctx);
+        },
+        isAlready: async (e) => e.kind === 'not-found' && !(await onSite().catch(() => true)),
+        verify: async () => !(await onSite()),
+      });
     },
   };
   // Jira answers 401 on project-role writes when the account is not an admin of the project. If

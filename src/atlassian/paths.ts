@@ -26,6 +26,8 @@ export const PATH_PARAM_SHAPES: Readonly<Record<string, IdKind>> = {
   directoryId: 'directoryId',
   groupId: 'groupId',
   accountId: 'accountId',
+  // only in /users/{accountId}/manage/api-tokens/{tokenId}
+  tokenId: 'apiTokenId',
 };
 
 /** The admin API's "every directory" id; accepted only by the directory list and search endpoints. */

@@ -271,6 +271,28 @@ export const OrgSchema = z.object({
 export type AdminOrg = z.infer<typeof OrgSchema>;
 export const OrgPageSchema = z.object({ data: z.array(OrgSchema), links: linksSchema });
 
+/** GET /v1/orgs/{orgId}/domains: the organization's domains and their verification (claim) status */
+export const DomainSchema = z.object({
+  id: str.min(1),
+  attributes: z
+    .object({ name: optStr, claim: z.object({ type: optStr, status: optStr }).nullish() })
+    .nullish()
+    .transform((v) => ({ name: v?.name, claimType: v?.claim?.type ?? undefined, status: v?.claim?.status ?? undefined })),
+});
+export type AdminDomain = z.infer<typeof DomainSchema>;
+export const DomainPageSchema = z.object({ data: z.array(DomainSchema), links: linksSchema });
+
+/** GET /v1/orgs/{orgId}/policies: the documented policy types are ip-allowlist and data-residency */
+export const PolicySchema = z.object({
+  id: str.min(1),
+  attributes: z
+    .object({ type: optStr, name: optStr, status: optStr, resources: z.array(z.object({ id: optStr }).passthrough()).nullish() })
+    .nullish()
+    .transform((v) => ({ type: v?.type, name: v?.name, status: v?.status, resources: (v?.resources ?? []).length })),
+});
+export type AdminPolicy = z.infer<typeof PolicySchema>;
+export const PolicyPageSchema = z.object({ data: z.array(PolicySchema), links: linksSchema });
+
 export const OrgUserSchema = z.object({
   account_id: str.min(1),
   /** atlassian | customer | app */

@@ -14,6 +14,7 @@ import { plaintextExposure } from '../server/exposure';
 import { metricsExposure } from '../server/metrics-http';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
+import { registerOffboardingCommands } from './offboarding';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
 
 endQuietlyWhenOutputCloses();
@@ -161,6 +162,7 @@ program
 
 registerReviewCommands(program);
 registerProvisionCommands(program);
+registerOffboardingCommands(program);
 
 program
   .command('demo')

@@ -29,7 +29,7 @@ interface Target {
   principal: string;
 }
 
-async function withServer<T>(cmd: Command, what: string, fn: (c: ReturnType<typeof dialConnector>) => Promise<T>): Promise<{ result: T; dryRun: DryRunWrite[]; isDryRun: boolean }> {
+export async function withServer<T>(cmd: Command, what: string, fn: (c: ReturnType<typeof dialConnector>) => Promise<T>): Promise<{ result: T; dryRun: DryRunWrite[]; isDryRun: boolean }> {
   const raw = rawFrom(cmd);
   // the in-process server's warnings repeat what the command prints (its answer, or one error line): quiet unless asked
   setRootLogger(createLogger(((raw['log-level'] as LogLevel) || 'error') as LogLevel, 'console'));
@@ -55,7 +55,7 @@ function target(o: Record<string, string | undefined>): Target {
   return o as unknown as Target;
 }
 
-function print(out: { result: unknown; dryRun: DryRunWrite[]; isDryRun: boolean }): void {
+export function print(out: { result: unknown; dryRun: DryRunWrite[]; isDryRun: boolean }): void {
   const doc = out.isDryRun ? { dryRun: true, wouldSend: out.dryRun.map((w) => ({ method: w.method, url: w.url, query: w.query, body: w.body })), result: out.result } : out.result;
   process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
 }

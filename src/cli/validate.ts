@@ -4,6 +4,7 @@ import { createAtlassianClients } from '../atlassian';
 import { probeCapabilities } from '../atlassian/probe';
 import { describeListener } from '../server/exposure';
 import { metricsExposure } from '../server/metrics-http';
+import { orgPosture } from '../connector/org-posture';
 
 export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerConfig): Promise<number> {
   const clients = createAtlassianClients(cfg);
@@ -22,6 +23,18 @@ export async function runValidateCommand(cfg: ConnectorConfig, server?: ServerCo
         failed++;
         if (r.fix) out.write(`      fix: ${r.fix}\n`);
       }
+    }
+    if (cfg.org && clients.admin && !failed) {
+      // organization posture (org-posture.ts): a summary; the full record belongs on the organization resource
+      const p = await orgPosture({ orgId: cfg.org.orgId, admin: clients.admin, siteResourceIds: async () => [] }, { signal: new AbortController().signal }, { maxAccounts: 10_000 }).catch(
+        () => undefined,
+      );
+      if (p)
+        out.write(
+          `\nOrganization posture: verified domains ${p.verified_domains.map((d) => `${d.domain} (${d.managed_accounts} managed)`).join(', ') || 'none'}; ` +
+            `${p.managed_accounts}${p.complete ? '' : '+'} managed accounts, two-step verification on ${p.two_step_verification.enabled}; ` +
+            `policies ${p.policies.map((x) => `${x.name || x.type} (${x.type}, ${x.status})`).join(', ') || 'none'}; authentication policies: ${p.authentication_policies}\n`,
+        );
     }
     out.write(failed ? `\n${failed} check(s) failed.\n` : '\nAll checks passed.\n');
     return failed ? 1 : 0;

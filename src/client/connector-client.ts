@@ -6,7 +6,7 @@
 import { withoutIpServerName } from './tls-name';
 import { ChannelCredentials, Client, credentials as grpcCredentials, Metadata, ServiceError, CallOptions } from '@grpc/grpc-js';
 import { ConnectorServiceClient } from '../gen/c1/connector/v2/connector';
-import { ResourceTypesServiceClient, ResourcesServiceClient, ResourceGetterServiceClient, AccountManagerServiceClient } from '../gen/c1/connector/v2/resource';
+import { ResourceTypesServiceClient, ResourcesServiceClient, ResourceGetterServiceClient, AccountManagerServiceClient, ResourceDeleterServiceClient } from '../gen/c1/connector/v2/resource';
 import { EntitlementsServiceClient } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceClient, GrantManagerServiceClient } from '../gen/c1/connector/v2/grant';
 import { ActionServiceClient } from '../gen/c1/connector/v2/action';
@@ -50,6 +50,7 @@ export interface ConnectorClient {
   grantManager: Promised<GrantManagerServiceClient>;
   accountManager: Promised<AccountManagerServiceClient>;
   actions: Promised<ActionServiceClient>;
+  resourceDeleter: Promised<ResourceDeleterServiceClient>;
   close(): void;
 }
 
@@ -75,6 +76,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     grantManager: new GrantManagerServiceClient(address, creds, channelOptions),
     accountManager: new AccountManagerServiceClient(address, creds, channelOptions),
     actions: new ActionServiceClient(address, creds, channelOptions),
+    resourceDeleter: new ResourceDeleterServiceClient(address, creds, channelOptions),
   };
   return {
     connector: promised(raw.connector),
@@ -86,6 +88,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     grantManager: promised(raw.grantManager),
     accountManager: promised(raw.accountManager),
     actions: promised(raw.actions),
+    resourceDeleter: promised(raw.resourceDeleter),
     close: () => Object.values(raw).forEach((c) => c.close()),
   };
 }

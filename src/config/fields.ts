@@ -198,6 +198,16 @@ export const FIELDS: FieldSpec[] = [
     default: false,
   },
   {
+    name: 'allow-delete',
+    env: 'BATON_ALLOW_DELETE',
+    displayName: 'Allow irreversible offboarding',
+    description:
+      'With provisioning on, also allow the operations that cannot be undone: removing an account from the Jira site or the organization, deleting a managed account, revoking an API token. Without it they answer FAILED_PRECONDITION before any request.',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
     name: 'dry-run',
     env: 'BATON_DRY_RUN',
     displayName: 'Dry run',

@@ -33,6 +33,8 @@ export interface ConnectorConfig {
   skipProjectParticipants: boolean;
   skipCustomerUser: boolean;
   provisioning: boolean;
+  /** BATON_ALLOW_DELETE: the irreversible offboarding operations (site/org removal, account deletion, token revocation) */
+  allowDelete?: boolean;
   dryRun: boolean;
   ticketing: boolean;
   httpTimeoutMs: number;
@@ -152,6 +154,7 @@ const fieldsSchema = z.object({
   'skip-project-participants': z.boolean(),
   'skip-customer-user': z.boolean(),
   provisioning: z.boolean(),
+  'allow-delete': z.boolean(),
   'dry-run': z.boolean(),
   ticketing: z.boolean(),
   'http-timeout-seconds': z.number().min(1, 'at least 1 second').max(1800, 'at most 1800 seconds'),
@@ -331,6 +334,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],
     provisioning: f.provisioning,
+    allowDelete: f['allow-delete'],
     dryRun: f['dry-run'],
     ticketing: f.ticketing,
     httpTimeoutMs: Math.round(f['http-timeout-seconds'] * 1000),

@@ -29,12 +29,13 @@ const HIDDEN_EMAIL_NOT_RULED_OUT =
   'an existing account whose email is hidden by profile visibility could not be ruled out (Jira search does not match hidden emails); configure the Atlassian organization (BATON_ATLASSIAN_ORGID and BATON_ATLASSIAN_API_TOKEN) to check its directory first';
 
 /**
- * local@domain with no whitespace, one "@", and a "." inside the domain: the same language as
+ * local@domain with no whitespace or control character, one "@", and a "." inside the domain: the same language as
  * /^[^\s@]+@[^\s@]+\.[^\s@]+$/, checked in one pass (that regex backtracks quadratically).
  */
 function isEmail(s: string): boolean {
   const at = s.indexOf('@');
-  if (at <= 0 || at !== s.lastIndexOf('@') || /\s/.test(s)) return false;
+  // eslint-disable-next-line no-control-regex -- control characters are never part of an address
+  if (at <= 0 || at !== s.lastIndexOf('@') || /[\s\u0000-\u001f\u007f]/.test(s)) return false;
   const domain = s.slice(at + 1);
   const dot = domain.indexOf('.', 1);
   return dot > 0 && dot < domain.length - 1;

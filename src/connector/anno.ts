@@ -11,6 +11,9 @@ import { ExternalLink } from '../gen/c1/connector/v2/annotation_external_link';
 import { V1Identifier } from '../gen/c1/connector/v2/annotation_v1_identifier';
 import { RateLimitDescription } from '../gen/c1/connector/v2/annotation_ratelimit';
 import { EntitlementImmutable } from '../gen/c1/connector/v2/annotation_entitlement';
+import { SecretTrait, SecretTrait_CredentialType } from '../gen/c1/connector/v2/annotation_trait';
+import { ResourceDeleted } from '../gen/c1/connector/v2/annotation_resource_deleted';
+import type { ResourceId } from '../gen/c1/connector/v2/resource';
 
 const N = 'c1.connector.v2.';
 
@@ -29,6 +32,8 @@ export const EMITTED_ANNOTATIONS: Record<string, { decode(b: Uint8Array): unknow
   [N + 'V1Identifier']: V1Identifier,
   [N + 'RateLimitDescription']: RateLimitDescription,
   [N + 'EntitlementImmutable']: EntitlementImmutable,
+  [N + 'SecretTrait']: SecretTrait,
+  [N + 'ResourceDeleted']: ResourceDeleted,
 };
 
 export interface UserTraitInput {
@@ -101,4 +106,22 @@ export function grantAlreadyRevoked(): Any {
 
 export function externalLink(url: string): Any {
   return packAny(ExternalLink, N + 'ExternalLink', { url });
+}
+
+/** A static secret (an API token): when it was made, expires and was last used, and whose it is. */
+export function secretTrait(s: { createdAt?: Date; expiresAt?: Date; lastUsedAt?: Date; identity: ResourceId; detail: string }): Any {
+  return packAny(SecretTrait, N + 'SecretTrait', {
+    createdAt: s.createdAt,
+    expiresAt: s.expiresAt,
+    lastUsedAt: s.lastUsedAt,
+    identityId: s.identity,
+    createdById: s.identity,
+    credentialType: SecretTrait_CredentialType.CREDENTIAL_TYPE_STATIC_SECRET,
+    credentialDetail: s.detail,
+  });
+}
+
+/** On a DeleteResourceV2 answer: the resource was already gone before the call, nothing was sent. */
+export function resourceDeleted(resourceId: ResourceId): Any {
+  return packAny(ResourceDeleted, N + 'ResourceDeleted', { resourceId });
 }

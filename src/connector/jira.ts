@@ -21,6 +21,8 @@ import { USER } from './resources/user';
 import { organizationSyncer } from './resources/organization';
 import { siteSyncer } from './resources/site';
 import { adminRoleAccess } from './resources/admin-roles';
+import { apiTokenSyncer } from './resources/api-token';
+import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, OffboardingActionName, OffboardingOptions } from './offboarding';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -73,13 +75,17 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
       return { id: p.id, name: p.name, key: p.key };
     });
 
+  const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
+  const guard = offboardingGuard(offboarding);
+
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
+    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }), deleter: siteRemoval(api, offboarding, guard) },
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
     applicationRoleSyncer(applicationRoles),
+    apiTokenSyncer(deps.org, guard),
   ];
   // administration roles (with the organization): the organization and the site
   if (deps.org) {
@@ -91,7 +97,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     info: CONNECTOR_INFO,
     syncers,
     accountManager: accountManager(api, base, deps.org),
-    actions: accountActions(deps.org),
+    actions: withOffboardingActions(accountActions(deps.org), deps.org, guard),
     async validate(ctx) {
       await deps.validate(ctx);
       return [];
@@ -131,6 +137,18 @@ function accountActions(org: OrgApi | undefined): ActionManager {
       const accountId = accountIdArg(args);
       const r = await accountAction(org, name as AccountActionName, accountId, ctx);
       return { account_id: r.accountId, suspended: r.suspended, changed: r.changed };
+    },
+  };
+}
+
+/** The account actions plus the offboarding ones (offboarding.ts): deactivate, activate, delete, cancel delete, remove from the organization. */
+function withOffboardingActions(base: ActionManager, org: OrgApi | undefined, guard: ReturnType<typeof offboardingGuard>): ActionManager {
+  const names = new Set<string>(OFFBOARDING_ACTIONS.map((a) => a.name));
+  return {
+    specs: [...base.specs, ...OFFBOARDING_ACTIONS],
+    async invoke(name, args, ctx) {
+      if (!names.has(name)) return base.invoke(name, args, ctx);
+      return { ...(await offboardingAction(org, guard, name as OffboardingActionName, accountIdArg(args), ctx)) };
     },
   };
 }

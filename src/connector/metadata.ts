@@ -23,6 +23,7 @@ export function computeCapabilities(connector: Connector): ConnectorCapabilities
     const caps = new Set<Capability>([Capability.CAPABILITY_SYNC]);
     if (s.provisioner) caps.add(Capability.CAPABILITY_PROVISION);
     if (connector.accountManager?.resourceTypeId === s.type.id) caps.add(Capability.CAPABILITY_ACCOUNT_PROVISIONING);
+    if (s.deleter) caps.add(Capability.CAPABILITY_RESOURCE_DELETE);
     if (s.get) {
       caps.add(Capability.CAPABILITY_TARGETED_SYNC);
       anyGetter = true;

@@ -44,6 +44,8 @@ export interface ResourceSyncer {
   get?(id: ResourceId, parent: ResourceId | undefined, ctx: CallContext): Promise<Resource>;
   /** Grant/Revoke for entitlements of this type; absent means the type is read-only */
   provisioner?: Provisioner;
+  /** DeleteResourceV2 for resources of this type (after the provisioning switch); absent means they cannot be deleted here */
+  deleter?: ResourceDeleter;
   /** at Cleanup: drops what this type cached for the sync */
   cleanup?(activeSyncId: string | undefined): Promise<void>;
 }
@@ -63,10 +65,15 @@ export interface ActionSpec {
   name: string;
   displayName: string;
   description: string;
-  actionType: 'ACCOUNT_DISABLE' | 'ACCOUNT_ENABLE';
+  actionType: 'ACCOUNT_DISABLE' | 'ACCOUNT_ENABLE' | 'RESOURCE_DELETE' | 'RESOURCE_ENABLE' | 'RESOURCE_DISABLE';
   resourceTypeId: string;
   /** the one argument: the id of a resource of resourceTypeId */
   argument: { name: string; displayName: string; description: string };
+}
+
+/** Deletes one resource; `changed: false` when it was already gone (nothing was sent). */
+export interface ResourceDeleter {
+  delete(id: ResourceId, parent: ResourceId | undefined, ctx: CallContext): Promise<{ changed: boolean; message: string }>;
 }
 
 export interface ActionManager {

@@ -441,6 +441,50 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       return { status: 200, body: { message: `Access to organization ${t.orgId} was ${action === 'suspend' ? 'suspended' : 'restored'} for user ${id}` } };
     },
   })),
+  // organization posture: domains (the managed domains are verified, one more is not) and policies
+  {
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/domains',
+    doc: 'admin-organization',
+    docPath: `${ORG}/domains`,
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const base = `${ctx.s.apiUrl}/admin/v1/orgs/${ctx.s.tenant.orgId}/domains`;
+      const data = ctx.s.tenant.domains().map((d) => ({ id: d.id, type: 'domains', attributes: { name: d.name, claim: { type: d.claimType, status: d.status } }, links: { self: `${base}/${d.id}` } }));
+      return { status: 200, body: { data, links: { self: base } } };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/admin/v1/orgs/{orgId}/policies',
+    doc: 'admin-organization',
+    docPath: `${ORG}/policies`,
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const t = ctx.s.tenant;
+      const data = t.policies().map((p) => ({
+        id: p.id,
+        type: 'policy',
+        attributes: { type: p.type, name: p.name, status: p.status, rule: { in: p.in }, resources: [{ id: `ari:cloud:jira::site/${t.cloudId}`, applicationStatus: 'applied' }] },
+      }));
+      return { status: 200, body: { data, links: { self: `${ctx.s.apiUrl}/admin/v1/orgs/${t.orgId}/policies` } } };
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/v1/orgs/{orgId}/directory/users/{accountId}',
+    doc: 'admin-organization',
+    docPath: `${ORG}/directory/users/{accountId}`,
+    operationId: 'removeUserAccess',
+    handler: (ctx) => {
+      const err = orgCheck(ctx);
+      if (err) return err;
+      const id = ctx.params.accountId;
+      return ctx.s.tenant.removeFromOrg(id) === 'ok' ? { status: 204 } : userNotFound(id);
+    },
+  },
   {
     method: 'POST',
     path: '/admin/v1/orgs/{orgId}/directory/groups/{groupId}/memberships',
@@ -707,6 +751,30 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       return t.revokeApiToken(u.accountId, ctx.params.tokenId) === 'ok' ? { status: 204 } : { status: 404, body: { key: 'notFound' } };
     },
   },
+  // lifecycle of a managed account (user management API, "Lifecycle")
+  ...(['disable', 'enable', 'delete', 'cancel-delete'] as const).map((op): AdminRoute => ({
+    method: 'POST',
+    path: `/users/{account_id}/manage/lifecycle/${op}`,
+    doc: 'admin-user-management',
+    docPath: `/users/{account_id}/manage/lifecycle/${op}`,
+    operationId: { disable: 'deactivateUser', enable: 'activateUser', delete: 'deleteAccount', 'cancel-delete': 'cancelDeleteAccount' }[op],
+    handler: (ctx) => {
+      const t = ctx.s.tenant;
+      const u = t.user(ctx.params.account_id);
+      if (!u) return { status: 404, body: { key: 'accountNotFound' } };
+      if (u.claimStatus !== 'managed' || u.directoryId === null || !t.withOrg) return { status: 403, body: { key: 'forbidden' } };
+      const r = t.accountLifecycle(u.accountId, op);
+      if (r === 'invalid' || (r === 'already' && op === 'delete')) {
+        if (op === 'cancel-delete') return { status: 404, body: { key: 'notFound' } };
+        const message = r === 'already' ? 'The account is already scheduled for deletion.' : 'The account is scheduled for deletion; cancel the deletion first.';
+        return {
+          status: 409,
+          body: { key: 'conflict.lifecycleErrors', context: { message, accountId: u.accountId, errorCodes: [{ code: r === 'already' ? 'ALREADY_SCHEDULED' : 'DELETION_SCHEDULED', message }] } },
+        };
+      }
+      return op === 'delete' || op === 'cancel-delete' ? { status: 200, body: { message: 'Success' } } : { status: 204 };
+    },
+  })),
 ];
 
 function orgModel(ctx: Ctx): J {

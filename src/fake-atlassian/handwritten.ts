@@ -414,6 +414,14 @@ export const ADMIN_SCOPES: Record<string, string[]> = {
   grantUserAccess: ['write:directories:admin'],
   revokeUserAccess: ['write:directories:admin'],
   deleteApiToken: ['write:tokens:admin'],
+  // [unverified]: not in atlassian-api.md §3(e)/§4.2; the scope of the same family (accounts)
+  removeUserAccess: ['write:accounts:admin'],
+  deactivateUser: ['write:accounts:admin'],
+  activateUser: ['write:accounts:admin'],
+  deleteAccount: ['write:accounts:admin'],
+  cancelDeleteAccount: ['write:accounts:admin'],
+  getDomains: ['read:orgs:admin'],
+  getPolicies: ['read:orgs:admin'],
 };
 
 export const ALL_ADMIN_SCOPES = Array.from(new Set(Object.values(ADMIN_SCOPES).flat())).sort();

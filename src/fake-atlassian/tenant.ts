@@ -175,6 +175,8 @@ export interface ApiTokenDef {
   label: string;
   createdAt: string;
   lastAccess?: string;
+  /** absent: a token that never expires (created before Atlassian's expiry rule); may be in the past */
+  expiresAt?: string;
 }
 
 export interface LastActiveDates {
@@ -1449,6 +1451,7 @@ export class Tenant {
     const u = this.user(accountId);
     if (!u) return [];
     const rng = new Rng(strHash(accountId) ^ this.seed);
+    const expiry = new Rng(strHash(`${accountId}/expiry`) ^ this.seed);
     const out: ApiTokenDef[] = [];
     for (let i = 0; i < u.apiTokenCount; i++) {
       const created = TENANT_EPOCH - rng.int(5, 360) * DAY;
@@ -1458,6 +1461,10 @@ export class Tenant {
         createdAt: new Date(created).toISOString(),
         ...(rng.chance(0.7) ? { lastAccess: new Date(Math.min(TENANT_EPOCH, created + rng.int(0, 300) * DAY)).toISOString() } : {}),
       });
+      // expiry from its own stream, so the ids, labels and dates above stay what they were
+      const exp = expiry.int(0, 9);
+      // 0-2: never expires; 3-4: expired already; otherwise up to a year after creation
+      if (exp >= 3) out[i].expiresAt = new Date(exp <= 4 ? Math.min(TENANT_EPOCH - DAY, created + expiry.int(1, 30) * DAY) : created + 365 * DAY).toISOString();
     }
     return out.filter((t) => !this.revokedTokens.has(`${accountId}/${t.id}`));
   }
@@ -1656,6 +1663,80 @@ export class Tenant {
   /** Alias of createUser (the org invite path). */
   inviteUser(input: { emailAddress: string; products?: string[]; displayName?: string }): { result: MutationResult; user?: TenantUser } {
     return this.createUser(input);
+  }
+
+  /** The organization's domains (admin API v1 domains): the managed ones verified, one claim left unverified. */
+  domains(): Array<{ id: string; name: string; claimType: 'dns' | 'http'; status: 'verified' | 'unverified' }> {
+    if (!this.withOrg) return [];
+    const verified = this.managedDomains.map((name, i) => ({ id: `domain-${i + 1}`, name, claimType: i % 2 ? ('http' as const) : ('dns' as const), status: 'verified' as const }));
+    return [...verified, { id: `domain-${verified.length + 1}`, name: 'acme-legacy.example', claimType: 'dns', status: 'unverified' }];
+  }
+
+  /** The organization's policies (admin API v1 policies; the documented types are ip-allowlist and data-residency). */
+  policies(): Array<{ id: string; type: 'ip-allowlist' | 'data-residency'; name: string; status: 'enabled' | 'disabled'; in: string[] }> {
+    if (!this.withOrg) return [];
+    return [
+      { id: 'policy-1', type: 'ip-allowlist', name: 'Office network', status: 'enabled', in: ['203.0.113.0/24'] },
+      { id: 'policy-2', type: 'data-residency', name: 'EU data residency', status: 'disabled', in: ['EU'] },
+    ];
+  }
+
+  /** Accounts whose deletion is scheduled (user management lifecycle/delete; cancel-delete undoes it). */
+  private readonly pendingDeletion = new Set<string>();
+
+  /** True while a managed account's deletion is scheduled (its 14-day grace period). */
+  deletionPending(accountId: string): boolean {
+    return this.pendingDeletion.has(accountId);
+  }
+
+  /**
+   * User management lifecycle of a managed account: disable (accountStatus inactive), enable
+   * (active), delete (closed, deletion scheduled; Atlassian shows it as deactivated) and
+   * cancel-delete (active again). 'already' when the account is in that state; 'invalid' for
+   * enable or cancel-delete of an account whose deletion is not scheduled / is scheduled.
+   */
+  accountLifecycle(accountId: string, op: 'disable' | 'enable' | 'delete' | 'cancel-delete'): MutationResult {
+    const u = this.user(accountId);
+    if (!u || u.directoryId === null || u.claimStatus !== 'managed') return 'not-found';
+    const pending = this.pendingDeletion.has(accountId);
+    if (op === 'delete') {
+      if (pending) return 'already';
+      this.pendingDeletion.add(accountId);
+      u.accountStatus = 'closed';
+    } else if (op === 'cancel-delete') {
+      if (!pending) return 'invalid';
+      this.pendingDeletion.delete(accountId);
+      u.accountStatus = 'active';
+    } else {
+      if (pending) return 'invalid';
+      const want = op === 'disable' ? 'inactive' : 'active';
+      if (u.accountStatus === want) return 'already';
+      u.accountStatus = want;
+    }
+    this.jiraUserOrder = undefined;
+    this.version++;
+    return 'ok';
+  }
+
+  /**
+   * Remove an account from the organization's directory (admin API v1 DELETE directory user): its
+   * product access and group memberships go, and so does its place in the directory.
+   */
+  removeFromOrg(accountId: string): MutationResult {
+    const u = this.user(accountId);
+    if (!u || u.directoryId === null) return 'not-found';
+    if (u.inJira) this.deleteUser(accountId);
+    const gs = this.userGroupSets[u.index];
+    if (gs) {
+      for (const gi of Array.from(gs)) {
+        this.memberSets[gi].delete(u.index);
+        this.sortedMembersCache[gi] = undefined;
+        gs.delete(gi);
+      }
+    }
+    u.directoryId = null;
+    this.version++;
+    return 'ok';
   }
 
   /** Remove a user from Jira's user base (DELETE /rest/api/3/user); the Atlassian account remains. */

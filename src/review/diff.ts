@@ -6,6 +6,7 @@
 import { openSnapshot } from './store';
 import { Review, Holding, Person, loadReview, describeEntitlement, describeVia, pk } from './model';
 import { toCsv } from './csv';
+import { tokenChanges, tokenChangeLine, type TokenChange } from './token-diff';
 
 export interface AccessChange {
   change: 'granted' | 'revoked' | 'via-changed';
@@ -53,7 +54,9 @@ export interface SnapshotDiff {
   granted: AccessChange[];
   revoked: AccessChange[];
   viaChanged: AccessChange[];
-  summary: { newAccounts: number; removedAccounts: number; changedAccounts: number; granted: number; revoked: number; viaChanged: number };
+  summary: { newAccounts: number; removedAccounts: number; changedAccounts: number; granted: number; revoked: number; viaChanged: number; tokensCreated?: number; tokensRevoked?: number };
+  /** API tokens created and revoked (token-diff.ts) */
+  tokens?: { created: TokenChange[]; revoked: TokenChange[] };
 }
 
 function load(file: string): Review {
@@ -162,6 +165,7 @@ export function diffReviews(a: Review, b: Review, files: { old: string; new: str
 
   const oldRef = ref(a, files.old);
   const newRef = ref(b, files.new);
+  const tokens = tokenChanges(a, b);
   const warning = oldRef.source && newRef.source && oldRef.source !== newRef.source ? `the snapshots come from different sources (${oldRef.source} and ${newRef.source})` : undefined;
   return {
     old: oldRef,
@@ -171,7 +175,17 @@ export function diffReviews(a: Review, b: Review, files: { old: string; new: str
     granted,
     revoked,
     viaChanged,
-    summary: { newAccounts: accNew.length, removedAccounts: accRemoved.length, changedAccounts: accChanged.length, granted: granted.length, revoked: revoked.length, viaChanged: viaChanged.length },
+    summary: {
+      newAccounts: accNew.length,
+      removedAccounts: accRemoved.length,
+      changedAccounts: accChanged.length,
+      granted: granted.length,
+      revoked: revoked.length,
+      viaChanged: viaChanged.length,
+      tokensCreated: tokens.created.length,
+      tokensRevoked: tokens.revoked.length,
+    },
+    tokens,
   };
 }
 
@@ -181,7 +195,7 @@ export function diffSnapshots(oldFile: string, newFile: string): SnapshotDiff {
 
 export function hasChanges(d: SnapshotDiff): boolean {
   const s = d.summary;
-  return s.newAccounts + s.removedAccounts + s.changedAccounts + s.granted + s.revoked > 0;
+  return s.newAccounts + s.removedAccounts + s.changedAccounts + s.granted + s.revoked + (s.tokensCreated ?? 0) + (s.tokensRevoked ?? 0) > 0;
 }
 
 export function diffText(d: SnapshotDiff): string {
@@ -203,6 +217,8 @@ export function diffText(d: SnapshotDiff): string {
   const who = (c: AccessChange) => `${c.principalType === 'user' ? '' : `${c.principalType} `}${c.principalName}${c.email ? ` <${c.email}>` : ''}`;
   section('Granted', d.granted, (c) => `  + ${who(c)}: ${c.what} [${c.via.join('; ')}]`);
   section('Revoked', d.revoked, (c) => `  - ${who(c)}: ${c.what} [was ${c.via.join('; ')}]`);
+  section('API tokens created', d.tokens?.created ?? [], tokenChangeLine);
+  section('API tokens revoked', d.tokens?.revoked ?? [], tokenChangeLine);
   section('Obtained differently', d.viaChanged, (c) => `  ~ ${who(c)}: ${c.what} [${(c.oldVia ?? []).join('; ')} → ${c.via.join('; ')}]`);
   if (!hasChanges(d) && !s.viaChanged) out.push('', 'No changes.');
   return out.join('\n') + '\n';

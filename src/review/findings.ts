@@ -1,5 +1,8 @@
 /** The kinds of finding a report flags, and their titles (shared by the report and its HTML page). */
-export type FindingKind = 'inactive-licensed' | 'external-admin' | 'hidden-email' | 'app-broad-access' | 'open-project';
+export type FindingKind = 'inactive-licensed' | 'external-admin' | 'hidden-email' | 'app-broad-access' | 'open-project' | TokenFindingKind;
+
+/** Kinds from the API tokens and product seats (token-findings.ts). */
+export type TokenFindingKind = 'token-owner-offboarded' | 'token-never-expires' | 'token-unused' | 'seats-near-limit';
 
 export const FINDING_TITLES: Record<FindingKind, string> = {
   'inactive-licensed': 'Inactive but licensed',
@@ -7,4 +10,8 @@ export const FINDING_TITLES: Record<FindingKind, string> = {
   'open-project': 'Project open to anyone (anonymous access)',
   'hidden-email': 'Email hidden',
   'app-broad-access': 'App account with broad access',
+  'token-owner-offboarded': 'API token of a suspended, deactivated or removed owner',
+  'token-never-expires': 'API token that never expires',
+  'token-unused': 'API token unused',
+  'seats-near-limit': 'Product near its seat limit',
 };

@@ -13,6 +13,7 @@ import { summaryText } from './summary';
 import { History, historyKey, HistorySync, readHistory, recordFindings } from './history';
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
+import { tokenFindings } from './token-findings';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -37,6 +38,10 @@ const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
   'hidden-email': 'low',
+  'token-owner-offboarded': 'high',
+  'token-never-expires': 'medium',
+  'token-unused': 'low',
+  'seats-near-limit': 'low',
 };
 
 export interface Finding {
@@ -420,6 +425,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       return { id: g.id, name: g.name, members: members.size, inactive, admin: isAdmin(g.name), products: sort(products), roles: sort(roles), permissions: sort(permissions) };
     });
 
+  // API tokens and product seats (issue 15)
+  findings.push(...tokenFindings(rv, options));
   const sev = { high: 0, medium: 1, low: 2 };
   findings.sort((a, b) => sev[a.severity] - sev[b.severity] || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name) || a.accountId.localeCompare(b.accountId));
   const count = (f: (p: PersonRow) => boolean) => people.filter(f).length;
@@ -445,6 +452,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
     'findings:open-project': findings.filter((f) => f.kind === 'open-project').length,
     administrators: count((p) => p.adminAccess.length > 0),
+    ...Object.fromEntries((['token-owner-offboarded', 'token-never-expires', 'token-unused', 'seats-near-limit'] as const).map((k) => [`findings:${k}`, findings.filter((f) => f.kind === k).length])),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
     grantsExpanded: rv.counts['total:grants-expanded'] ?? 0,
   };

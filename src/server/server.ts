@@ -227,6 +227,10 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
     ['c1.connector.v2.AccountManagerService', svc.accountManagerService() as unknown as UntypedServiceImplementation],
   ]);
   if (connector.actions?.specs.length) registered.set('c1.connector.v2.ActionService', svc.actionService() as unknown as UntypedServiceImplementation);
+  if (connector.syncers.some((s) => s.deleter)) {
+    registered.set('c1.connector.v2.ResourceDeleterService', svc.resourceDeleterService() as unknown as UntypedServiceImplementation);
+    registered.set('c1.connector.v2.ResourceManagerService', svc.resourceManagerService() as unknown as UntypedServiceImplementation);
+  }
   const gate = new CallGate();
   const contract = loadContract();
   const schema = contract && wireSchema(contract);

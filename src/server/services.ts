@@ -12,7 +12,15 @@ import { MAX_ID_BYTES, undecodableError } from './decode';
 import { log } from '../log';
 import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
 import { ConnectorServiceServer, ConnectorServiceValidateResponse } from '../gen/c1/connector/v2/connector';
-import { ResourceTypesServiceServer, ResourcesServiceServer, ResourceGetterServiceServer, AccountManagerServiceServer } from '../gen/c1/connector/v2/resource';
+import {
+  ResourceTypesServiceServer,
+  ResourcesServiceServer,
+  ResourceGetterServiceServer,
+  AccountManagerServiceServer,
+  ResourceDeleterServiceServer,
+  ResourceManagerServiceServer,
+} from '../gen/c1/connector/v2/resource';
+import { resourceDeleted } from '../connector/anno';
 import { EntitlementsServiceServer } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceServer, GrantManagerServiceServer } from '../gen/c1/connector/v2/grant';
 import { ActionServiceServer, ActionType, BatonActionSchema, BatonActionStatus } from '../gen/c1/connector/v2/action';
@@ -241,6 +249,34 @@ export class ConnectorServices {
     } as AccountManagerServiceServer;
   }
 
+  /**
+   * DeleteResourceV2 (ResourceDeleterService) and DeleteResource (ResourceManagerService: what the
+   * SDK's provisioner and the platform's delete task send): the resource type's deleter, after the
+   * provisioning switch; a resource already gone answers with ResourceDeleted.
+   */
+  private async deleteResource(req: { resourceId?: ResourceId; parentResourceId?: ResourceId }, ctx: CallContext) {
+    const id = checkResourceId('resource_id', req.resourceId, true)!;
+    const parent = checkResourceId('parent_resource_id', req.parentResourceId, false);
+    const s = this.syncer(id.resourceType, 'resource_id.resource_type');
+    if (!s.deleter) throw new ConnectorError('unimplemented', `${s.type.id} resources cannot be deleted by this connector`);
+    this.requireProvisioning(`deleting a ${s.type.id}`);
+    const r = await s.deleter.delete(id, parent, ctx);
+    return { annotations: r.changed ? [] : [resourceDeleted(id)] };
+  }
+
+  resourceDeleterService(): ResourceDeleterServiceServer {
+    return { deleteResourceV2: unary('DeleteResourceV2', (req, ctx) => this.deleteResource(req, ctx)) } as ResourceDeleterServiceServer;
+  }
+
+  resourceManagerService(): ResourceManagerServiceServer {
+    return {
+      createResource: unary('CreateResource', async () => {
+        throw new ConnectorError('unimplemented', 'c1.connector.v2.ResourceManagerService/CreateResource is not supported by the Jira connector; accounts are created with CreateAccount');
+      }),
+      deleteResource: unary('DeleteResource', (req, ctx) => this.deleteResource(req, ctx)),
+    } as ResourceManagerServiceServer;
+  }
+
   private readonly actionResults = new Map<string, { name: string; status: BatonActionStatus; response: Record<string, unknown> }>();
 
   actionService(): ActionServiceServer {
@@ -290,7 +326,7 @@ function actionSchema(a: ActionSpec): BatonActionSchema {
     name: a.name,
     displayName: a.displayName,
     description: a.description,
-    actionType: [a.actionType === 'ACCOUNT_DISABLE' ? ActionType.ACTION_TYPE_ACCOUNT_DISABLE : ActionType.ACTION_TYPE_ACCOUNT_ENABLE],
+    actionType: [ActionType[`ACTION_TYPE_${a.actionType}`]],
     resourceTypeId: a.resourceTypeId,
     arguments: [
       {

@@ -102,6 +102,16 @@ describe('the capability table', () => {
     await a.suspendUser(org, du.accountId, dir);
     await a.restoreUser(org, du.accountId, dir);
     await a.userApiTokens(du.accountId).catch(() => undefined);
+    // offboarding (issue 15): every lifecycle call, a token revocation, org and site removal
+    const mu = t
+      .allAccounts()
+      .find((x) => x.claimStatus === 'managed' && x.directoryId !== null && x.accountStatus === 'active' && x.accountId !== h.fake.credentials.admin.accountId && t.apiTokens(x.accountId).length > 0)!;
+    await a.revokeApiToken(mu.accountId, t.apiTokens(mu.accountId)[0].id);
+    for (const op of ['disable', 'enable', 'delete', 'cancel-delete'] as const) await a.accountLifecycle(mu.accountId, op);
+    await j.removeUser(mu.accountId).catch(() => undefined);
+    await a.removeOrgUser(org, mu.accountId);
+    await a.domains(org);
+    await a.policies(org);
     await a.workspaces(org);
     const site = `ari:cloud:platform::site/${t.cloudId}`;
     await a.userRoleAssignments(org, dir, du.accountId, {});

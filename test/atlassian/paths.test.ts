@@ -114,6 +114,10 @@ describe('no request with a hostile path parameter reaches Atlassian', () => {
       { name: 'restoreUser (v2)', param: 'accountId', call: (v) => a.restoreUser(org, v, dir) },
       { name: 'userApiTokens', param: 'accountId', call: (v) => a.userApiTokens(v) },
       { name: 'workspaces', param: 'orgId', call: (v) => a.workspaces(v) },
+      { name: 'revokeApiToken', param: 'tokenId', call: (v) => a.revokeApiToken(user, v) },
+      { name: 'revokeApiToken', param: 'accountId', call: (v) => a.revokeApiToken(v, 'token-1') },
+      { name: 'accountLifecycle', param: 'accountId', call: (v) => a.accountLifecycle(v, 'disable') },
+      { name: 'removeOrgUser', param: 'accountId', call: (v) => a.removeOrgUser(org, v) },
     ];
   }
 

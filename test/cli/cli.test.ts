@@ -41,6 +41,7 @@ test('capabilities prints ConnectorCapabilities JSON', () => {
   const caps = JSON.parse(r.stdout);
   expect(caps.connectorCapabilities).toContain('CAPABILITY_SYNC');
   expect(caps.resourceTypeCapabilities.map((c: { resourceType: { id: string } }) => c.resourceType.id)).toEqual([
+    'api-token',
     'application-role',
     'group',
     'organization',

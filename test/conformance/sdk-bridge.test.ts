@@ -77,7 +77,7 @@ describe('the SDK syncer on the M tier', () => {
       expectConformant(report, dump, fake);
       const counts = fake.groundTruthCounts();
       expect(report.resources).toEqual({ user: counts.users, group: counts.groups, project: counts.projects, 'project-role': counts.projectRoles, 'application-role': counts.applicationRoles });
-      expect(report.resourceTypes).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+      expect(report.resourceTypes).toEqual(['api-token', 'application-role', 'group', 'project', 'project-role', 'user']);
       expect(report.grants.expanded).toBeGreaterThan(0);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Validate']).toBe(1);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Cleanup']).toBe(1);

@@ -172,7 +172,7 @@ export function poolsOf(fake: FakeAtlassian): Pools {
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site', 'api-token'];
 
 const HOSTILE_IDS = [
   '',

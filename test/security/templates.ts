@@ -73,6 +73,16 @@ export const TEMPLATES: Template[] = [
   admin('POST', `${V1}/users/{accountId}/roles/assign`),
   admin('POST', `${V1}/users/{accountId}/roles/revoke`),
   admin('GET', '/users/{accountId}/manage/api-tokens'),
+  // offboarding (issue 15)
+  jira('DELETE', '/user', { accountId: 'accountId' }),
+  admin('DELETE', `${V1}/directory/users/{accountId}`),
+  admin('POST', '/users/{accountId}/manage/lifecycle/disable'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/enable'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/delete'),
+  admin('POST', '/users/{accountId}/manage/lifecycle/cancel-delete'),
+  admin('DELETE', '/users/{accountId}/manage/api-tokens/{apiTokenId}'),
+  admin('GET', `${V1}/domains`, { cursor: 'cursor' }),
+  admin('GET', `${V1}/policies`, { cursor: 'cursor' }),
 ];
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

@@ -85,6 +85,10 @@ func main() {
 		out, err = cmdRevoke(args)
 	case "create-account":
 		out, err = cmdCreateAccount(args)
+	case "delete":
+		out, err = cmdDelete(args)
+	case "invoke-action":
+		out, err = cmdInvokeAction(args)
 	case "version":
 		out = map[string]string{"sdkVersion": sdkVersion()}
 	case "service":
