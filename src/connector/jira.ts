@@ -11,13 +11,14 @@ import { projectRoleSyncer, ProjectRef } from './resources/project-role';
 import { applicationRoleSyncer, applicationRoleList } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { projectPermissions } from './resources/project-permission';
+import { globalPermissions } from './resources/global-permission';
 import { fieldByName } from '../config/fields';
 import { PromiseCache } from './cache';
 import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
 import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
-import { USER } from './resources/user';
+import { USER, userPageSize } from './resources/user';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -70,13 +71,16 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
       return { id: p.id, name: p.name, key: p.key };
     });
 
+  const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
+
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }),
+    userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage }),
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
     applicationRoleSyncer(applicationRoles),
+    globals.syncer,
   ];
 
   return {
