@@ -47,6 +47,8 @@ export interface Explanation {
   keys: string[];
   /** company-managed projects explained (those with permission entitlements) */
   projects: ProjectExplanation[];
+  /** team-managed projects in scope: no permission scheme, access comes from their roles */
+  teamManaged: { key: string; name: string }[];
   /** global permission keys synced (empty when BATON_JIRA_GLOBAL_PERMISSIONS is off) */
   globalKeys: string[];
   /** global permissions held (by key) */
@@ -160,12 +162,20 @@ export function explainAccount(ix: ExplainIndex, accountId: string, opts: { proj
     projects.push({ id: pid, key, name: res?.displayName ?? key, permissions });
   }
   projects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const teamManaged: { key: string; name: string }[] = [];
+  for (const r of ix.resources.values()) {
+    const profile = (r.profile ?? {}) as Record<string, unknown>;
+    if (r.id!.resourceType !== 'project' || !String(profile.permission_scheme ?? '').startsWith('none: team-managed')) continue;
+    const key = String(profile.key ?? r.id!.resource);
+    if (!opts.projectKey || key.toUpperCase() === opts.projectKey.toUpperCase()) teamManaged.push({ key, name: r.displayName });
+  }
+  teamManaged.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const globalKeys = [...ix.resources.values()]
     .filter((r) => r.id!.resourceType === 'global-permission')
     .map((r) => r.id!.resource)
     .sort();
   const global = globalKeys.filter((k) => mine.has(`global-permission:${k}:granted`));
-  return { accountId, displayName: user?.displayName ?? accountId, keys: [...keys].sort(), projects, globalKeys, global };
+  return { accountId, displayName: user?.displayName ?? accountId, keys: [...keys].sort(), projects, teamManaged, globalKeys, global };
 }
 
 /** Jira's own answer for the account, compared with the explanation; the disagreements (none: they agree). */
@@ -214,6 +224,7 @@ export function formatExplanation(e: Explanation, disagreements: Disagreement[])
       for (const path of h.paths) lines.push(`      ${path}`);
     }
   }
+  for (const p of e.teamManaged) lines.push(`  ${p.key} ${p.name}: team-managed (no permission scheme: access comes from its roles, not explained here)`);
   if (e.globalKeys.length) lines.push(`  global permissions: ${e.global.length ? e.global.join(', ') : 'none'} (Jira's permissions/check, as synced)`);
   else lines.push('  global permissions: not synced (BATON_JIRA_GLOBAL_PERMISSIONS is off)');
   if (!disagreements.length) lines.push(`Jira's permissions/check agrees (${e.projects.length} projects × ${e.keys.length} permissions${e.globalKeys.length ? `, ${e.globalKeys.length} global permissions` : ''}).`);
@@ -272,7 +283,7 @@ export async function runExplainCommand(flags: ExplainFlags, cmd: Command): Prom
     const user = findUser(ix, who);
     if (!user) return usage(`no user ${JSON.stringify(who)} in the sync (an account id, or an email Jira shows)`);
     const e = explainAccount(ix, user.id!.resource, { projectKey: flags.project });
-    if (flags.project && !e.projects.length) return usage(`no company-managed project ${flags.project} with permission entitlements in the sync`);
+    if (flags.project && !e.projects.length && !e.teamManaged.length) return usage(`no project ${flags.project} in the sync`);
     const d = await crossCheck(clients.jira, e);
     if (flags.json) process.stdout.write(JSON.stringify({ ...e, disagreements: d }, null, 2) + '\n');
     else for (const l of formatExplanation(e, d)) process.stdout.write(l + '\n');
