@@ -132,7 +132,7 @@ export const ENDPOINTS = {
     PROJECT_ADMIN,
   ),
   myPermissions: jira('GET', '/mypermissions', ['read:jira-work'], ['read:permission:jira'], 'Jira access'),
-  allPermissions: jira('GET', '/permissions', ['manage:jira-configuration'], ['read:permission:jira'], ''),
+  allPermissions: jira('GET', '/permissions', ['manage:jira-configuration'], ['read:permission:jira'], 'Jira access'),
   permissionsCheck: jira('POST', '/permissions/check', [], ['read:permission:jira'], `${ADMINISTER_JIRA} (to check other accounts)`),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),

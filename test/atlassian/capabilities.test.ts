@@ -83,6 +83,8 @@ describe('the capability table', () => {
     await j.permissionSchemes();
     await j.projectPermissionScheme(p.key);
     await j.myPermissions(['ADMINISTER']);
+    await j.allPermissions();
+    await j.checkPermissions({ accountId: someone.accountId, globalPermissions: ['ADMINISTER'], projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: [Number(p.id)] }] });
 
     await a.orgs();
     await a.orgUsers(org);

@@ -40,7 +40,7 @@ test('capabilities prints ConnectorCapabilities JSON', () => {
   expect(r.status).toBe(0);
   const caps = JSON.parse(r.stdout);
   expect(caps.connectorCapabilities).toContain('CAPABILITY_SYNC');
-  expect(caps.resourceTypeCapabilities.map((c: { resourceType: { id: string } }) => c.resourceType.id)).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+  expect(caps.resourceTypeCapabilities.map((c: { resourceType: { id: string } }) => c.resourceType.id)).toEqual(['application-role', 'global-permission', 'group', 'project', 'project-role', 'user']);
 });
 
 test('config prints every field with env var, required and secret flags', () => {

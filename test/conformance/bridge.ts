@@ -6,6 +6,7 @@
  * Without Go (or without the Go module proxy on a machine whose module cache is empty) these tests
  * fail with the reason: they must never pass by skipping.
  */
+import { globalPermissionKeys, globalPermissionsOf } from '../../src/fake-atlassian/permissions-check';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -168,7 +169,8 @@ export function grantKey(g: Pick<DumpGrant, 'entitlement' | 'principalType' | 'p
 /** BATON_JIRA_PROJECT_PERMISSIONS's default (the conformance sync runs with it) */
 const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
 
-export function expectedFrom(t: Tenant): Expected {
+/** `globalPermissions`: BATON_JIRA_GLOBAL_PERMISSIONS is on (the fake's global permission model gives the holders). */
+export function expectedFrom(t: Tenant, opts: { globalPermissions?: boolean } = {}): Expected {
   const siteUsers = new Set(t.users().map((u) => u.accountId));
   const members = (gid: string) => t.groupMembers(gid).filter((a) => siteUsers.has(a));
   const resources = new Set<string>();
@@ -263,6 +265,14 @@ export function expectedFrom(t: Tenant): Expected {
     for (const g of a.groups) {
       addDirect(e, 'group', g);
       for (const m of members(g)) addVia(e, m, `group:${g}:member`);
+    }
+  }
+
+  if (opts.globalPermissions) {
+    for (const key of globalPermissionKeys()) {
+      resources.add(`global-permission|${key}||`);
+      const e = ent('global-permission', key, 'granted');
+      for (const u of siteUsers) if (globalPermissionsOf(t, u).includes(key)) addDirect(e, 'user', u);
     }
   }
 

@@ -29,8 +29,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false }));
+async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> = {}, extra: Record<string, string | boolean> = {}): Promise<RunningServer> {
+  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...extra }));
   const { connector } = await buildConnector(cfg);
   return startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning, ...opts });
 }
@@ -45,8 +45,8 @@ async function sdkSync(addr: string, name: string, extra: string[] = []): Promis
 }
 
 /** The c1z equals the tenant, and the SDK saw nothing to warn about. */
-function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian): void {
-  const diff = compare(dump, expectedFrom(fake.tenant));
+function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian, expected = expectedFrom(fake.tenant)): void {
+  const diff = compare(dump, expected);
   expect(diff).toEqual({ resources: NO_DIFF, entitlements: NO_DIFF, grants: NO_DIFF });
   expect(report.syncType).toBe('full');
   expect(report.warnings).toEqual({ count: 0, logs: [] });
@@ -56,6 +56,26 @@ function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian)
   expect(report.grants.total).toBe(dump.grants.length);
   expect(report.grants.expanded).toBe(dump.grants.filter((g) => g.expanded).length);
 }
+
+describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) on the S tier', () => {
+  test(
+    'the c1z holds a global-permission resource per key and exactly the holders of the fake\'s model, with 0 warnings',
+    async () => {
+      const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
+      const server = await serve(fake, {}, { 'jira-global-permissions': true });
+      try {
+        const { report, dump } = await sdkSync(server.address, 's-global', ['--workers', '4']);
+        expectConformant(report, dump, fake, expectedFrom(fake.tenant, { globalPermissions: true }));
+        expect(dump.grants.filter((g) => g.entitlement.startsWith('global-permission:')).length).toBeGreaterThan(0);
+        expect(fake.validationErrors).toEqual([]);
+      } finally {
+        await server.stop();
+        await fake.stop();
+      }
+    },
+    SYNC_TIMEOUT,
+  );
+});
 
 describe('the SDK syncer on the M tier', () => {
   let fake: FakeAtlassian;
@@ -76,7 +96,7 @@ describe('the SDK syncer on the M tier', () => {
       expectConformant(report, dump, fake);
       const counts = fake.groundTruthCounts();
       expect(report.resources).toEqual({ user: counts.users, group: counts.groups, project: counts.projects, 'project-role': counts.projectRoles, 'application-role': counts.applicationRoles });
-      expect(report.resourceTypes).toEqual(['application-role', 'group', 'project', 'project-role', 'user']);
+      expect(report.resourceTypes).toEqual(['application-role', 'global-permission', 'group', 'project', 'project-role', 'user']);
       expect(report.grants.expanded).toBeGreaterThan(0);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Validate']).toBe(1);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Cleanup']).toBe(1);
