@@ -207,7 +207,7 @@ export const CAPABILITIES = [
   {
     id: 'sync-global-permissions',
     label: 'check global permissions',
-    what: 'list permission keys and check each account\'s global permissions, one request per account (BATON_JIRA_GLOBAL_PERMISSIONS); the explain command checks one account',
+    what: "list permission keys and check each account's global permissions, one request per account (BATON_JIRA_GLOBAL_PERMISSIONS); the explain command checks one account",
     permission: '"Administer Jira" (to check other accounts)',
     endpoints: ['allPermissions', 'permissionsCheck'],
   },

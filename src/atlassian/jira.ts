@@ -93,7 +93,10 @@ export interface JiraClient {
   /** GET /permissions: every permission Jira knows (global and project), with its type */
   allPermissions(ctx?: RequestContext): Promise<JiraPermissionInfo[]>;
   /** POST /permissions/check: the permissions one account holds (globals, and per project permission the projects among `projects`, at most 1000) */
-  checkPermissions(input: { accountId: string; globalPermissions?: string[]; projectPermissions?: { permissions: string[]; projects: number[] }[] }, ctx?: RequestContext): Promise<JiraBulkPermissionGrants>;
+  checkPermissions(
+    input: { accountId: string; globalPermissions?: string[]; projectPermissions?: { permissions: string[]; projects: number[] }[] },
+    ctx?: RequestContext,
+  ): Promise<JiraBulkPermissionGrants>;
 }
 
 function actorsOf(role: JiraProjectRole): { users: Set<string>; groups: Set<string> } {

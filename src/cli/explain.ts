@@ -227,7 +227,8 @@ export function formatExplanation(e: Explanation, disagreements: Disagreement[])
   for (const p of e.teamManaged) lines.push(`  ${p.key} ${p.name}: team-managed (no permission scheme: access comes from its roles, not explained here)`);
   if (e.globalKeys.length) lines.push(`  global permissions: ${e.global.length ? e.global.join(', ') : 'none'} (Jira's permissions/check, as synced)`);
   else lines.push('  global permissions: not synced (BATON_JIRA_GLOBAL_PERMISSIONS is off)');
-  if (!disagreements.length) lines.push(`Jira's permissions/check agrees (${e.projects.length} projects × ${e.keys.length} permissions${e.globalKeys.length ? `, ${e.globalKeys.length} global permissions` : ''}).`);
+  if (!disagreements.length)
+    lines.push(`Jira's permissions/check agrees (${e.projects.length} projects × ${e.keys.length} permissions${e.globalKeys.length ? `, ${e.globalKeys.length} global permissions` : ''}).`);
   else {
     lines.push(`Jira's permissions/check disagrees in ${disagreements.length} places:`);
     for (const d of disagreements) lines.push(`  ${d.where} ${d.permission}: the connector's grants say ${d.connector ? 'held' : 'not held'}, Jira says ${d.jira ? 'held' : 'not held'}`);

@@ -104,8 +104,7 @@ describe('the explain command (built CLI)', () => {
   }, 60_000);
   afterAll(() => h?.stop());
 
-  const flags = () =>
-    Object.entries(fakeConfig(h.fake)).flatMap(([k, v]) => [`--${k}`, String(v)]);
+  const flags = () => Object.entries(fakeConfig(h.fake)).flatMap(([k, v]) => [`--${k}`, String(v)]);
 
   test('prints the paths per project and exits 0 when Jira agrees', async () => {
     const lead = h.fake.tenant.projects().find((p) => p.style === 'classic')!;

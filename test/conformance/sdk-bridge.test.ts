@@ -59,7 +59,7 @@ function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian,
 
 describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) on the S tier', () => {
   test(
-    'the c1z holds a global-permission resource per key and exactly the holders of the fake\'s model, with 0 warnings',
+    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings",
     async () => {
       const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
       const server = await serve(fake, {}, { 'jira-global-permissions': true });

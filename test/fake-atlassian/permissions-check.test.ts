@@ -14,7 +14,11 @@ test('GET /permissions lists global and project keys, anonymously too', async ()
   const anon = await call(`${fake.siteUrl}/rest/api/3/permissions`);
   expect(anon.status).toBe(200);
   const perms = anon.json.permissions as Record<string, { type: string }>;
-  expect(Object.keys(perms).filter((k) => perms[k].type === 'GLOBAL').sort()).toEqual(globalPermissionKeys().sort());
+  expect(
+    Object.keys(perms)
+      .filter((k) => perms[k].type === 'GLOBAL')
+      .sort(),
+  ).toEqual(globalPermissionKeys().sort());
   expect(perms.BROWSE_PROJECTS.type).toBe('PROJECT');
 });
 
@@ -48,6 +52,9 @@ test('refusals: another account without Administer Jira (403), unknown keys (400
   const unknown = await site(fake, '/rest/api/3/permissions/check', { method: 'POST', body: { globalPermissions: ['BROWSE_PROJECTS', 'NOPE'] } });
   expect(unknown.status).toBe(400);
   expect(unknown.json.errors).toEqual({ BROWSE_PROJECTS: 'Unrecognized permission', NOPE: 'Unrecognized permission' });
-  const many = await site(fake, '/rest/api/3/permissions/check', { method: 'POST', body: { projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: Array.from({ length: 1001 }, (_, i) => i + 1) }] } });
+  const many = await site(fake, '/rest/api/3/permissions/check', {
+    method: 'POST',
+    body: { projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: Array.from({ length: 1001 }, (_, i) => i + 1) }] },
+  });
   expect(many.status).toBe(400);
 });

@@ -84,7 +84,12 @@ async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => 
 
 export function globalPermissions(api: JiraApi, opts: GlobalPermissionOptions): GlobalPermissions {
   const type = resourceType(GLOBAL_PERMISSION, 'Global Permission', opts.enabled ? ON : OFF, [TRAIT.TRAIT_ROLE]);
-  const keysCache = new PromiseCache<{ key: string; name: string; description: string }[]>({ maxEntries: 16, maxBytes: 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => 256 * Math.max(1, v.length) });
+  const keysCache = new PromiseCache<{ key: string; name: string; description: string }[]>({
+    maxEntries: 16,
+    maxBytes: 1024 * 1024,
+    ttlMs: 30 * 60 * 1000,
+    sizeOf: (v) => 256 * Math.max(1, v.length),
+  });
   const pages = new PromiseCache<Account[]>({ maxEntries: 5000, maxBytes: 32 * 1024 * 1024, ttlMs: 60 * 60 * 1000, sizeOf: (v) => 64 + v.length * 96 });
   const checks = new PromiseCache<Map<string, string[]>>({ maxEntries: 20_000, maxBytes: 32 * 1024 * 1024, ttlMs: 60 * 60 * 1000, sizeOf: (m) => 64 + m.size * 160 });
 
