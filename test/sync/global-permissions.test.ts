@@ -8,6 +8,9 @@ import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import { globalPermissionKeys, globalPermissionsOf } from '../../src/fake-atlassian/permissions-check';
 import type { Tenant } from '../../src/fake-atlassian';
+import { GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
+import { ResourceGetterServiceGetResourceRequest } from '../../src/gen/c1/connector/v2/resource';
+import { stub, code } from '../helpers/grant-requests';
 
 function holdersBySync(r: SyncResult): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
@@ -56,6 +59,28 @@ describe.each(['S', 'M'] as const)('global permissions on tier %s', (tier) => {
     // the user listing (pages of 1000 without the organization, ending on an empty page) is read once, the checks reuse its
     // pages; plus Validate's one-user probe, as in a sync without the option
     expect(h.fake.stats.count('getAllUsers')).toBe(Math.ceil(users / 1000) + 1 + 1);
+  });
+});
+
+describe('hostile requests for global permissions', () => {
+  test('a malformed key or page token is INVALID_ARGUMENT naming the field, before any check is sent', async () => {
+    const h = await startHarness({ config: () => ({ 'jira-global-permissions': true }) });
+    try {
+      const bad = Buffer.from(JSON.stringify({ v: 1, k: 'global-permission-grants', s: -1, o: 0 })).toString('base64url');
+      const cases: [Promise<unknown>, RegExp][] = [
+        [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('global-permission', '../x') })), /resource\.id\.resource/],
+        [h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('global-permission', 'ADMINISTER'), pageToken: bad })), /page_token/],
+        [h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'global-permission', resource: 'a?b' } })), /resource_id\.resource/],
+      ];
+      for (const [p, re] of cases) {
+        const [c, details] = await code(p);
+        expect(c).toBe('INVALID_ARGUMENT');
+        expect(details).toMatch(re);
+      }
+      expect(h.fake.stats.count('getBulkPermissions')).toBe(0);
+    } finally {
+      await h.stop();
+    }
   });
 });
 

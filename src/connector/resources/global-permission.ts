@@ -31,7 +31,8 @@ import { grantImmutable, roleTrait } from '../anno';
 import { pageToken, refuseToken, startAt as startAtSchema } from '../pagetoken';
 import { PromiseCache, syncKey } from '../cache';
 import { userType, USER } from './user';
-import { invalidInput, notFound } from '../../errors';
+import { invalidInput, isConnectorError, notFound } from '../../errors';
+import { log } from '../../log';
 import { isId } from '../../id-shapes';
 
 export const GLOBAL_PERMISSION = 'global-permission';
@@ -40,7 +41,7 @@ export const GRANTED = 'granted';
 /** accounts checked per ListGrants call (a chunk of one user page) */
 const CHUNK = 50;
 /** permissions/check requests in flight from one call (the client's slots and pacing bound the rest) */
-const CONCURRENCY = 4;
+const CONCURRENCY = 8;
 const KEY = /^[A-Z][A-Z0-9_]{0,99}$/;
 
 const grantsToken = pageToken('global-permission-grants', 1, z.strictObject({ s: startAtSchema, o: z.number().int().nonnegative().max(100_000) }));
@@ -110,7 +111,16 @@ export function globalPermissions(api: JiraApi, opts: GlobalPermissionOptions): 
   const chunk = (s: number, o: number, accounts: Account[], keys: string[], ctx: CallContext) =>
     cached(checks, ctx, `c${s}:${o}`, async () => {
       const wanted = accounts.filter((a) => isId('accountId', a.accountId) && !(opts.skipCustomers && a.accountType === 'customer'));
-      const held = await mapLimit(wanted, CONCURRENCY, async (a) => (await api.checkPermissions({ accountId: a.accountId, globalPermissions: keys }, ctx)).globalPermissions);
+      const held = await mapLimit(wanted, CONCURRENCY, async (a) => {
+        try {
+          return (await api.checkPermissions({ accountId: a.accountId, globalPermissions: keys }, ctx)).globalPermissions;
+        } catch (e) {
+          // an account Jira no longer knows (deleted since the listing) holds nothing; anything else fails the call
+          if (!(isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'invalid-input'))) throw e;
+          log().warn({ accountId: a.accountId, kind: e.kind }, 'permissions/check refused an account; it is given no global permission');
+          return [];
+        }
+      });
       return new Map(wanted.map((a, i) => [a.accountId, held[i].filter((k) => keys.includes(k))]));
     });
 
