@@ -103,6 +103,25 @@ describe('global permissions off (the default)', () => {
   });
 });
 
+describe('global permissions with the organization configured (user pages of 100)', () => {
+  test("grants equal the model; the checks walk the listing's own pages and skip managed accounts without site access", async () => {
+    const h = await startHarness({
+      fake: { tier: 'S', seed: 5 },
+      config: (f) => ({ 'jira-global-permissions': true, 'atlassian-orgid': f.orgId, 'atlassian-api-token': f.credentials.orgApiKey.key }),
+    });
+    try {
+      h.fake.stats.reset();
+      const r = await runSync(h.client);
+      const got = holdersBySync(r);
+      for (const [key, want] of truth(h.fake.tenant)) expect([key, got.get(key) ?? new Set()]).toEqual([key, want]);
+      expect(h.fake.stats.count('getBulkPermissions')).toBe(h.fake.tenant.users().length);
+      expect(r.warnings).toEqual([]);
+    } finally {
+      await h.stop();
+    }
+  }, 60_000);
+});
+
 describe('global permissions with customers skipped', () => {
   test('customers are neither checked nor granted', async () => {
     const h = await startHarness({ config: () => ({ 'jira-global-permissions': true, 'skip-customer-user': true }) });
