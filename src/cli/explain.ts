@@ -240,11 +240,26 @@ interface ExplainFlags {
   user: string;
   project?: string;
   connector?: string;
+  connectorCa?: string;
+  connectorCert?: string;
+  connectorKey?: string;
   json?: boolean;
 }
 
+class ExplainUsage extends Error {}
+
 /** The command: a sync through gRPC (in-process, or the running server at --connector), explained and cross-checked. */
 export async function runExplainCommand(flags: ExplainFlags, cmd: Command): Promise<void> {
+  try {
+    await explainCommand(flags, cmd);
+  } catch (e) {
+    if (!(e instanceof ExplainUsage)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    process.exitCode = 2;
+  }
+}
+
+async function explainCommand(flags: ExplainFlags, cmd: Command): Promise<void> {
   const { rawFrom } = await import('./options');
   const { parseConnectorConfig } = await import('../config/schema');
   const { createAtlassianClients } = await import('../atlassian');
@@ -264,10 +279,25 @@ export async function runExplainCommand(flags: ExplainFlags, cmd: Command): Prom
   let stop = async () => {};
   let client;
   if (flags.connector) {
-    client = dialConnector(flags.connector, { maxReceiveBytes: 64 * 1024 * 1024 });
+    const { readFileSync } = await import('node:fs');
+    const pem = (flag: string, file: string | undefined) => {
+      if (!file) return undefined;
+      try {
+        return readFileSync(file);
+      } catch (e) {
+        throw new ExplainUsage(`--${flag}: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+      }
+    };
+    const caPem = pem('connector-ca', flags.connectorCa);
+    const clientCertPem = pem('connector-cert', flags.connectorCert);
+    const clientKeyPem = pem('connector-key', flags.connectorKey);
+    if (!!clientCertPem !== !!clientKeyPem) return usage('--connector-cert and --connector-key go together');
+    if (clientCertPem && !caPem) return usage('mutual TLS needs --connector-ca as well');
+    client = dialConnector(flags.connector, { caPem, clientCertPem, clientKeyPem, maxReceiveBytes: 64 * 1024 * 1024 });
     const c = client;
     stop = async () => c.close();
   } else {
+    if (flags.connectorCa || flags.connectorCert || flags.connectorKey) return usage('--connector-ca, --connector-cert and --connector-key need --connector');
     const { buildConnector } = await import('../connector/wire');
     const { startServer } = await import('../server/server');
     const { connector } = await buildConnector(cfg);

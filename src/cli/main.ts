@@ -165,9 +165,12 @@ addConfigOptions(
     .requiredOption('--user <accountId|email>', 'the person: an Atlassian account id, or an email Jira shows')
     .option('--project <key>', 'only this project')
     .option('--connector <host:port>', 'sync a running connector server instead of one in this process (the Jira flags are still needed: the cross-check asks Jira)')
+    .option('--connector-ca <file>', 'PEM CA that signed the running server’s certificate (TLS)')
+    .option('--connector-cert <file>', 'PEM client certificate for mutual TLS')
+    .option('--connector-key <file>', 'PEM client key for mutual TLS')
     .option('--json', 'print the explanation and the disagreements as JSON'),
   ['jira', 'oauth', 'organization', 'behaviour'],
-).action(async (opts: { user: string; project?: string; connector?: string; json?: boolean }, cmd: Command) =>
+).action(async (opts: { user: string; project?: string; connector?: string; connectorCa?: string; connectorCert?: string; connectorKey?: string; json?: boolean }, cmd: Command) =>
   guarded(async () => {
     setupLogging(rawFrom(cmd), true);
     const { runExplainCommand } = await import('./explain');

@@ -116,6 +116,17 @@ describe('the explain command (built CLI)', () => {
     expect(r.stdout).toMatch(/global permissions: not synced/);
   }, 60_000);
 
+  test('--connector: the grants come from the running server; --json carries the paths and no disagreement', async () => {
+    const p = h.fake.tenant.projects().find((x) => x.style === 'classic')!;
+    const r = await runCli(['explain', '--user', p.leadAccountId, '--connector', h.server.address, '--json', ...flags()]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.accountId).toBe(p.leadAccountId);
+    expect(out.disagreements).toEqual([]);
+    expect(out.projects.length).toBeGreaterThan(0);
+  }, 60_000);
+
   test('usage errors: an unknown person, a malformed --user', async () => {
     const a = await runCli(['explain', '--user', 'nobody@nowhere.example', ...flags()]);
     expect(a.status).toBe(2);
