@@ -54,8 +54,9 @@ describe.each(['S', 'M'] as const)('global permissions on tier %s', (tier) => {
 
   test('cost: one permissions/check per site account, one GET /permissions, and the user listing read once', () => {
     const users = h.fake.tenant.users().length;
-    expect(h.fake.stats.count('getBulkPermissions')).toBe(users);
-    expect(h.fake.stats.count('getAllPermissions')).toBe(1);
+    // plus Validate's probe: one GET /permissions and one check of the connector's own account
+    expect(h.fake.stats.count('getBulkPermissions')).toBe(users + 1);
+    expect(h.fake.stats.count('getAllPermissions')).toBe(1 + 1);
     // the user listing (pages of 1000 without the organization, ending on an empty page) is read once, the checks reuse its
     // pages; plus Validate's one-user probe, as in a sync without the option
     expect(h.fake.stats.count('getAllUsers')).toBe(Math.ceil(users / 1000) + 1 + 1);
@@ -114,7 +115,7 @@ describe('global permissions with the organization configured (user pages of 100
       const r = await runSync(h.client);
       const got = holdersBySync(r);
       for (const [key, want] of truth(h.fake.tenant)) expect([key, got.get(key) ?? new Set()]).toEqual([key, want]);
-      expect(h.fake.stats.count('getBulkPermissions')).toBe(h.fake.tenant.users().length);
+      expect(h.fake.stats.count('getBulkPermissions')).toBe(h.fake.tenant.users().length + 1); // + Validate's probe
       expect(r.warnings).toEqual([]);
     } finally {
       await h.stop();
@@ -131,7 +132,7 @@ describe('global permissions with customers skipped', () => {
       for (const [key, want] of truth(h.fake.tenant, true)) expect([key, got.get(key) ?? new Set()]).toEqual([key, want]);
       const customers = h.fake.tenant.users().filter((u) => u.accountType === 'customer').length;
       expect(customers).toBeGreaterThan(0);
-      expect(h.fake.stats.count('getBulkPermissions')).toBe(h.fake.tenant.users().length - customers);
+      expect(h.fake.stats.count('getBulkPermissions')).toBe(h.fake.tenant.users().length - customers + 1); // + Validate's probe
     } finally {
       await h.stop();
     }
