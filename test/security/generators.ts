@@ -169,7 +169,7 @@ export function poolsOf(fake: FakeAtlassian): Pools {
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'global-permission'];
 
 const HOSTILE_IDS = [
   '',
@@ -299,6 +299,8 @@ export class Fuzzer {
         return this.pick(this.p.projectRoles);
       case 'application-role':
         return this.pick(this.p.appRoles);
+      case 'global-permission':
+        return this.pick(['ADMINISTER', 'SYSTEM_ADMIN', 'USER_PICKER', 'BULK_CHANGE']);
       default:
         return this.pick([this.pick(this.p.users), this.pick(this.p.groups), this.pick(this.p.projects)]);
     }
