@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     workers: Number(get('workers', '4')),
     validate: get('validate', 'all'),
     projectPermissions: argv.includes('--project-permissions') ? get('project-permissions', 'none') : undefined,
+    globalPermissions: argv.includes('--global-permissions'),
   };
   const r = await runSyncBench(args);
   const text = formatSyncBench(r);

@@ -24,6 +24,8 @@ export interface SyncBenchArgs {
   validate: string;
   /** BATON_JIRA_PROJECT_PERMISSIONS for the server: undefined = the connector's default, 'none' = off */
   projectPermissions?: string;
+  /** BATON_JIRA_GLOBAL_PERMISSIONS=true for the server (one permissions/check per account) */
+  globalPermissions?: boolean;
 }
 
 export interface SyncBenchResult {
@@ -77,6 +79,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     env: {
       ...env,
       ...(args.projectPermissions !== undefined ? { BATON_JIRA_PROJECT_PERMISSIONS: args.projectPermissions } : {}),
+      ...(args.globalPermissions ? { BATON_JIRA_GLOBAL_PERMISSIONS: 'true' } : {}),
       BATON_JIRA_URL: ready.siteUrl,
       BATON_JIRA_EMAIL: ready.email,
       BATON_JIRA_API_TOKEN: ready.token,

@@ -70,6 +70,8 @@ const OPERATIONS = {
     ['GET', '/applicationrole/{key}'],
     ['GET', '/permissionscheme'],
     ['GET', '/project/{projectKeyOrId}/permissionscheme'],
+    ['GET', '/permissions'],
+    ['POST', '/permissions/check'],
     ['GET', '/search/jql'],
     ['POST', '/search/jql'],
   ].map(([m, p]) => [m, `/rest/api/3${p}`]),

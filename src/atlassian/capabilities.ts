@@ -133,6 +133,8 @@ export const ENDPOINTS = {
     PROJECT_ADMIN,
   ),
   myPermissions: jira('GET', '/mypermissions', ['read:jira-work'], ['read:permission:jira'], 'Jira access'),
+  allPermissions: jira('GET', '/permissions', ['manage:jira-configuration'], ['read:permission:jira'], 'Jira access'),
+  permissionsCheck: jira('POST', '/permissions/check', [], ['read:permission:jira'], `${ADMINISTER_JIRA} (to check other accounts)`),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),
   orgUsers: admin('GET', `${V1}/{orgId}/users`, 'read:accounts:admin'),
@@ -219,6 +221,13 @@ export const CAPABILITIES = [
     what: 'list permission schemes with their grants, and the scheme of each company-managed project (BATON_JIRA_PROJECT_PERMISSIONS)',
     permission: '"Administer Jira" (or "Administer projects" on every project to review)',
     endpoints: ['permissionSchemes', 'projectPermissionScheme'],
+  },
+  {
+    id: 'sync-global-permissions',
+    label: 'check global permissions',
+    what: "list permission keys and check each account's global permissions, one request per account (BATON_JIRA_GLOBAL_PERMISSIONS); the explain command checks one account",
+    permission: '"Administer Jira" (to check other accounts)',
+    endpoints: ['allPermissions', 'permissionsCheck'],
   },
   { id: 'sync-product-access', label: 'application roles', what: 'list product access and its groups', permission: '"Administer Jira"', endpoints: ['applicationRoles'] },
   {

@@ -22,6 +22,10 @@ import {
   JiraUserDetailsSchema,
   JiraUserSchema,
   MyPermissionsSchema,
+  AllPermissionsSchema,
+  BulkPermissionGrantsSchema,
+  JiraBulkPermissionGrants,
+  JiraPermissionInfo,
   PageBean,
   pageBean,
   PermissionSchemesSchema,
@@ -88,6 +92,13 @@ export interface JiraClient {
   myPermissions(keys: string[], ctx?: RequestContext): Promise<Record<string, boolean>>;
   /** DELETE /user?accountId=: removes the account from Jira's user base (the Atlassian account remains); changed: false when it was not there */
   removeUser(accountId: string, ctx?: RequestContext): Promise<WriteResult>;
+  /** GET /permissions: every permission Jira knows (global and project), with its type */
+  allPermissions(ctx?: RequestContext): Promise<JiraPermissionInfo[]>;
+  /** POST /permissions/check: the permissions one account holds (globals, and per project permission the projects among `projects`, at most 1000) */
+  checkPermissions(
+    input: { accountId: string; globalPermissions?: string[]; projectPermissions?: { permissions: string[]; projects: number[] }[] },
+    ctx?: RequestContext,
+  ): Promise<JiraBulkPermissionGrants>;
 }
 
 function actorsOf(role: JiraProjectRole): { users: Set<string>; groups: Set<string> } {
@@ -330,6 +341,14 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
         verify: async () => !(await onSite()),
       });
     },
+
+    async allPermissions(ctx) {
+      const r = await get('allPermissions', AllPermissionsSchema, ctx);
+      return Object.entries(r.permissions).map(([k, p]) => ({ key: p.key ?? k, name: p.name ?? k, type: p.type ?? '', description: p.description ?? '' }));
+    },
+
+    // a read sent as POST: safe to resend
+    checkPermissions: (input, ctx) => up.call({ method: 'POST', path: E.permissionsCheck.path, body: input, schema: BulkPermissionGrantsSchema, idempotent: true }, ctx),
   };
   // Jira answers 401 on project-role writes when the account is not an admin of the project. If
   // the same credential reads /myself, the 401 is a missing permission, not a bad credential.

@@ -193,6 +193,32 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     (r) => ({ ok: true, detail: `can read product access (${r.map((a) => a.key).join(', ') || 'none'})` }),
   );
 
+  // 5b. global permissions (BATON_JIRA_GLOBAL_PERMISSIONS): the key list, and permissions/check, which for other accounts needs Administer Jira
+  if (cfg.globalPermissions) {
+    await run(
+      label('sync-global-permissions'),
+      endpointKey('allPermissions'),
+      true,
+      () => jira.allPermissions(ctx),
+      (ps) => ({ ok: true, detail: `can list the ${ps.filter((p) => p.type === 'GLOBAL').length} global permission keys` }),
+    );
+    await run(
+      label('sync-global-permissions'),
+      endpointKey('permissionsCheck'),
+      true,
+      () => jira.checkPermissions({ accountId: me.accountId, globalPermissions: ['ADMINISTER'] }, ctx),
+      (r) =>
+        r.globalPermissions.includes('ADMINISTER')
+          ? { ok: true, detail: `${account} has "Administer Jira": can check the global permissions of every account` }
+          : {
+              ok: false,
+              kind: 'permission',
+              detail: `${account} lacks "Administer Jira", which POST /permissions/check needs to answer for other accounts (BATON_JIRA_GLOBAL_PERMISSIONS)`,
+              fix: `Add ${account} to a group that holds "Administer Jira", or turn BATON_JIRA_GLOBAL_PERMISSIONS off.${scopeAdvice(cfg, 'sync-global-permissions')}`,
+            },
+    );
+  }
+
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
     const writeScopes = scopeAdvice(cfg, 'provision-groups', 'provision-project-roles', 'provision-accounts');

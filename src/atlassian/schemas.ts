@@ -236,6 +236,19 @@ export const MyPermissionsSchema = z.object({
   permissions: z.record(z.string(), z.object({ key: optStr, havePermission: z.boolean() })),
 });
 
+/** GET /permissions: every permission key with its type (GLOBAL or PROJECT). */
+export const AllPermissionsSchema = z.object({
+  permissions: z.record(z.string(), z.object({ key: optStr, name: optStr, type: optStr, description: optStr })),
+});
+export type JiraPermissionInfo = { key: string; name: string; type: string; description: string };
+
+/** POST /permissions/check: the global permissions held, and per project permission the projects (ids) it is held in. */
+export const BulkPermissionGrantsSchema = z.object({
+  globalPermissions: z.array(str),
+  projectPermissions: z.array(z.object({ permission: str, projects: z.array(z.number()), issues: z.array(z.number()).optional() })),
+});
+export type JiraBulkPermissionGrants = z.infer<typeof BulkPermissionGrantsSchema>;
+
 export const TenantInfoSchema = z.object({ cloudId: str.min(1) });
 
 // ---------------------------------------------------------------- OAuth

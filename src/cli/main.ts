@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
+ * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | explain | demo
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
@@ -163,6 +163,28 @@ program
 registerReviewCommands(program);
 registerProvisionCommands(program);
 registerOffboardingCommands(program);
+
+addConfigOptions(
+  program
+    .command('explain')
+    .description(
+      "print every project permission (and global permission, when synced) one person holds on each project and each path to it, from the connector's own grants; cross-checked with Jira's POST /permissions/check (exit 1 on any disagreement)",
+    )
+    .requiredOption('--user <accountId|email>', 'the person: an Atlassian account id, or an email Jira shows')
+    .option('--project <key>', 'only this project')
+    .option('--connector <host:port>', 'sync a running connector server instead of one in this process (the Jira flags are still needed: the cross-check asks Jira)')
+    .option('--connector-ca <file>', 'PEM CA that signed the running server’s certificate (TLS)')
+    .option('--connector-cert <file>', 'PEM client certificate for mutual TLS')
+    .option('--connector-key <file>', 'PEM client key for mutual TLS')
+    .option('--json', 'print the explanation and the disagreements as JSON'),
+  ['jira', 'oauth', 'organization', 'behaviour'],
+).action(async (opts: { user: string; project?: string; connector?: string; connectorCa?: string; connectorCert?: string; connectorKey?: string; json?: boolean }, cmd: Command) =>
+  guarded(async () => {
+    setupLogging(rawFrom(cmd), true);
+    const { runExplainCommand } = await import('./explain');
+    await runExplainCommand(opts, cmd);
+  }),
+);
 
 program
   .command('demo')

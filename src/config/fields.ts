@@ -171,6 +171,16 @@ export const FIELDS: FieldSpec[] = [
     default: ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'],
   },
   {
+    name: 'jira-global-permissions',
+    env: 'BATON_JIRA_GLOBAL_PERMISSIONS',
+    displayName: 'Global permissions',
+    description:
+      'Sync Jira global permissions (Administer Jira, Browse users and groups, ...) as resources with grants to users. No Jira API lists their holders: each account is checked with POST /permissions/check, one request per account per sync (paced inside the rate limit).',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
     name: 'skip-project-participants',
     env: 'BATON_SKIP_PROJECT_PARTICIPANTS',
     displayName: 'Skip project participants',

@@ -30,6 +30,8 @@ export interface ConnectorConfig {
   projectKeys: string[];
   /** project permission keys synced as project entitlements (upper case, no duplicates) */
   projectPermissions: string[];
+  /** sync global permissions through POST /permissions/check per account (BATON_JIRA_GLOBAL_PERMISSIONS) */
+  globalPermissions: boolean;
   skipProjectParticipants: boolean;
   skipCustomerUser: boolean;
   provisioning: boolean;
@@ -151,6 +153,7 @@ const fieldsSchema = z.object({
   'jira-project-permissions': z
     .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'project permission keys are letters, digits and _ (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS)'))
     .max(100, 'at most 100 project permission keys'),
+  'jira-global-permissions': z.boolean(),
   'skip-project-participants': z.boolean(),
   'skip-customer-user': z.boolean(),
   provisioning: z.boolean(),
@@ -331,6 +334,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     projectKeys: [...new Set(f['jira-project-keys'].map((k) => k.toUpperCase()))],
     // `none` turns project permissions off (an empty environment variable means "not set", so the default would apply)
     projectPermissions: [...new Set(f['jira-project-permissions'].map((k) => k.toUpperCase()))].filter((k) => k !== 'NONE'),
+    globalPermissions: f['jira-global-permissions'],
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],
     provisioning: f.provisioning,

@@ -11,13 +11,14 @@ import { projectRoleSyncer, ProjectRef } from './resources/project-role';
 import { applicationRoleSyncer, applicationRoleList } from './resources/application-role';
 import { projectRoles } from './resources/roles';
 import { projectPermissions } from './resources/project-permission';
+import { globalPermissions } from './resources/global-permission';
 import { fieldByName } from '../config/fields';
 import { PromiseCache } from './cache';
 import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
 import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
-import { USER } from './resources/user';
+import { USER, userPageSize } from './resources/user';
 import { organizationSyncer } from './resources/organization';
 import { siteSyncer } from './resources/site';
 import { adminRoleAccess } from './resources/admin-roles';
@@ -77,15 +78,17 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
   const guard = offboardingGuard(offboarding);
+  const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
 
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org }), deleter: siteRemoval(api, offboarding, guard) },
+    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage }), deleter: siteRemoval(api, offboarding, guard) },
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
     applicationRoleSyncer(applicationRoles),
     apiTokenSyncer(deps.org, guard),
+    globals.syncer,
   ];
   // administration roles (with the organization): the organization and the site
   if (deps.org) {

@@ -6,6 +6,7 @@
  */
 import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
+import { PERMISSION_ROUTES } from './permissions-check';
 
 export interface JiraRoute {
   method: string;
@@ -903,6 +904,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
       return searchJql(ctx, b);
     },
   },
+  // GET /permissions, POST /permissions/check (permissions-check.ts)
+  ...PERMISSION_ROUTES,
 ];
 
 function globalRole(ctx: Ctx, r: TenantRole): J {

@@ -83,6 +83,8 @@ describe('the capability table', () => {
     await j.permissionSchemes();
     await j.projectPermissionScheme(p.key);
     await j.myPermissions(['ADMINISTER']);
+    await j.allPermissions();
+    await j.checkPermissions({ accountId: someone.accountId, globalPermissions: ['ADMINISTER'], projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: [Number(p.id)] }] });
 
     await a.orgs();
     await a.orgUsers(org);
@@ -170,9 +172,13 @@ describe('the capability table', () => {
 
 describe("validate's probes", () => {
   it('check endpoints of the capability they report (provisioning and organization on)', async () => {
-    const cfg = h.config({ ...basicRaw(h.fake), provisioning: true, 'atlassian-orgid': h.fake.orgId, 'atlassian-api-token': h.fake.credentials.orgApiKey.key });
+    const cfg = h.config({ ...basicRaw(h.fake), provisioning: true, 'jira-global-permissions': true, 'atlassian-orgid': h.fake.orgId, 'atlassian-api-token': h.fake.credentials.orgApiKey.key });
     const res = await probeCapabilities(h.clients(cfg), cfg);
     expect(res.length).toBeGreaterThan(8);
+    expect(res.filter((r) => r.capability === 'check global permissions').map((r) => [r.check, r.ok])).toEqual([
+      ['GET /rest/api/3/permissions', true],
+      ['POST /rest/api/3/permissions/check', true],
+    ]);
     for (const r of res) {
       const owners = CAPABILITIES.filter((c) => c.label === r.capability && c.endpoints.some((n) => endpointKey(n) === r.check));
       expect({ capability: r.capability, check: r.check, owners: owners.length > 0 }).toEqual({ capability: r.capability, check: r.check, owners: true });

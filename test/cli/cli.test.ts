@@ -43,6 +43,7 @@ test('capabilities prints ConnectorCapabilities JSON', () => {
   expect(caps.resourceTypeCapabilities.map((c: { resourceType: { id: string } }) => c.resourceType.id)).toEqual([
     'api-token',
     'application-role',
+    'global-permission',
     'group',
     'organization',
     'project',

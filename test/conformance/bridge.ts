@@ -6,6 +6,7 @@
  * Without Go (or without the Go module proxy on a machine whose module cache is empty) these tests
  * fail with the reason: they must never pass by skipping.
  */
+import { globalPermissionKeys, globalPermissionsOf } from '../../src/fake-atlassian/permissions-check';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -198,7 +199,8 @@ const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
  * directory groups without site access are synced too (group members are then every synced
  * member), and the organization and site resources carry the administration roles of the model.
  */
-export function expectedFrom(t: Tenant, opts: { org?: boolean } = {}): Expected {
+/** `globalPermissions`: BATON_JIRA_GLOBAL_PERMISSIONS is on (the fake's global permission model gives the holders). */
+export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions?: boolean } = {}): Expected {
   // the synced users: the site's, plus (with the organization) managed accounts without site access
   const siteUsers = new Set(t.users().map((u) => u.accountId));
   if (opts.org) for (const u of t.orgUsers()) siteUsers.add(u.accountId);
@@ -315,6 +317,14 @@ export function expectedFrom(t: Tenant, opts: { org?: boolean } = {}): Expected 
       const e = entOf.get(key(a.roleId, a.resourceId))!;
       addDirect(e, a.kind, a.id);
       if (a.kind === 'group') for (const u of members(a.id)) addVia(e, u, `group:${a.id}:member`);
+    }
+  }
+
+  if (opts.globalPermissions) {
+    for (const key of globalPermissionKeys()) {
+      resources.add(`global-permission|${key}||`);
+      const e = ent('global-permission', key, 'granted');
+      for (const u of siteUsers) if (globalPermissionsOf(t, u).includes(key)) addDirect(e, 'user', u);
     }
   }
 

@@ -29,9 +29,8 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> & { org?: boolean } = {}): Promise<RunningServer> {
-  const org = opts.org ? { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key } : {};
-  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...org }));
+async function serve(fake: FakeAtlassian, opts: Partial<ServerOptions> = {}, extra: Record<string, string | boolean> = {}): Promise<RunningServer> {
+  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: opts.provisioning ?? false, ...extra }));
   const { connector } = await buildConnector(cfg);
   return startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning, ...opts });
 }
@@ -46,8 +45,8 @@ async function sdkSync(addr: string, name: string, extra: string[] = []): Promis
 }
 
 /** The c1z equals the tenant, and the SDK saw nothing to warn about. */
-function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian, opts: { org?: boolean } = {}): void {
-  const diff = compare(dump, expectedFrom(fake.tenant, opts));
+function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian, expected = expectedFrom(fake.tenant)): void {
+  const diff = compare(dump, expected);
   expect(diff).toEqual({ resources: NO_DIFF, entitlements: NO_DIFF, grants: NO_DIFF });
   expect(report.syncType).toBe('full');
   expect(report.warnings).toEqual({ count: 0, logs: [] });
@@ -57,6 +56,26 @@ function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian,
   expect(report.grants.total).toBe(dump.grants.length);
   expect(report.grants.expanded).toBe(dump.grants.filter((g) => g.expanded).length);
 }
+
+describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) on the S tier', () => {
+  test(
+    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings",
+    async () => {
+      const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
+      const server = await serve(fake, {}, { 'jira-global-permissions': true });
+      try {
+        const { report, dump } = await sdkSync(server.address, 's-global', ['--workers', '4']);
+        expectConformant(report, dump, fake, expectedFrom(fake.tenant, { globalPermissions: true }));
+        expect(dump.grants.filter((g) => g.entitlement.startsWith('global-permission:')).length).toBeGreaterThan(0);
+        expect(fake.validationErrors).toEqual([]);
+      } finally {
+        await server.stop();
+        await fake.stop();
+      }
+    },
+    SYNC_TIMEOUT,
+  );
+});
 
 describe('the SDK syncer on the M tier', () => {
   let fake: FakeAtlassian;
@@ -77,7 +96,7 @@ describe('the SDK syncer on the M tier', () => {
       expectConformant(report, dump, fake);
       const counts = fake.groundTruthCounts();
       expect(report.resources).toEqual({ user: counts.users, group: counts.groups, project: counts.projects, 'project-role': counts.projectRoles, 'application-role': counts.applicationRoles });
-      expect(report.resourceTypes).toEqual(['api-token', 'application-role', 'group', 'project', 'project-role', 'user']);
+      expect(report.resourceTypes).toEqual(['api-token', 'application-role', 'global-permission', 'group', 'project', 'project-role', 'user']);
       expect(report.grants.expanded).toBeGreaterThan(0);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Validate']).toBe(1);
       expect(report.wire?.calls['/c1.connector.v2.ConnectorService/Cleanup']).toBe(1);
@@ -152,7 +171,7 @@ describe('the SDK syncer with the organization configured (S tier): administrati
   let server: RunningServer;
   beforeAll(async () => {
     fake = await startFakeAtlassian({ tier: 'S', seed: 5 });
-    server = await serve(fake, { org: true });
+    server = await serve(fake, {}, { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key });
   });
   afterAll(async () => {
     await server?.stop();
@@ -167,7 +186,7 @@ describe('the SDK syncer with the organization configured (S tier): administrati
       expect(report.resourceTypes).toEqual(expect.arrayContaining(['organization', 'site']));
       expect(dump.grants.some((g) => g.entitlement === `organization:${fake.tenant.orgId}:org-admin`)).toBe(true);
       expect(dump.grants.some((g) => g.entitlement.startsWith(`site:${fake.tenant.cloudId}:`) && g.expanded)).toBe(true);
-      expectConformant(report, dump, fake, { org: true });
+      expectConformant(report, dump, fake, expectedFrom(fake.tenant, { org: true }));
       expect(fake.validationErrors).toEqual([]);
     },
     SYNC_TIMEOUT,

@@ -121,7 +121,8 @@ let fake: FakeAtlassian;
 let servers: Server[] = [];
 
 async function startConnector(name: 'plain' | 'org'): Promise<Server> {
-  const extra = name === 'org' ? { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key } : {};
+  // the org server also syncs global permissions (one permissions/check per account)
+  const extra = name === 'org' ? { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key, 'jira-global-permissions': true } : {};
   const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true, ...extra }));
   const { connector } = await buildConnector(cfg);
   const running = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning });

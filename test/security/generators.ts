@@ -172,7 +172,7 @@ export function poolsOf(fake: FakeAtlassian): Pools {
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site', 'api-token'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site', 'api-token', 'global-permission'];
 
 const HOSTILE_IDS = [
   '',
@@ -306,6 +306,8 @@ export class Fuzzer {
         return this.p.orgId;
       case 'site':
         return this.p.cloudId;
+      case 'global-permission':
+        return this.pick(['ADMINISTER', 'SYSTEM_ADMIN', 'USER_PICKER', 'BULK_CHANGE']);
       default:
         return this.pick([this.pick(this.p.users), this.pick(this.p.groups), this.pick(this.p.projects)]);
     }

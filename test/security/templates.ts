@@ -51,6 +51,8 @@ export const TEMPLATES: Template[] = [
   jira('GET', '/permissionscheme', { expand: 'text' }),
   jira('GET', '/project/{projectIdOrKey}/permissionscheme'),
   jira('GET', '/mypermissions', { permissions: 'text' }),
+  jira('GET', '/permissions'),
+  jira('POST', '/permissions/check'),
   { method: 'GET', path: '/_edge/tenant_info', query: {}, auth: 'none' },
   admin('GET', '/admin/v1/orgs', { cursor: 'cursor' }),
   admin('GET', `${V1}/users`, { cursor: 'cursor' }),

@@ -27,6 +27,13 @@ export interface UserOptions {
   linkBase?: string;
   /** the organization, when configured: enrichment and managed accounts without site access */
   org?: OrgApi;
+  /** told each page of Jira users the listing fetched in a sync (global permissions reuse them) */
+  onPage?: (startAt: number, users: readonly JiraUser[], ctx: CallContext) => void;
+}
+
+/** Page size of the Jira user listing (smaller with the organization: each page is enriched). */
+export function userPageSize(withOrg: boolean): number {
+  return withOrg ? ORG_PAGE : PAGE;
 }
 
 export const HIDDEN_EMAIL = 'hidden by profile visibility';
@@ -211,6 +218,7 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       const startAt = st.s;
       // with the organization, smaller pages keep each call's enrichment requests bounded
       const users = await api.searchUsers(startAt, org ? ORG_PAGE : PAGE, ctx);
+      opts.onPage?.(startAt, users, ctx);
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;
       if (org && kept.length) facts = await enrich(org, kept, ctx);
