@@ -112,23 +112,21 @@ export function withSyncExpiry(connector: Connector, opts: SyncExpiryOptions): C
         states.touch(id);
       }
     };
+  // every other member (provisioner, deleter, cleanup, whatever a resource type gains) passes through
   const wrap = (s: ResourceSyncer): ResourceSyncer => ({
-    type: s.type,
+    ...s,
     list: noted(s.list.bind(s), (_p, _t, ctx) => ctx),
     entitlements: noted(s.entitlements.bind(s), (_r, _t, ctx) => ctx),
     grants: noted(s.grants.bind(s), (_r, _t, ctx) => ctx),
     get: s.get ? noted(s.get.bind(s), (_i, _p, ctx) => ctx) : undefined,
-    provisioner: s.provisioner,
     cleanup: s.cleanup?.bind(s),
   });
   const every = opts.sweepEveryMs ?? Math.min(opts.ttlMs, 60_000);
   const timer = every > 0 ? setInterval(() => void states.sweep(), every) : undefined;
   timer?.unref();
   const wrapped: Connector = {
-    info: connector.info,
+    ...connector,
     syncers: connector.syncers.map(wrap),
-    accountManager: connector.accountManager,
-    actions: connector.actions,
     validate: (ctx) => connector.validate(ctx),
     async cleanup(activeSyncId) {
       states.forget(activeSyncId);

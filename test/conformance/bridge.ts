@@ -302,6 +302,11 @@ export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions
     }
   }
 
+  // API tokens of the organization's managed accounts (secrets: no entitlements or grants)
+  if (opts.org)
+    for (const u of t.allAccounts().filter((x) => x.claimStatus === 'managed' && x.directoryId !== null))
+      for (const tok of t.apiTokens(u.accountId)) resources.add(`api-token|${u.accountId}:${tok.id}||`);
+
   // administration roles (with the organization): every assignment of the model is a grant; a group's expands to its members
   if (opts.org) {
     const roles = adminRoles(t);

@@ -181,8 +181,14 @@ test('decisions: set keep / revoke and a comment in the page, export the workshe
     db.close();
   }
   // decisions survive a reload (kept in the browser until exported)
-  await page.eval('location.reload()');
-  await page.eval(`new Promise((r) => { const t = setInterval(() => { if (document.body.dataset.ready === '1') { clearInterval(t); r(true); } }, 20); })`);
+  await page.eval('window.__beforeReload = true; setTimeout(() => location.reload(), 0); true');
+  // the old page's context goes away during the reload: ask again until the new page answers ready
+  for (let i = 0; ; i++) {
+    const ready = await page.eval<boolean>(`!window.__beforeReload && document.body && document.body.dataset.ready === '1'`).catch(() => false);
+    if (ready) break;
+    if (i > 500) throw new Error('the page did not come back after the reload');
+    await new Promise((r) => setImmediate(r));
+  }
   await page.eval(`document.querySelector('nav.tabs a[data-tab=decisions]').click()`);
   expect(await page.eval<string>(`document.getElementById('decision-counts').textContent`)).toBe(`2 revoke, 1 keep, ${report.data.decisions.length - 3} undecided`);
   expect(page.problems.exceptions).toEqual([]);

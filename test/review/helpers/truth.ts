@@ -15,7 +15,12 @@ export interface TenantTruth {
   all: Set<string>;
 }
 
-export function accessTruth(t: Tenant): TenantTruth {
+/**
+ * `snapshot`: as a review snapshot holds it: a project permission granted to a product stays that one
+ * grant (isProductWide in src/review/expand.ts), so its holders through the product are not rows;
+ * without it, as the platform (and the in-memory sink) expands it.
+ */
+export function accessTruth(t: Tenant, opts: { snapshot?: boolean } = {}): TenantTruth {
   const site = new Set(t.users().map((u) => u.accountId));
   const members = (gid: string) => t.groupMembers(gid).filter((a) => site.has(a));
   const direct = new Set<string>();
@@ -64,6 +69,10 @@ export function accessTruth(t: Tenant): TenantTruth {
           for (const a of t.applicationRoles()) if (!h.parameter || h.parameter === a.key) d(`${ent}|application-role:${a.key}`);
         } else if (h.type === 'user') d(`${ent}|user:${h.value}`);
         else if (h.type === 'projectLead') d(`${ent}|project:${p.id}`);
+      }
+      if (!opts.snapshot) {
+        for (const a of holders.accountIds) all.add(`${ent}|user:${a}`);
+        continue;
       }
       // the snapshot keeps a grant to a product as that one grant (isProductWide): expanded rows come from the other holders
       for (const g of t.permissionScheme(holders.schemeId)!.permissions) {
