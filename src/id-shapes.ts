@@ -7,7 +7,7 @@
  */
 import { invalidInput } from './errors';
 
-export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey';
+export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'issueTypeId' | 'issueIdOrKey';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -22,6 +22,9 @@ export const ID_SHAPES: Record<IdKind, { pattern: RegExp; what: string }> = {
   directoryId: { pattern: UUID, what: 'an Atlassian directory id (a UUID)' },
   orgId: { pattern: /^[A-Za-z0-9_-]{1,128}$/, what: 'an Atlassian organization id' },
   applicationRoleKey: { pattern: /^[a-z][a-z0-9-]{0,127}$/, what: 'a Jira product key such as jira-software' },
+  issueTypeId: { pattern: /^[0-9]{1,18}$/, what: 'a numeric Jira issue type id' },
+  // a numeric issue id, or a key: the project key, "-", the issue number
+  issueIdOrKey: { pattern: /^(?:[0-9]{1,18}|[A-Z][A-Z0-9_]{0,254}-[0-9]{1,18})$/, what: 'a numeric Jira issue id or an issue key such as ABC-123' },
 };
 
 /** True when `value` has the shape of a `kind` id. */

@@ -26,6 +26,8 @@ export const PATH_PARAM_SHAPES: Readonly<Record<string, IdKind>> = {
   directoryId: 'directoryId',
   groupId: 'groupId',
   accountId: 'accountId',
+  issueTypeId: 'issueTypeId',
+  issueIdOrKey: 'issueIdOrKey',
 };
 
 /** The admin API's "every directory" id; accepted only by the directory list and search endpoints. */

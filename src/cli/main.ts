@@ -53,11 +53,10 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
     const server = parseServerConfig(raw);
     setupLogging(raw);
     const cfg = parseConnectorConfig(raw);
-    if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
     const { connector } = await buildConnector(cfg);
     const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls });
     log().info(
-      { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
+      { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, ticketing: cfg.ticketing, authMode: cfg.jira.authMode, org: !!cfg.org },
       'jira connector listening',
     );
     const exposure = plaintextExposure(server.host, !!server.tls);

@@ -210,7 +210,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'ticketing',
     env: 'BATON_TICKETING',
     displayName: 'Enable ticketing',
-    description: 'Accepted for compatibility with baton-jira. This connector does not offer ticketing; setting it logs a warning.',
+    description: 'Offer Jira as the platform\'s ticketing provider (TicketsService): schemas per project and issue type, create and read work items. Needs write:jira-work.',
     type: 'boolean',
     group: 'behaviour',
     default: false,

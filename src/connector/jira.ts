@@ -18,6 +18,8 @@ import { invalidInput } from '../errors';
 import { checkId } from '../id-shapes';
 import type { ActionManager } from './types';
 import { USER } from './resources/user';
+import { createTicketManager } from './tickets/manager';
+import type { IssuesApi } from './jira-api';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -35,6 +37,8 @@ export interface JiraConnectorDeps {
   /** runs the upstream checks of Validate */
   validate: (ctx: CallContext) => Promise<void>;
   close?: () => Promise<void>;
+  /** work items, for ticketing (BATON_TICKETING) */
+  issues?: IssuesApi;
 }
 
 /** https site URL for deep links, or undefined (links must be https). */
@@ -84,6 +88,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     syncers,
     accountManager: accountManager(api, base, deps.org),
     actions: accountActions(deps.org),
+    tickets: cfg?.ticketing && deps.issues ? createTicketManager(api, deps.issues, { projectKeys: cfg.projectKeys, siteUrl: cfg.jira.siteUrl, dryRun }) : undefined,
     async validate(ctx) {
       await deps.validate(ctx);
       return [];

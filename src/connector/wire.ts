@@ -40,6 +40,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
       if (err) throw err;
     },
     close: () => clients.close(),
+    issues: clients.issues,
   });
   return { connector, clients };
 }

@@ -6,6 +6,7 @@
  */
 import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
+import { ISSUE_ROUTES, searchCreatedIssues } from './issues';
 
 export interface JiraRoute {
   method: string;
@@ -304,6 +305,8 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   const parsed = parseJql(jql);
   if (parsed.error) return jiraError(400, parsed.error);
   if (parsed.clauses.length === 0) return jiraError(400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
+  // issues created through the API carry labels (ticketing's idempotency key): issues.ts answers those searches
+  if (parsed.clauses.some((c) => c.field === 'labels')) return searchCreatedIssues(ctx, parsed.clauses, input.fields);
   if (parsed.order.length > 7) return jiraError(400, 'The ORDER BY clause can contain at most 7 fields.');
   const known = new Set(['project', 'assignee', 'reporter', 'key', 'issuekey', 'id']);
   for (const c of parsed.clauses) if (!known.has(c.field)) return jiraError(400, `Field '${c.field}' does not exist or you do not have permission to view it.`);
@@ -903,6 +906,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
       return searchJql(ctx, b);
     },
   },
+  // work items: create metadata, statuses, create and get (issues.ts)
+  ...ISSUE_ROUTES,
 ];
 
 function globalRole(ctx: Ctx, r: TenantRole): J {
