@@ -10,6 +10,7 @@ import { ResourceTypesServiceClient, ResourcesServiceClient, ResourceGetterServi
 import { EntitlementsServiceClient } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceClient, GrantManagerServiceClient } from '../gen/c1/connector/v2/grant';
 import { ActionServiceClient } from '../gen/c1/connector/v2/action';
+import { TicketsServiceClient } from '../gen/c1/connector/v2/ticket';
 
 type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 type UnaryMethod<Req, Res> = (req: Req, metadata: Metadata, options: Partial<CallOptions>, cb: Callback<Res>) => unknown;
@@ -50,6 +51,7 @@ export interface ConnectorClient {
   grantManager: Promised<GrantManagerServiceClient>;
   accountManager: Promised<AccountManagerServiceClient>;
   actions: Promised<ActionServiceClient>;
+  tickets: Promised<TicketsServiceClient>;
   close(): void;
 }
 
@@ -75,6 +77,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     grantManager: new GrantManagerServiceClient(address, creds, channelOptions),
     accountManager: new AccountManagerServiceClient(address, creds, channelOptions),
     actions: new ActionServiceClient(address, creds, channelOptions),
+    tickets: new TicketsServiceClient(address, creds, channelOptions),
   };
   return {
     connector: promised(raw.connector),
@@ -86,6 +89,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     grantManager: promised(raw.grantManager),
     accountManager: promised(raw.accountManager),
     actions: promised(raw.actions),
+    tickets: promised(raw.tickets),
     close: () => Object.values(raw).forEach((c) => c.close()),
   };
 }

@@ -47,17 +47,17 @@ function requestIdOf(annotations: Any[], field: string): string | undefined {
   return id;
 }
 
-async function createOne(tickets: TicketManager, req: TicketsServiceCreateTicketRequest, field: string, ctx: CallContext): Promise<TicketsServiceCreateTicketResponse> {
-  const p = field ? `${field}.` : '';
-  if (!req.request) throw invalidInput(`${p}request is required`);
-  const schemaId = checkId(`${p}schema.id`, req.schema?.id ?? '');
-  const requestId = requestIdOf(req.annotations, `${p}annotations`);
+/** Field names in errors are the single call's (`request.display_name`); a bulk item's error adds `ticket_requests[i]: `. */
+async function createOne(tickets: TicketManager, req: TicketsServiceCreateTicketRequest, ctx: CallContext): Promise<TicketsServiceCreateTicketResponse> {
+  if (!req.request) throw invalidInput('request is required');
+  const schemaId = checkId('schema.id', req.schema?.id ?? '');
+  const requestId = requestIdOf(req.annotations, 'annotations');
   const ticket = await tickets.create(schemaId, req.request, requestId, ctx);
   return { ticket, annotations: [], error: '' };
 }
 
-async function getOne(tickets: TicketManager, req: TicketsServiceGetTicketRequest, field: string, ctx: CallContext): Promise<TicketsServiceGetTicketResponse> {
-  const ticket = await tickets.get(checkId(field ? `${field}.id` : 'id', req.id), ctx);
+async function getOne(tickets: TicketManager, req: TicketsServiceGetTicketRequest, ctx: CallContext): Promise<TicketsServiceGetTicketResponse> {
+  const ticket = await tickets.get(checkId('id', req.id), ctx);
   return { ticket, annotations: [], error: '' };
 }
 
@@ -66,7 +66,7 @@ function itemError(e: unknown, method: string, index: number): string {
   const se = toServiceError(e);
   if (se.code === Code.INTERNAL) log().error({ method, index, err: e, stack: e instanceof Error ? e.stack : undefined }, 'bulk item failed with an internal error');
   else log().warn({ method, index, code: Code[se.code], message: se.details }, 'bulk item failed');
-  return `${Code[se.code]}: ${se.details}`;
+  return `${Code[se.code]}: ticket_requests[${index}]: ${se.details}`;
 }
 
 function bulkSize(n: number, field: string): void {
@@ -84,15 +84,15 @@ export function ticketsService(tickets: TicketManager): TicketsServiceServer {
       return { list: page.items, nextPageToken: page.nextPageToken ?? '', annotations: [] };
     }),
     getTicketSchema: unary('GetTicketSchema', async (req, ctx) => ({ schema: await tickets.getSchema(checkId('id', req.id), ctx), annotations: [] })),
-    createTicket: unary('CreateTicket', async (req, ctx) => createOne(tickets, req, '', ctx)),
-    getTicket: unary('GetTicket', async (req, ctx) => getOne(tickets, req, '', ctx)),
+    createTicket: unary('CreateTicket', async (req, ctx) => createOne(tickets, req, ctx)),
+    getTicket: unary('GetTicket', async (req, ctx) => getOne(tickets, req, ctx)),
     bulkCreateTickets: unary('BulkCreateTickets', async (req, ctx) => {
       bulkSize(req.ticketRequests.length, 'ticket_requests');
       const out: TicketsServiceCreateTicketResponse[] = [];
       // one at a time: Jira's create limits are per user, and an item's failure must not stop the others
       for (const [i, r] of req.ticketRequests.entries()) {
         try {
-          out.push(await createOne(tickets, r, `ticket_requests[${i}]`, ctx));
+          out.push(await createOne(tickets, r, ctx));
         } catch (e) {
           if (ctx.signal.aborted) throw e;
           out.push({ ticket: undefined, annotations: [], error: itemError(e, 'BulkCreateTickets', i) });
@@ -105,7 +105,7 @@ export function ticketsService(tickets: TicketManager): TicketsServiceServer {
       const out: TicketsServiceGetTicketResponse[] = [];
       for (const [i, r] of req.ticketRequests.entries()) {
         try {
-          out.push(await getOne(tickets, r, `ticket_requests[${i}]`, ctx));
+          out.push(await getOne(tickets, r, ctx));
         } catch (e) {
           if (ctx.signal.aborted) throw e;
           out.push({ ticket: undefined, annotations: [], error: itemError(e, 'BulkGetTickets', i) });

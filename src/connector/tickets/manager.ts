@@ -16,7 +16,7 @@ import { pageToken, startAt } from '../pagetoken';
 import type { CallContext, Page, TicketManager } from '../types';
 import type { IssuesApi, JiraApi, JiraFieldMeta, JiraIssue, JiraStatus } from '../jira-api';
 import type { Ticket, TicketCustomField, TicketRequest, TicketSchema } from '../../gen/c1/connector/v2/ticket';
-import type { Resource } from '../../gen/c1/connector/v2/resource';
+import { Resource } from '../../gen/c1/connector/v2/resource';
 import { fromAdf, jiraValue, mapFields, MappedField, ticketField, toAdf, unsupportedRequired } from './fields';
 
 /** The label prefix of the request-id label every created issue carries (hidden from Ticket.labels). */
@@ -60,7 +60,7 @@ export function requestLabel(requestId: string): string {
 function userResource(u: unknown): Resource | undefined {
   const o = u as { accountId?: unknown; displayName?: unknown } | null | undefined;
   if (!o || typeof o.accountId !== 'string' || !isId('accountId', o.accountId)) return undefined;
-  return { id: { resourceType: 'user', resource: o.accountId, bakedInRandomness: '' }, displayName: typeof o.displayName === 'string' ? o.displayName : o.accountId, annotations: [], description: '', parentResourceId: undefined, externalId: undefined, creationSource: 0 } as unknown as Resource;
+  return Resource.fromPartial({ id: { resourceType: 'user', resource: o.accountId }, displayName: typeof o.displayName === 'string' ? o.displayName : o.accountId });
 }
 
 function jiraDate(v: unknown): Date | undefined {
