@@ -260,7 +260,7 @@ export const CAPABILITIES = [
     label: 'ticketing',
     what: 'file and read work items for the platform (BATON_TICKETING): create metadata, statuses, create, get, and the search that keeps a retried create from filing twice',
     permission: '"Browse projects" and "Create issues" on every project tickets go to',
-    endpoints: ['projectSearch', 'createMetaIssueTypes', 'createMetaFields', 'projectStatuses', 'createIssue', 'getIssue', 'searchIssues'],
+    endpoints: ['projectSearch', 'project', 'createMetaIssueTypes', 'createMetaFields', 'projectStatuses', 'createIssue', 'getIssue', 'searchIssues'],
   },
   {
     id: 'organization',

@@ -54,7 +54,7 @@ describe('the capability table', () => {
     };
     const t = h.fake.tenant;
     const org = h.fake.orgId;
-    const { jira: j, admin } = clients(basicRaw(h.fake));
+    const { jira: j, admin, issues } = clients(basicRaw(h.fake));
     const a = admin!;
 
     await j.myself();
@@ -83,6 +83,12 @@ describe('the capability table', () => {
     await j.permissionSchemes();
     await j.projectPermissionScheme(p.key);
     await j.myPermissions(['ADMINISTER']);
+    // ticketing: create metadata, statuses, an idempotent create (label search first), get
+    const type = (await issues.createMetaIssueTypes(p.key, 0, 10)).values[0];
+    await issues.createMetaFields(p.key, type.id, 0, 10);
+    await issues.projectStatuses(p.key);
+    const made = await issues.createIssue(p.key, { project: { key: p.key }, issuetype: { id: type.id }, summary: 'Capability table' }, 'capability-table', { lookFirst: true });
+    await issues.getIssue(made!.issue.id);
 
     await a.orgs();
     await a.orgUsers(org);
