@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | demo
+ * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | tickets | demo
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
@@ -13,6 +13,7 @@ import { startServer } from '../server/server';
 import { plaintextExposure } from '../server/exposure';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
+import { registerTicketCommands } from './tickets';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
 
 endQuietlyWhenOutputCloses();
@@ -154,6 +155,7 @@ program
 
 registerReviewCommands(program);
 registerProvisionCommands(program);
+registerTicketCommands(program);
 
 program
   .command('demo')
