@@ -8,6 +8,7 @@
 //	baton-bridge grant  --addr ... --c1z sync.c1z --entitlement group:<id>:member --principal-type user --principal-id <accountId>
 //	baton-bridge revoke --addr ... --c1z sync.c1z --grant <grantId>
 //	baton-bridge create-account --addr ... --email a@b.c [--login a] [--profile '{"products":["jira-software"]}']
+//	baton-bridge tickets --addr ... [--template ticket.json] [--bulk]   (tickets.go)
 //
 // Connection flags (every command that talks to the server): --tls (verify against the system
 // roots), --tls-ca FILE (verify against this CA; implies --tls), --tls-cert/--tls-key (client
@@ -60,7 +61,7 @@ func sdkVersion() string {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|version> [flags]
+	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|tickets|version> [flags]
 run "baton-bridge <command> -h" for the flags of a command`)
 	os.Exit(2)
 }
@@ -83,6 +84,8 @@ func main() {
 		out, err = cmdRevoke(args)
 	case "create-account":
 		out, err = cmdCreateAccount(args)
+	case "tickets":
+		out, err = cmdTickets(args)
 	case "version":
 		out = map[string]string{"sdkVersion": sdkVersion()}
 	default:
