@@ -12,6 +12,7 @@ import { toServiceError } from './status';
 import { RequestId } from '../gen/c1/connector/v2/annotation_request';
 import type { Any } from '../gen/google/protobuf/any';
 import type { CallContext, TicketManager } from '../connector/types';
+import { Ticket } from '../gen/c1/connector/v2/ticket';
 import type {
   TicketsServiceCreateTicketRequest,
   TicketsServiceCreateTicketResponse,
@@ -25,6 +26,8 @@ const MAX_PAGE_SIZE = 250;
 const MAX_TOKEN_BYTES = 4096;
 /** items of one bulk call */
 export const MAX_BULK = 100;
+/** what one answer may carry: under grpc-go's 4 MiB receive limit, with room for the envelope */
+const MAX_ANSWER_BYTES = 3.5 * 1024 * 1024;
 const REQUEST_ID_TYPE = 'type.googleapis.com/c1.connector.v2.RequestId';
 
 function checkId(field: string, v: string): string {
@@ -103,9 +106,15 @@ export function ticketsService(tickets: TicketManager): TicketsServiceServer {
     bulkGetTickets: unary('BulkGetTickets', async (req, ctx) => {
       bulkSize(req.ticketRequests.length, 'ticket_requests');
       const out: TicketsServiceGetTicketResponse[] = [];
+      let bytes = 0;
       for (const [i, r] of req.ticketRequests.entries()) {
         try {
-          out.push(await getOne(tickets, r, ctx));
+          const one = await getOne(tickets, r, ctx);
+          // the platform receives at most 4 MiB (grpc-go's default): the tickets past that are asked for again
+          bytes += Ticket.encode(one.ticket!).finish().length;
+          if (bytes > MAX_ANSWER_BYTES)
+            throw new ConnectorError('precondition', `the answer would pass the ${MAX_ANSWER_BYTES} bytes the platform receives in one call; ask for this ticket in another call`);
+          out.push(one);
         } catch (e) {
           if (ctx.signal.aborted) throw e;
           out.push({ ticket: undefined, annotations: [], error: itemError(e, 'BulkGetTickets', i) });
