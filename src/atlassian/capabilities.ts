@@ -162,7 +162,13 @@ export const ENDPOINTS = {
     ],
     BROWSE_PROJECT,
   ),
-  searchIssues: jira('GET', '/search/jql', ['read:jira-work'], ['read:issue-details:jira', 'read:audit-log:jira', 'read:avatar:jira', 'read:field-configuration:jira', 'read:issue-meta:jira'], BROWSE_PROJECT),
+  searchIssues: jira(
+    'GET',
+    '/search/jql',
+    ['read:jira-work'],
+    ['read:issue-details:jira', 'read:audit-log:jira', 'read:avatar:jira', 'read:field-configuration:jira', 'read:issue-meta:jira'],
+    BROWSE_PROJECT,
+  ),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),
   orgUsers: admin('GET', `${V1}/{orgId}/users`, 'read:accounts:admin'),

@@ -79,17 +79,11 @@ function jqlString(v: string): string {
 export function createIssuesClient(up: Upstream): IssuesClient {
   const client: IssuesClient = {
     async createMetaIssueTypes(projectIdOrKey, startAt, maxResults, ctx) {
-      const r = await up.call(
-        { method: 'GET', path: E.createMetaIssueTypes.path, pathParams: { projectIdOrKey }, query: { startAt, maxResults }, schema: CreateMetaIssueTypesSchema },
-        ctx,
-      );
+      const r = await up.call({ method: 'GET', path: E.createMetaIssueTypes.path, pathParams: { projectIdOrKey }, query: { startAt, maxResults }, schema: CreateMetaIssueTypesSchema }, ctx);
       return { values: r.issueTypes, total: r.total, startAt: r.startAt };
     },
     async createMetaFields(projectIdOrKey, issueTypeId, startAt, maxResults, ctx) {
-      const r = await up.call(
-        { method: 'GET', path: E.createMetaFields.path, pathParams: { projectIdOrKey, issueTypeId }, query: { startAt, maxResults }, schema: CreateMetaFieldsSchema },
-        ctx,
-      );
+      const r = await up.call({ method: 'GET', path: E.createMetaFields.path, pathParams: { projectIdOrKey, issueTypeId }, query: { startAt, maxResults }, schema: CreateMetaFieldsSchema }, ctx);
       return { values: r.fields, total: r.total, startAt: r.startAt };
     },
     projectStatuses: (projectIdOrKey, ctx) => up.call({ method: 'GET', path: E.projectStatuses.path, pathParams: { projectIdOrKey }, schema: ProjectStatusesSchema }, ctx),

@@ -210,7 +210,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'ticketing',
     env: 'BATON_TICKETING',
     displayName: 'Enable ticketing',
-    description: 'Offer Jira as the platform\'s ticketing provider (TicketsService): schemas per project and issue type, create and read work items. Needs write:jira-work.',
+    description: "Offer Jira as the platform's ticketing provider (TicketsService): schemas per project and issue type, create and read work items. Needs write:jira-work.",
     type: 'boolean',
     group: 'behaviour',
     default: false,

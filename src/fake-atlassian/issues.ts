@@ -154,11 +154,24 @@ export class IssueStore {
     const custom = (num: number, name: string, type: string, kind: string, extra: Partial<MetaField> = {}): MetaField => {
       const key = `customfield_${num}`;
       const items = type === 'array' ? (kind === 'multiuserpicker' ? 'user' : 'option') : undefined;
-      return { fieldId: key, key, name, required: false, schema: { type, ...(items ? { items } : {}), custom: CF + kind, customId: num }, operations: type === 'array' ? ['add', 'set', 'remove'] : ['set'], ...extra };
+      return {
+        fieldId: key,
+        key,
+        name,
+        required: false,
+        schema: { type, ...(items ? { items } : {}), custom: CF + kind, customId: num },
+        operations: type === 'array' ? ['add', 'set', 'remove'] : ['set'],
+        ...extra,
+      };
     };
     const fields: MetaField[] = [
       sys('issuetype', 'Issue Type', { type: 'issuetype', system: 'issuetype' }, { required: true, operations: [], allowedValues: [this.issueTypeJson(base, it)] }),
-      sys('project', 'Project', { type: 'project', system: 'project' }, { required: true, allowedValues: [{ self: `${rest}/project/${p.id}`, id: p.id, key: p.key, name: p.name, projectTypeKey: p.projectTypeKey, simplified: p.simplified }] }),
+      sys(
+        'project',
+        'Project',
+        { type: 'project', system: 'project' },
+        { required: true, allowedValues: [{ self: `${rest}/project/${p.id}`, id: p.id, key: p.key, name: p.name, projectTypeKey: p.projectTypeKey, simplified: p.simplified }] },
+      ),
       sys('summary', 'Summary', { type: 'string', system: 'summary' }, { required: true }),
     ];
     if (it.subtask) fields.push(sys('parent', 'Parent', { type: 'issuelink', system: 'parent' }, { required: true }));
@@ -166,15 +179,25 @@ export class IssueStore {
       sys('description', 'Description', { type: 'string', system: 'description' }),
       sys('reporter', 'Reporter', { type: 'user', system: 'reporter' }, { required: true, hasDefaultValue: true, autoCompleteUrl: userSearch }),
       sys('labels', 'Labels', { type: 'array', items: 'string', system: 'labels' }, { operations: ['add', 'set', 'remove'], autoCompleteUrl: `${base}/rest/api/1.0/labels/suggest?query=` }),
-      sys('priority', 'Priority', { type: 'priority', system: 'priority' }, {
-        hasDefaultValue: true,
-        defaultValue: this.priorityJson(base, PRIORITIES[2]),
-        allowedValues: PRIORITIES.map((x) => this.priorityJson(base, x)),
-      }),
-      sys('components', 'Components', { type: 'array', items: 'component', system: 'components' }, {
-        operations: ['add', 'set', 'remove'],
-        allowedValues: this.components(p).map((c) => ({ self: `${rest}/component/${c.id}`, id: c.id, name: c.name })),
-      }),
+      sys(
+        'priority',
+        'Priority',
+        { type: 'priority', system: 'priority' },
+        {
+          hasDefaultValue: true,
+          defaultValue: this.priorityJson(base, PRIORITIES[2]),
+          allowedValues: PRIORITIES.map((x) => this.priorityJson(base, x)),
+        },
+      ),
+      sys(
+        'components',
+        'Components',
+        { type: 'array', items: 'component', system: 'components' },
+        {
+          operations: ['add', 'set', 'remove'],
+          allowedValues: this.components(p).map((c) => ({ self: `${rest}/component/${c.id}`, id: c.id, name: c.name })),
+        },
+      ),
       sys('assignee', 'Assignee', { type: 'user', system: 'assignee' }, { autoCompleteUrl: `${rest}/user/assignable/search?project=${p.key}&query=` }),
       sys('duedate', 'Due date', { type: 'date', system: 'duedate' }),
     );
@@ -320,7 +343,9 @@ function checkValue(ctx: Ctx, f: MetaField, v: unknown, v3: boolean): { ok: unkn
   const pickAllowed = (x: unknown): J | undefined => {
     if (!x || typeof x !== 'object') return undefined;
     const o = x as J;
-    return (f.allowedValues ?? []).find((a) => (o.id !== undefined && a.id === String(o.id)) || (o.id === undefined && ((o.value !== undefined && a.value === o.value) || (o.name !== undefined && a.name === o.name))));
+    return (f.allowedValues ?? []).find(
+      (a) => (o.id !== undefined && a.id === String(o.id)) || (o.id === undefined && ((o.value !== undefined && a.value === o.value) || (o.name !== undefined && a.name === o.name))),
+    );
   };
   const user = (x: unknown): string | undefined => {
     const id = x && typeof x === 'object' ? (x as J).accountId : undefined;
@@ -334,7 +359,8 @@ function checkValue(ctx: Ctx, f: MetaField, v: unknown, v3: boolean): { ok: unkn
         return { ok: v };
       }
       if (typeof v !== 'string') return { error: 'Operation value must be a string' };
-      if (f.schema.system === 'summary' && (v.length > 255 || /[\r\n]/.test(v))) return { error: v.length > 255 ? 'Summary must be less than 255 characters.' : 'Summary can not contain line breaks.' };
+      if (f.schema.system === 'summary' && (v.length > 255 || /[\r\n]/.test(v)))
+        return { error: v.length > 255 ? 'Summary must be less than 255 characters.' : 'Summary can not contain line breaks.' };
       if (custom === 'textfield' && v.length > 255) return { error: 'The entered text is too long. It exceeds the allowed limit of 255 characters.' };
       return { ok: v };
     case 'number':
@@ -420,7 +446,11 @@ function renderValue(ctx: Ctx, f: MetaField | undefined, v: unknown): unknown {
     const u = t.user(v as string);
     return u ? userJson(ctx, u) : null;
   }
-  if (f.schema.type === 'array' && f.schema.items === 'user') return (v as string[]).map((id) => t.user(id)).filter((u): u is TenantUser => !!u).map((u) => userJson(ctx, u));
+  if (f.schema.type === 'array' && f.schema.items === 'user')
+    return (v as string[])
+      .map((id) => t.user(id))
+      .filter((u): u is TenantUser => !!u)
+      .map((u) => userJson(ctx, u));
   if (f.schema.type === 'option' || (f.schema.type === 'array' && f.schema.items === 'option')) {
     const withSelf = (o: J) => ({ self: `${ctx.base}/rest/api/3/customFieldOption/${String(o.id)}`, ...o });
     return Array.isArray(v) ? (v as J[]).map(withSelf) : withSelf(v as J);
@@ -500,7 +530,8 @@ function getIssue(ctx: Ctx): Reply {
 export function searchCreatedIssues(ctx: Ctx, clauses: Array<{ field: string; not: boolean; values: string[] }>, fields: string[] | undefined): Reply {
   const t = ctx.s.tenant;
   for (const c of clauses)
-    if (!['labels', 'project', 'issuetype', 'key', 'issuekey', 'id'].includes(c.field)) return jiraError(400, `fake-atlassian: a labels search takes only project, issuetype, key and labels clauses, not '${c.field}'.`);
+    if (!['labels', 'project', 'issuetype', 'key', 'issuekey', 'id'].includes(c.field))
+      return jiraError(400, `fake-atlassian: a labels search takes only project, issuetype, key and labels clauses, not '${c.field}'.`);
   const hits = issueStore(t)
     .created()
     .filter((i) => canBrowseProject(ctx.perms, i.projectId))
@@ -546,7 +577,8 @@ export const ISSUE_ROUTES: IssueRoute[] = [
       const p = projectOf(ctx, ctx.params.projectIdOrKey);
       if (!p) return jiraError(404, `No project could be found with key '${ctx.params.projectIdOrKey}'.`);
       const store = issueStore(ctx.s.tenant);
-      if (!store.issueTypes(p.id).some((it) => it.id === ctx.params.issueTypeId)) return jiraError(400, `The issue type with id '${ctx.params.issueTypeId.slice(0, 40)}' does not exist or is not in the project.`);
+      if (!store.issueTypes(p.id).some((it) => it.id === ctx.params.issueTypeId))
+        return jiraError(400, `The issue type with id '${ctx.params.issueTypeId.slice(0, 40)}' does not exist or is not in the project.`);
       const pg = page(ctx, store.createMeta(ctx.base, p, ctx.params.issueTypeId), 200);
       return { status: 200, body: { fields: pg.values, maxResults: pg.maxResults, startAt: pg.startAt, total: pg.total } };
     },

@@ -307,7 +307,12 @@ describe('ticketing through the SDK ticket request shapes', () => {
         expect(r.json.schemaIds.sort()).toEqual(
           t
             .projects()
-            .flatMap((x) => store.issueTypes(x.id).filter((it) => !it.subtask).map((it) => `${x.key}:${it.id}`))
+            .flatMap((x) =>
+              store
+                .issueTypes(x.id)
+                .filter((it) => !it.subtask)
+                .map((it) => `${x.key}:${it.id}`),
+            )
             .sort(),
         );
         expect(r.json.valid).toBe(true);

@@ -42,7 +42,12 @@ describe('tickets commands', () => {
     expect(ids).toEqual(
       fake.tenant
         .projects()
-        .flatMap((p) => store.issueTypes(p.id).filter((t) => !t.subtask).map((t) => `${p.key}:${t.id}`))
+        .flatMap((p) =>
+          store
+            .issueTypes(p.id)
+            .filter((t) => !t.subtask)
+            .map((t) => `${p.key}:${t.id}`),
+        )
         .sort(),
     );
   });

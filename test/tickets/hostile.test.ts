@@ -91,7 +91,12 @@ function createRequest(rng: Rng): TicketsServiceCreateTicketRequest {
       : undefined,
     schema: rng.chance(0.9) ? { id: schema && rng.chance(0.7) ? schema.id : text(rng) } : undefined,
     annotations: rng.chance(0.3)
-      ? [{ typeUrl: 'type.googleapis.com/c1.connector.v2.RequestId', value: rng.chance(0.3) ? Buffer.from([0xff, 0xff, 0xff]) : Buffer.from(RequestId.encode({ requestId: text(rng).slice(0, 300) }).finish()) }]
+      ? [
+          {
+            typeUrl: 'type.googleapis.com/c1.connector.v2.RequestId',
+            value: rng.chance(0.3) ? Buffer.from([0xff, 0xff, 0xff]) : Buffer.from(RequestId.encode({ requestId: text(rng).slice(0, 300) }).finish()),
+          },
+        ]
       : [],
   });
 }
@@ -100,7 +105,9 @@ test(`${COUNT} hostile ticket requests: documented codes only, expected upstream
   const rng = new Rng(SEED);
   const codes = new Map<string, number>();
   const bad: string[] = [];
-  const raws = ['CreateTicket', 'GetTicket', 'ListTicketSchemas', 'GetTicketSchema', 'BulkCreateTickets', 'BulkGetTickets'].map((m) => rawClient(h.server.address, `/c1.connector.v2.TicketsService/${m}`));
+  const raws = ['CreateTicket', 'GetTicket', 'ListTicketSchemas', 'GetTicketSchema', 'BulkCreateTickets', 'BulkGetTickets'].map((m) =>
+    rawClient(h.server.address, `/c1.connector.v2.TicketsService/${m}`),
+  );
   const note = (what: string, e: unknown) => {
     const se = e as ServiceError;
     codes.set(Code[se.code], (codes.get(Code[se.code]) ?? 0) + 1);

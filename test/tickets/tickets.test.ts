@@ -73,7 +73,12 @@ describe('ticketing on', () => {
   });
 
   test('schemas equal the fake create metadata for every (project, creatable issue type)', () => {
-    const expected = projects.flatMap((p) => store().issueTypes(p.id).filter((t) => !t.subtask).map((t) => `${p.key}:${t.id}`));
+    const expected = projects.flatMap((p) =>
+      store()
+        .issueTypes(p.id)
+        .filter((t) => !t.subtask)
+        .map((t) => `${p.key}:${t.id}`),
+    );
     expect(schemas.map((s) => s.id).sort()).toEqual(expected.sort());
     for (const s of schemas) {
       const [key, typeId] = s.id.split(':');
@@ -81,7 +86,11 @@ describe('ticketing on', () => {
       const type = ISSUE_TYPES.find((t) => t.id === typeId)!;
       expect(s.displayName).toBe(`${p.name}: ${type.name}`);
       expect(s.types).toEqual([{ id: type.id, displayName: type.name }]);
-      expect(s.statuses).toEqual(store().statuses(p.id, typeId).map((x) => ({ id: x.id, displayName: x.name })));
+      expect(s.statuses).toEqual(
+        store()
+          .statuses(p.id, typeId)
+          .map((x) => ({ id: x.id, displayName: x.name })),
+      );
       const fields = meta(p, typeId).filter((f) => !OWN.has(f.key));
       expect(Object.keys(s.customFields).sort()).toEqual(fields.map((f) => f.key).sort());
       for (const f of fields) {
@@ -115,18 +124,34 @@ describe('ticketing on', () => {
     const field = (name: string) => Object.values(schema.customFields).find((f) => f.displayName === name)!;
     const opt = (name: string) => field(name).value as { $case: string; value: { allowedValues: Array<string | { id: string; displayName: string }> } };
     return {
-      [field('Access level').id]: cf(field('Access level').id, { $case: 'pickStringValue', value: { value: opt('Access level').value.allowedValues[1] as string, allowedValues: [], defaultValue: '' } }),
-      [field('Systems').id]: cf(field('Systems').id, { $case: 'pickMultipleStringValues', value: { values: opt('Systems').value.allowedValues.slice(0, 2) as string[], allowedValues: [], defaultValues: [] } }),
+      [field('Access level').id]: cf(field('Access level').id, {
+        $case: 'pickStringValue',
+        value: { value: opt('Access level').value.allowedValues[1] as string, allowedValues: [], defaultValue: '' },
+      }),
+      [field('Systems').id]: cf(field('Systems').id, {
+        $case: 'pickMultipleStringValues',
+        value: { values: opt('Systems').value.allowedValues.slice(0, 2) as string[], allowedValues: [], defaultValues: [] },
+      }),
       [field('Approver').id]: cf(field('Approver').id, { $case: 'stringValue', value: { value: users[1].accountId, defaultValue: '' } }),
       [field('Business justification').id]: cf(field('Business justification').id, { $case: 'stringValue', value: { value: 'Quarterly audit', defaultValue: '' } }),
       [field('Temporary access').id]: cf(field('Temporary access').id, { $case: 'boolValue', value: { value: true } }),
       [field('Access starts').id]: cf(field('Access starts').id, { $case: 'timestampValue', value: { value: new Date('2026-12-24T09:30:00.000Z'), defaultValue: undefined } }),
       [field('Seats').id]: cf(field('Seats').id, { $case: 'numberValue', value: { value: 2.5, defaultValue: undefined } }),
       [field('Also notify').id]: cf(field('Also notify').id, { $case: 'stringValues', value: { values: [users[2].accountId, users[3].accountId], defaultValues: [] } }),
-      priority: cf('priority', { $case: 'pickObjectValue', value: { value: { id: (opt('Priority').value.allowedValues[1] as { id: string }).id, displayName: '' }, allowedValues: [], defaultValue: undefined } }),
+      priority: cf('priority', {
+        $case: 'pickObjectValue',
+        value: { value: { id: (opt('Priority').value.allowedValues[1] as { id: string }).id, displayName: '' }, allowedValues: [], defaultValue: undefined },
+      }),
       components: cf('components', {
         $case: 'pickMultipleObjectValues',
-        value: { values: store().components(p).slice(0, 2).map((c) => ({ id: c.id, displayName: '' })), allowedValues: [], defaultValues: [] },
+        value: {
+          values: store()
+            .components(p)
+            .slice(0, 2)
+            .map((c) => ({ id: c.id, displayName: '' })),
+          allowedValues: [],
+          defaultValues: [],
+        },
       }),
       assignee: cf('assignee', { $case: 'stringValue', value: { value: users[4].accountId, defaultValue: '' } }),
       duedate: cf('duedate', { $case: 'timestampValue', value: { value: new Date('2027-01-15T00:00:00.000Z'), defaultValue: undefined } }),
@@ -213,7 +238,9 @@ describe('ticketing on', () => {
     const wrongKind = { ...fields, customfield_10056: { ...fields.customfield_10053, id: 'customfield_10056' } };
     expect((await fails(h.client.tickets.createTicket(createReq(schema, wrongKind)))).details).toMatch(/must be a number_value/);
     const badUser = { ...fields, customfield_10052: { ...fields.customfield_10052, value: { $case: 'stringValue' as const, value: { value: '../admin', defaultValue: '' } } } };
-    expect((await fails(h.client.tickets.createTicket(createReq(schema, badUser)))).details).toMatch(/^request\.custom_fields\["customfield_10052"\]\.string_value\.value "\.\.\/admin" is not an Atlassian account id/);
+    expect((await fails(h.client.tickets.createTicket(createReq(schema, badUser)))).details).toMatch(
+      /^request\.custom_fields\["customfield_10052"\]\.string_value\.value "\.\.\/admin" is not an Atlassian account id/,
+    );
     expect((await fails(h.client.tickets.createTicket(createReq(schema, fields, { displayName: '' })))).details).toMatch(/^request\.display_name is required/);
     expect((await fails(h.client.tickets.createTicket(createReq({ ...schema, id: 'NOPE' }, fields)))).details).toMatch(/^schema\.id /);
     expect(store().created()).toHaveLength(before);
@@ -269,7 +296,9 @@ describe('ticketing on', () => {
     const p = withComponents();
     const task = schemas.find((s) => s.id === `${p.key}:10001`)!;
     const t = (await h.client.tickets.createTicket(createReq(task, {}, { displayName: 'To be done' }))).ticket!;
-    const done = store().statuses(p.id, '10001').find((s) => s.category === 'done')!;
+    const done = store()
+      .statuses(p.id, '10001')
+      .find((s) => s.category === 'done')!;
     store().setStatus(t.id, done.id);
     const issue = store().issue(t.id)!;
     const g = (await h.client.tickets.getTicket({ id: issue.key, annotations: [] })).ticket!;

@@ -121,7 +121,11 @@ export function mapFields(metas: JiraFieldMeta[]): MappedField[] {
       case 'pickObjectValue':
         value = {
           $case: kind,
-          value: { value: undefined, allowedValues: objects(meta), defaultValue: dflt?.id !== undefined ? { id: String(dflt.id), displayName: String(dflt.name ?? dflt.value ?? dflt.id) } : undefined },
+          value: {
+            value: undefined,
+            allowedValues: objects(meta),
+            defaultValue: dflt?.id !== undefined ? { id: String(dflt.id), displayName: String(dflt.name ?? dflt.value ?? dflt.id) } : undefined,
+          },
         };
         break;
       case 'pickMultipleObjectValues':
@@ -202,7 +206,8 @@ export function jiraValue(f: MappedField, given: TicketCustomField, field: strin
       const s = v.value.value || v.value.defaultValue;
       if (!s) return undefined;
       const allowed = optionValues(f.meta);
-      if (!allowed.includes(s)) throw invalidInput(`${field}.pick_string_value.value ${JSON.stringify(s.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}: ${allowed.join(', ')}`);
+      if (!allowed.includes(s))
+        throw invalidInput(`${field}.pick_string_value.value ${JSON.stringify(s.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}: ${allowed.join(', ')}`);
       return { value: s };
     }
     case 'pickMultipleStringValues': {
@@ -210,7 +215,10 @@ export function jiraValue(f: MappedField, given: TicketCustomField, field: strin
       if (vs.length === 0) return undefined;
       const allowed = optionValues(f.meta);
       vs.forEach((s, i) => {
-        if (!allowed.includes(s)) throw invalidInput(`${field}.pick_multiple_string_values.values[${i}] ${JSON.stringify(s.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}: ${allowed.join(', ')}`);
+        if (!allowed.includes(s))
+          throw invalidInput(
+            `${field}.pick_multiple_string_values.values[${i}] ${JSON.stringify(s.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}: ${allowed.join(', ')}`,
+          );
       });
       return [...new Set(vs)].map((value) => ({ value }));
     }
@@ -218,16 +226,21 @@ export function jiraValue(f: MappedField, given: TicketCustomField, field: strin
       const o = v.value.value?.id ? v.value.value : v.value.defaultValue;
       if (!o?.id) return undefined;
       const allowed = objects(f.meta);
-      if (!allowed.some((a) => a.id === o.id)) throw invalidInput(`${field}.pick_object_value.value.id ${JSON.stringify(o.id.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}`);
+      if (!allowed.some((a) => a.id === o.id))
+        throw invalidInput(`${field}.pick_object_value.value.id ${JSON.stringify(o.id.slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}`);
       return { id: o.id };
     }
     case 'pickMultipleObjectValues': {
       const os = v.value.values.length ? v.value.values : v.value.defaultValues;
-      bounded(field, os.map((o) => o.id));
+      bounded(
+        field,
+        os.map((o) => o.id),
+      );
       if (os.length === 0) return undefined;
       const allowed = objects(f.meta);
       os.forEach((o, i) => {
-        if (!allowed.some((a) => a.id === o.id)) throw invalidInput(`${field}.pick_multiple_object_values.values[${i}].id ${JSON.stringify(String(o.id).slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}`);
+        if (!allowed.some((a) => a.id === o.id))
+          throw invalidInput(`${field}.pick_multiple_object_values.values[${i}].id ${JSON.stringify(String(o.id).slice(0, 64))} is not one of the allowed values of ${JSON.stringify(f.meta.name)}`);
       });
       return [...new Set(os.map((o) => o.id))].map((id) => ({ id }));
     }

@@ -15,7 +15,7 @@ import { PromiseCache } from '../cache';
 import { pageToken, startAt } from '../pagetoken';
 import type { CallContext, Page, TicketManager } from '../types';
 import type { IssuesApi, JiraApi, JiraFieldMeta, JiraIssue, JiraStatus } from '../jira-api';
-import type { Ticket, TicketCustomField, TicketRequest, TicketSchema } from '../../gen/c1/connector/v2/ticket';
+import type { Ticket, TicketCustomField, TicketSchema } from '../../gen/c1/connector/v2/ticket';
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import { fromAdf, jiraValue, mapFields, MappedField, ticketField, toAdf, unsupportedRequired } from './fields';
 
@@ -116,14 +116,15 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
       if (keys.length && !keys.includes(projectKey)) throw new ConnectorError('not-found', `project ${projectKey} is not among BATON_JIRA_PROJECT_KEYS`);
       const project = await api.getProject(projectKey, ctx);
       const types: Array<{ id: string; name: string; subtask?: boolean }> = [];
-      for (let s = 0; s < 1000; ) {
+      for (let s = 0; s < 1000;) {
         const r = await issues.createMetaIssueTypes(projectKey, s, 200, ctx);
         types.push(...r.values);
         s += r.values.length;
         if (r.values.length === 0 || r.total === undefined || s >= r.total) break;
       }
       const type = types.find((t) => t.id === issueTypeId && !t.subtask);
-      if (!type) throw new ConnectorError('not-found', `no ticket schema ${projectKey}:${issueTypeId}: the credential cannot create issues of type ${issueTypeId} in ${projectKey} (or it is a sub-task type)`);
+      if (!type)
+        throw new ConnectorError('not-found', `no ticket schema ${projectKey}:${issueTypeId}: the credential cannot create issues of type ${issueTypeId} in ${projectKey} (or it is a sub-task type)`);
       const statuses = (await statusesOf(projectKey, ctx)).get(issueTypeId) ?? [];
       return build(project.key, project.name, type, statuses, ctx);
     });
@@ -147,7 +148,14 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
       }
     }
     const category = status?.statusCategory?.key;
-    if (category) customFields.status_category = { id: 'status_category', displayName: 'Status category', required: false, annotations: [], value: { $case: 'pickStringValue', value: { value: category, allowedValues: ['new', 'indeterminate', 'done'], defaultValue: '' } } };
+    if (category)
+      customFields.status_category = {
+        id: 'status_category',
+        displayName: 'Status category',
+        required: false,
+        annotations: [],
+        value: { $case: 'pickStringValue', value: { value: category, allowedValues: ['new', 'indeterminate', 'done'], defaultValue: '' } },
+      };
     const done = category === 'done';
     const assignee = userResource(f.assignee);
     const labels = Array.isArray(f.labels) ? (f.labels as unknown[]).filter((l): l is string => typeof l === 'string' && !l.startsWith(REQUEST_LABEL_PREFIX)) : [];
@@ -241,15 +249,29 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
         if (v !== undefined) fields[f.meta.fieldId] = v;
       }
       for (const f of sd.fields)
-        if (f.schema.required && fields[f.meta.fieldId] === undefined)
-          throw invalidInput(`request.custom_fields[${JSON.stringify(f.schema.id)}] (${f.meta.name}) is required by ${schemaId}`);
+        if (f.schema.required && fields[f.meta.fieldId] === undefined) throw invalidInput(`request.custom_fields[${JSON.stringify(f.schema.id)}] (${f.meta.name}) is required by ${schemaId}`);
       const rid = requestId ?? randomUUID();
       const label = requestLabel(rid);
       fields.labels = [...new Set([...labels, label])];
       const r = await issues.createIssue(sd.projectKey, fields, label, { lookFirst: requestId !== undefined }, ctx);
       if (!r) {
         // dry run: what would have been created
-        return { id: '', displayName: summary, description: req.description, assignees: [], reporter: undefined, status: undefined, type: sd.schema.types[0], labels, url: '', customFields: req.customFields, createdAt: undefined, updatedAt: undefined, completedAt: undefined, requestedFor: undefined };
+        return {
+          id: '',
+          displayName: summary,
+          description: req.description,
+          assignees: [],
+          reporter: undefined,
+          status: undefined,
+          type: sd.schema.types[0],
+          labels,
+          url: '',
+          customFields: req.customFields,
+          createdAt: undefined,
+          updatedAt: undefined,
+          completedAt: undefined,
+          requestedFor: undefined,
+        };
       }
       log().info({ audit: 'ticket-create', schema: schemaId, key: r.issue.key, existed: r.found }, r.found ? 'ticket already filed for this request id' : 'ticket filed');
       return toTicket(await issues.getIssue(r.issue.id, ctx), ctx);
