@@ -159,10 +159,14 @@ describe('the capability table', () => {
 });
 
 describe("validate's probes", () => {
-  it('check endpoints of the capability they report (provisioning and organization on)', async () => {
-    const cfg = h.config({ ...basicRaw(h.fake), provisioning: true, 'atlassian-orgid': h.fake.orgId, 'atlassian-api-token': h.fake.credentials.orgApiKey.key });
+  it('check endpoints of the capability they report (provisioning, ticketing and organization on)', async () => {
+    const cfg = h.config({ ...basicRaw(h.fake), provisioning: true, ticketing: true, 'atlassian-orgid': h.fake.orgId, 'atlassian-api-token': h.fake.credentials.orgApiKey.key });
     const res = await probeCapabilities(h.clients(cfg), cfg);
     expect(res.length).toBeGreaterThan(8);
+    expect(res.filter((r) => r.capability === 'ticketing').map((r) => [r.check, r.ok])).toEqual([
+      [endpointKey('projectSearch'), true],
+      [endpointKey('createMetaIssueTypes'), true],
+    ]);
     for (const r of res) {
       const owners = CAPABILITIES.filter((c) => c.label === r.capability && c.endpoints.some((n) => endpointKey(n) === r.check));
       expect({ capability: r.capability, check: r.check, owners: owners.length > 0 }).toEqual({ capability: r.capability, check: r.check, owners: true });
