@@ -88,7 +88,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     syncers,
     accountManager: accountManager(api, base, deps.org),
     actions: accountActions(deps.org),
-    tickets: cfg?.ticketing && deps.issues ? createTicketManager(api, deps.issues, { projectKeys: cfg.projectKeys, siteUrl: cfg.jira.siteUrl, dryRun }) : undefined,
+    tickets: cfg?.ticketing && deps.issues ? createTicketManager(api, deps.issues, { projectKeys: cfg.projectKeys, siteUrl: cfg.jira.siteUrl }) : undefined,
     async validate(ctx) {
       await deps.validate(ctx);
       return [];

@@ -34,7 +34,6 @@ export interface TicketOptions {
   projectKeys: string[];
   /** for Ticket.url (<site>/browse/<KEY>); none on a gateway-only configuration */
   siteUrl?: string;
-  dryRun: boolean;
 }
 
 interface SchemaData {
