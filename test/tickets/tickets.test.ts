@@ -273,6 +273,10 @@ describe('ticketing on', () => {
     const b = await h.client.tickets.createTicket(createReq(schema, {}, { displayName: 'Once only' }, 'req-42'));
     expect(b.ticket!.id).toBe(a.ticket!.id);
     expect(store().created()).toHaveLength(before + 1);
+    // two at once with one request id: the second waits for the first and finds its issue
+    const [c, d] = await Promise.all([1, 2].map(() => h.client.tickets.createTicket(createReq(schema, {}, { displayName: 'Concurrent' }, 'req-43'))));
+    expect(d.ticket!.id).toBe(c.ticket!.id);
+    expect(store().created()).toHaveLength(before + 2);
   });
 
   test('bulk create with one bad item creates the others and reports the bad one', async () => {

@@ -12,6 +12,7 @@ import { ConnectorError, invalidInput } from '../../errors';
 import { checkId, isId } from '../../id-shapes';
 import { log } from '../../log';
 import { PromiseCache } from '../cache';
+import { KeyedLock } from '../resources/provisioning';
 import { pageToken, startAt } from '../pagetoken';
 import type { CallContext, Page, TicketManager } from '../types';
 import type { IssuesApi, JiraApi, JiraFieldMeta, JiraIssue, JiraStatus } from '../jira-api';
@@ -71,6 +72,8 @@ function jiraDate(v: unknown): Date | undefined {
 export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: TicketOptions): TicketManager {
   const cache = new PromiseCache<SchemaData>({ maxEntries: 2000, maxBytes: 16 * 1024 * 1024, ttlMs: 5 * 60 * 1000 });
   const keys = opts.projectKeys.map((k) => k.toUpperCase());
+  // creates of one request id run one at a time: the second looks up what the first filed
+  const lock = new KeyedLock();
 
   const allFields = async (projectKey: string, issueTypeId: string, ctx: CallContext): Promise<JiraFieldMeta[]> => {
     const out: JiraFieldMeta[] = [];
@@ -252,9 +255,10 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
       const rid = requestId ?? randomUUID();
       const label = requestLabel(rid);
       fields.labels = [...new Set([...labels, label])];
-      const r = await issues.createIssue(sd.projectKey, fields, label, { lookFirst: requestId !== undefined }, ctx);
+      const r = await lock.run(label, () => issues.createIssue(sd.projectKey, fields, label, { lookFirst: requestId !== undefined }, ctx));
       if (!r) {
         // dry run: what would have been created
+        log().info({ audit: true, action: 'create ticket', schema: schemaId, dryRun: true }, 'ticketing (dry run, not sent): create ticket');
         return {
           id: '',
           displayName: summary,
@@ -272,7 +276,7 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
           requestedFor: undefined,
         };
       }
-      log().info({ audit: 'ticket-create', schema: schemaId, key: r.issue.key, existed: r.found }, r.found ? 'ticket already filed for this request id' : 'ticket filed');
+      log().info({ audit: true, action: 'create ticket', schema: schemaId, key: r.issue.key, result: r.found ? 'already filed for this request id' : 'created' }, 'ticketing: create ticket');
       return toTicket(await issues.getIssue(r.issue.id, ctx), ctx);
     },
 
