@@ -155,7 +155,7 @@ export const FIELDS: FieldSpec[] = [
     name: 'jira-project-keys',
     env: 'BATON_JIRA_PROJECT_KEYS',
     displayName: 'Project keys',
-    description: 'Comma-separated project keys to sync. Empty: every project the account can administer.',
+    description: 'Comma-separated project keys to sync (and, with ticketing, the projects tickets go to). Empty: every project the account can administer.',
     type: 'string-list',
     group: 'behaviour',
     default: [],
