@@ -106,6 +106,18 @@ describe('ticketing on', () => {
     }
   });
 
+  test('an issue type Jira will not describe is left out of its page; the others stay', async () => {
+    h.fake.faults.failWith(400, 1, { match: 'GET /rest/api/3/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}' });
+    const first = await h.client.tickets.listTicketSchemas({ pageSize: 0, pageToken: '', annotations: [] });
+    h.fake.faults.clear();
+    const p = projects.find((x) => first.list[0]?.id.startsWith(`${x.key}:`))!;
+    const all = store()
+      .issueTypes(p.id)
+      .filter((t) => !t.subtask);
+    expect(first.list.map((s) => s.id)).toEqual(all.slice(1).map((t) => `${p.key}:${t.id}`));
+    expect(first.nextPageToken).not.toBe('');
+  });
+
   test('GetTicketSchema answers the listed schema; unknown or malformed ids are refused', async () => {
     const s = schemas.find((x) => x.id.endsWith(`:${ACCESS_REQUEST}`))!;
     expect((await h.client.tickets.getTicketSchema({ id: s.id, annotations: [] })).schema).toEqual(s);

@@ -205,7 +205,15 @@ export function createTicketManager(api: JiraApi, issues: IssuesApi, opts: Ticke
         if (creatable.length) {
           const statuses = await statusesOf(project.key, ctx);
           for (const t of creatable) {
-            const sd = await build(project.key, project.name, t, statuses.get(t.id) ?? [], ctx);
+            let sd: SchemaData;
+            try {
+              sd = await build(project.key, project.name, t, statuses.get(t.id) ?? [], ctx);
+            } catch (e) {
+              // one issue type Jira will not describe (404, 400) does not hide the others; outages and auth still fail the page
+              if (!(e instanceof ConnectorError) || !['not-found', 'invalid-input', 'permission', 'bad-upstream'].includes(e.kind)) throw e;
+              log().warn({ project: project.key, issueType: t.id, kind: e.kind }, 'no ticket schema for this issue type: Jira did not describe its fields');
+              continue;
+            }
             cache.get(sd.schema.id, async () => sd);
             items.push(sd.schema);
           }
