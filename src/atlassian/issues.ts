@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { RequestContext, Upstream } from './http';
 import { ENDPOINTS as E } from './capabilities';
 import { UpstreamError } from './errors';
+import { ConnectorError } from '../errors';
+import { checkId } from '../id-shapes';
 import { log } from '../log';
 
 const optStr = z
@@ -89,6 +91,9 @@ export function createIssuesClient(up: Upstream): IssuesClient {
     projectStatuses: (projectIdOrKey, ctx) => up.call({ method: 'GET', path: E.projectStatuses.path, pathParams: { projectIdOrKey }, schema: ProjectStatusesSchema }, ctx),
     getIssue: (issueIdOrKey, ctx) => up.call({ method: 'GET', path: E.getIssue.path, pathParams: { issueIdOrKey }, schema: IssueSchema }, ctx),
     async findByLabel(projectIdOrKey, label, ctx) {
+      // both go into JQL (quoted): only the shapes we make
+      checkId('projectIdOrKey', projectIdOrKey, 'projectIdOrKey');
+      if (!/^[A-Za-z0-9_-]{1,255}$/.test(label)) throw new ConnectorError('internal', 'a request label must be a word of letters, digits, "_" and "-"');
       const jql = `project = ${jqlString(projectIdOrKey)} AND labels = ${jqlString(label)}`;
       const r = await up.call({ method: 'GET', path: E.searchIssues.path, query: { jql, maxResults: 5, fields: 'labels' }, schema: SearchSchema }, ctx);
       return r.issues.map((i) => i.id);

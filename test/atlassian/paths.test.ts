@@ -114,6 +114,9 @@ describe('no request with a hostile path parameter reaches Atlassian', () => {
       { name: 'restoreUser (v2)', param: 'accountId', call: (v) => a.restoreUser(org, v, dir) },
       { name: 'userApiTokens', param: 'accountId', call: (v) => a.userApiTokens(v) },
       { name: 'workspaces', param: 'orgId', call: (v) => a.workspaces(v) },
+      { name: 'createMetaFields', param: 'projectIdOrKey', call: (v) => c.issues.createMetaFields(v, '10001', 0, 10) },
+      { name: 'createMetaFields', param: 'issueTypeId', call: (v) => c.issues.createMetaFields(project, v, 0, 10) },
+      { name: 'getIssue', param: 'issueIdOrKey', call: (v) => c.issues.getIssue(v) },
     ];
   }
 
