@@ -74,6 +74,11 @@ const OPERATIONS = {
     ['POST', '/permissions/check'],
     ['GET', '/search/jql'],
     ['POST', '/search/jql'],
+    ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes'],
+    ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}'],
+    ['GET', '/project/{projectIdOrKey}/statuses'],
+    ['POST', '/issue'],
+    ['GET', '/issue/{issueIdOrKey}'],
   ].map(([m, p]) => [m, `/rest/api/3${p}`]),
   'admin-organization': [
     ['GET', '/v1/orgs'],

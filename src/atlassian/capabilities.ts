@@ -36,6 +36,8 @@ const PROJECT_ADMIN = '"Administer projects" on the project (or the global permi
 const SITE_ADMIN = 'site administration (membership of the site-admins group, or the org admin role)';
 const ORG_KEY = 'an organization admin API key';
 const ORG_ROLE_ADMIN = 'an organization admin API key (only an organization admin can give or take admin roles)';
+const CREATE_ISSUES = '"Browse projects" and "Create issues" on the project';
+const BROWSE_PROJECT = '"Browse projects" on the project';
 const ORG_GROUP_ADMIN = 'an organization admin API key of an admin who can manage the group (not synced from an identity provider)';
 
 const USER_GRANULAR = ['read:user:jira', 'read:group:jira', 'read:application-role:jira', 'read:avatar:jira'];
@@ -135,6 +137,41 @@ export const ENDPOINTS = {
   myPermissions: jira('GET', '/mypermissions', ['read:jira-work'], ['read:permission:jira'], 'Jira access'),
   allPermissions: jira('GET', '/permissions', ['manage:jira-configuration'], ['read:permission:jira'], 'Jira access'),
   permissionsCheck: jira('POST', '/permissions/check', [], ['read:permission:jira'], `${ADMINISTER_JIRA} (to check other accounts)`),
+  // ticketing: create metadata, workflow statuses, create and read work items, find one by its request label
+  createMetaIssueTypes: jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes', ['read:jira-work'], ['read:issue-meta:jira', 'read:avatar:jira', 'read:field-configuration:jira'], CREATE_ISSUES),
+  createMetaFields: jira(
+    'GET',
+    '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}',
+    ['read:jira-work'],
+    ['read:issue-meta:jira', 'read:avatar:jira', 'read:field-configuration:jira'],
+    CREATE_ISSUES,
+  ),
+  projectStatuses: jira('GET', '/project/{projectIdOrKey}/statuses', ['read:jira-work'], ['read:issue-status:jira', 'read:issue-type:jira', 'read:status:jira'], BROWSE_PROJECT),
+  createIssue: jira('POST', '/issue', ['write:jira-work'], ['write:issue:jira', 'write:comment:jira', 'write:comment.property:jira', 'write:attachment:jira', 'read:issue:jira'], CREATE_ISSUES),
+  getIssue: jira(
+    'GET',
+    '/issue/{issueIdOrKey}',
+    ['read:jira-work'],
+    [
+      'read:issue-meta:jira',
+      'read:issue-security-level:jira',
+      'read:issue.vote:jira',
+      'read:issue.changelog:jira',
+      'read:avatar:jira',
+      'read:issue:jira',
+      'read:status:jira',
+      'read:user:jira',
+      'read:field-configuration:jira',
+    ],
+    BROWSE_PROJECT,
+  ),
+  searchIssues: jira(
+    'GET',
+    '/search/jql',
+    ['read:jira-work'],
+    ['read:issue-details:jira', 'read:audit-log:jira', 'read:avatar:jira', 'read:field-configuration:jira', 'read:issue-meta:jira'],
+    BROWSE_PROJECT,
+  ),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),
   orgUsers: admin('GET', `${V1}/{orgId}/users`, 'read:accounts:admin'),
@@ -250,6 +287,13 @@ export const CAPABILITIES = [
     what: 'create accounts (invite by email; an existing account is looked up first)',
     permission: '"Administer Jira"',
     endpoints: ['createUser', 'userSearch'],
+  },
+  {
+    id: 'ticketing',
+    label: 'ticketing',
+    what: 'file and read work items for the platform (BATON_TICKETING): create metadata, statuses, create, get, and the search that keeps a retried create from filing twice',
+    permission: '"Browse projects" and "Create issues" on every project tickets go to',
+    endpoints: ['projectSearch', 'project', 'createMetaIssueTypes', 'createMetaFields', 'projectStatuses', 'createIssue', 'getIssue', 'searchIssues'],
   },
   {
     id: 'organization',

@@ -12,10 +12,13 @@ import { AuthProvider, ClientStats, DryRunWrite, RequestContext, StatsCollector,
 import type { Clock } from './limiter';
 import { DEFAULT_RETRY, RandomSource, RetryPolicy } from './retry-policy';
 import { createJiraClient, JiraClient } from './jira';
+import { createIssuesClient, IssuesClient } from './issues';
 import { TenantInfoSchema } from './schemas';
 
 export interface AtlassianClients {
   jira: JiraClient;
+  /** work items (ticketing) on the same Jira upstream */
+  issues: IssuesClient;
   /** present when an organization ID and API key are configured */
   admin?: AdminClient;
   /** the Jira site's cloud ID: configured, from the gateway URL, or discovered once from tenant_info */
@@ -140,6 +143,7 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
 
   return {
     jira,
+    issues: createIssuesClient(jiraUp),
     admin,
     cloudId,
     stats: () => stats.snapshot(),

@@ -28,6 +28,8 @@ export const PATH_PARAM_SHAPES: Readonly<Record<string, IdKind>> = {
   accountId: 'accountId',
   // only in /users/{accountId}/manage/api-tokens/{tokenId}
   tokenId: 'apiTokenId',
+  issueTypeId: 'issueTypeId',
+  issueIdOrKey: 'issueIdOrKey',
 };
 
 /** The admin API's "every directory" id; accepted only by the directory list and search endpoints. */

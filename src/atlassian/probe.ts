@@ -274,6 +274,48 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     }
   }
 
+  // 6b. ticketing: the credential can create issues in a project tickets may go to
+  if (cfg.ticketing) {
+    const key = cfg.projectKeys[0];
+    const project = await run(
+      label('ticketing'),
+      endpointKey(key ? 'project' : 'projectSearch'),
+      true,
+      async () => (key ? await jira.getProject(key, ctx) : (await jira.searchProjects({ startAt: 0, maxResults: 1, expand: [] }, ctx)).values[0]),
+      (p) =>
+        p
+          ? { ok: true, detail: `tickets can go to ${p.key} (${p.name})` }
+          : {
+              ok: false,
+              kind: 'permission',
+              detail: 'the account sees no project, so it cannot file tickets',
+              fix: `Give ${account} "Browse projects" on the projects tickets go to.${scopeAdvice(cfg, 'ticketing')}`,
+            },
+    );
+    if (project)
+      await run(
+        label('ticketing'),
+        endpointKey('createMetaIssueTypes'),
+        true,
+        () => clients.issues.createMetaIssueTypes(project.key, 0, 50, ctx),
+        (p) =>
+          p.values.some((t) => !t.subtask)
+            ? {
+                ok: true,
+                detail: `can create ${p.values
+                  .filter((t) => !t.subtask)
+                  .map((t) => t.name)
+                  .join(', ')} issues in ${project.key}`,
+              }
+            : {
+                ok: false,
+                kind: 'permission',
+                detail: `${account} cannot create issues in ${project.key}`,
+                fix: `Give ${account} "Create issues" on the projects tickets go to (their permission scheme).${scopeAdvice(cfg, 'ticketing')}`,
+              },
+      );
+  }
+
   // 7. organization admin API
   if (clients.admin && cfg.org) {
     const admin = clients.admin;

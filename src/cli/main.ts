@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | explain | demo
+ * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | explain | tickets | delete | invoke-action | demo
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
@@ -15,6 +15,7 @@ import { metricsExposure } from '../server/metrics-http';
 import { registerReviewCommands } from './review';
 import { registerProvisionCommands } from './provision';
 import { registerOffboardingCommands } from './offboarding';
+import { registerTicketCommands } from './tickets';
 import { endQuietlyWhenOutputCloses, usageLine } from './failure';
 
 endQuietlyWhenOutputCloses();
@@ -55,11 +56,10 @@ addConfigOptions(program.command('serve').description('run the gRPC server (defa
     const server = parseServerConfig(raw);
     setupLogging(raw);
     const cfg = parseConnectorConfig(raw);
-    if (cfg.ticketing) log().warn('BATON_TICKETING is set, but this connector does not offer ticketing; the setting is ignored');
     const { connector } = await buildConnector(cfg);
     const running = await startServer(connector, { host: server.host, port: server.port, provisioning: cfg.provisioning, tls: server.tls, metrics: server.metrics });
     log().info(
-      { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, authMode: cfg.jira.authMode, org: !!cfg.org },
+      { address: running.address, tls: !!server.tls, mtls: !!server.tls?.clientCaFile, provisioning: cfg.provisioning, ticketing: cfg.ticketing, authMode: cfg.jira.authMode, org: !!cfg.org },
       'jira connector listening',
     );
     const exposure = plaintextExposure(server.host, !!server.tls);
@@ -162,6 +162,7 @@ program
 
 registerReviewCommands(program);
 registerProvisionCommands(program);
+registerTicketCommands(program);
 registerOffboardingCommands(program);
 
 addConfigOptions(

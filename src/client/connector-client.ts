@@ -10,6 +10,7 @@ import { ResourceTypesServiceClient, ResourcesServiceClient, ResourceGetterServi
 import { EntitlementsServiceClient } from '../gen/c1/connector/v2/entitlement';
 import { GrantsServiceClient, GrantManagerServiceClient } from '../gen/c1/connector/v2/grant';
 import { ActionServiceClient } from '../gen/c1/connector/v2/action';
+import { TicketsServiceClient } from '../gen/c1/connector/v2/ticket';
 
 type Callback<Res> = (err: ServiceError | null, res: Res) => void;
 type UnaryMethod<Req, Res> = (req: Req, metadata: Metadata, options: Partial<CallOptions>, cb: Callback<Res>) => unknown;
@@ -51,6 +52,7 @@ export interface ConnectorClient {
   accountManager: Promised<AccountManagerServiceClient>;
   actions: Promised<ActionServiceClient>;
   resourceDeleter: Promised<ResourceDeleterServiceClient>;
+  tickets: Promised<TicketsServiceClient>;
   close(): void;
 }
 
@@ -77,6 +79,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     accountManager: new AccountManagerServiceClient(address, creds, channelOptions),
     actions: new ActionServiceClient(address, creds, channelOptions),
     resourceDeleter: new ResourceDeleterServiceClient(address, creds, channelOptions),
+    tickets: new TicketsServiceClient(address, creds, channelOptions),
   };
   return {
     connector: promised(raw.connector),
@@ -89,6 +92,7 @@ export function dialConnector(address: string, opts: DialOptions = {}): Connecto
     accountManager: promised(raw.accountManager),
     actions: promised(raw.actions),
     resourceDeleter: promised(raw.resourceDeleter),
+    tickets: promised(raw.tickets),
     close: () => Object.values(raw).forEach((c) => c.close()),
   };
 }

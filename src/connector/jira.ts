@@ -24,6 +24,8 @@ import { siteSyncer } from './resources/site';
 import { adminRoleAccess } from './resources/admin-roles';
 import { apiTokenSyncer } from './resources/api-token';
 import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, OffboardingActionName, OffboardingOptions } from './offboarding';
+import { createTicketManager } from './tickets/manager';
+import type { IssuesApi } from './jira-api';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -41,6 +43,8 @@ export interface JiraConnectorDeps {
   /** runs the upstream checks of Validate */
   validate: (ctx: CallContext) => Promise<void>;
   close?: () => Promise<void>;
+  /** work items, for ticketing (BATON_TICKETING) */
+  issues?: IssuesApi;
 }
 
 /** https site URL for deep links, or undefined (links must be https). */
@@ -101,6 +105,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     syncers,
     accountManager: accountManager(api, base, deps.org),
     actions: withOffboardingActions(accountActions(deps.org), deps.org, guard),
+    tickets: cfg?.ticketing && deps.issues ? createTicketManager(api, deps.issues, { projectKeys: cfg.projectKeys, siteUrl: cfg.jira.siteUrl }) : undefined,
     async validate(ctx) {
       await deps.validate(ctx);
       return [];

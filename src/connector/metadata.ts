@@ -35,6 +35,7 @@ export function computeCapabilities(connector: Connector): ConnectorCapabilities
   if (connector.accountManager) all.add(Capability.CAPABILITY_ACCOUNT_PROVISIONING);
   if (anyGetter) all.add(Capability.CAPABILITY_SERVICE_MODE_TARGETED_SYNC);
   if (connector.actions?.specs.length) all.add(Capability.CAPABILITY_ACTIONS);
+  if (connector.tickets) all.add(Capability.CAPABILITY_TICKETING);
   return ConnectorCapabilities.fromPartial({
     resourceTypeCapabilities: perType,
     connectorCapabilities: [...all].sort((a, b) => a - b),

@@ -7,6 +7,7 @@ import type { Any } from '../gen/google/protobuf/any';
 import type { Resource, ResourceId, ResourceType, CreateAccountRequest, CreateAccountResponse } from '../gen/c1/connector/v2/resource';
 import type { Entitlement } from '../gen/c1/connector/v2/entitlement';
 import type { Grant } from '../gen/c1/connector/v2/grant';
+import type { Ticket, TicketRequest, TicketSchema } from '../gen/c1/connector/v2/ticket';
 
 export interface Page<T> {
   items: T[];
@@ -82,6 +83,16 @@ export interface ActionManager {
   invoke(name: string, args: Record<string, unknown>, ctx: CallContext): Promise<Record<string, unknown>>;
 }
 
+/** TicketsService (BATON_TICKETING): Jira issues as the platform's tickets (connector/tickets/). */
+export interface TicketManager {
+  /** one page of schemas: one per (project, issue type) the credential can create */
+  listSchemas(pageToken: string | undefined, ctx: CallContext): Promise<Page<TicketSchema>>;
+  getSchema(id: string, ctx: CallContext): Promise<TicketSchema>;
+  /** checks the request against the schema (INVALID_ARGUMENT naming the field) before anything is written */
+  create(schemaId: string, req: TicketRequest, requestId: string | undefined, ctx: CallContext): Promise<Ticket>;
+  get(id: string, ctx: CallContext): Promise<Ticket>;
+}
+
 export interface ConnectorInfo {
   displayName: string;
   description: string;
@@ -93,6 +104,8 @@ export interface Connector {
   readonly syncers: ResourceSyncer[];
   readonly accountManager?: AccountManager;
   readonly actions?: ActionManager;
+  /** present when ticketing is on (BATON_TICKETING) */
+  readonly tickets?: TicketManager;
   /** Checks configuration and upstream credentials; throws ConnectorError on failure. */
   validate(ctx: CallContext): Promise<Any[]>;
   /** Called at the end of a sync (Cleanup); must be idempotent. */

@@ -48,6 +48,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
       if (err) throw err;
     },
     close: () => clients.close(),
+    issues: clients.issues,
   });
   // per-sync state leaves at Cleanup, and after an idle TTL for a sync that never sends one
   const connector = withSyncExpiry(jira, { ttlMs: cfg.syncStateTtlMs, now: opts.now });

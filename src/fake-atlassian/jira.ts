@@ -7,6 +7,7 @@
 import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
 import { PERMISSION_ROUTES } from './permissions-check';
+import { ISSUE_ROUTES, searchCreatedIssues } from './issues';
 
 export interface JiraRoute {
   method: string;
@@ -305,6 +306,8 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   const parsed = parseJql(jql);
   if (parsed.error) return jiraError(400, parsed.error);
   if (parsed.clauses.length === 0) return jiraError(400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
+  // issues created through the API carry labels (ticketing's idempotency key): issues.ts answers those searches
+  if (parsed.clauses.some((c) => c.field === 'labels')) return searchCreatedIssues(ctx, parsed.clauses, input.fields);
   if (parsed.order.length > 7) return jiraError(400, 'The ORDER BY clause can contain at most 7 fields.');
   const known = new Set(['project', 'assignee', 'reporter', 'key', 'issuekey', 'id']);
   for (const c of parsed.clauses) if (!known.has(c.field)) return jiraError(400, `Field '${c.field}' does not exist or you do not have permission to view it.`);
@@ -906,6 +909,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
   },
   // GET /permissions, POST /permissions/check (permissions-check.ts)
   ...PERMISSION_ROUTES,
+  // work items: create metadata, statuses, create and get (issues.ts)
+  ...ISSUE_ROUTES,
 ];
 
 function globalRole(ctx: Ctx, r: TenantRole): J {

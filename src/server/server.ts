@@ -18,6 +18,8 @@ import * as entitlementPb from '../gen/c1/connector/v2/entitlement';
 import * as grantPb from '../gen/c1/connector/v2/grant';
 import * as assetPb from '../gen/c1/connector/v2/asset';
 import * as actionPb from '../gen/c1/connector/v2/action';
+import * as ticketPb from '../gen/c1/connector/v2/ticket';
+import { ticketsService } from './tickets';
 import { ConfigError } from '../config/schema';
 import { guardDeserializer, requestTypeName, wireSchema, WireSchema } from './decode';
 import { instrument } from './instrument';
@@ -145,7 +147,7 @@ function isServiceDefinition(v: unknown): v is ServiceDefinition {
 /** Every service definition ts-proto generated for c1.connector.v2 (used to answer UNIMPLEMENTED clearly). */
 function allServiceDefinitions(): Map<string, ServiceDefinition> {
   const out = new Map<string, ServiceDefinition>();
-  for (const mod of [connectorPb, resourcePb, entitlementPb, grantPb, assetPb, actionPb] as Record<string, unknown>[]) {
+  for (const mod of [connectorPb, resourcePb, entitlementPb, grantPb, assetPb, actionPb, ticketPb] as Record<string, unknown>[]) {
     for (const v of Object.values(mod)) {
       if (isServiceDefinition(v)) {
         const path = (Object.values(v)[0] as { path: string }).path;
@@ -231,6 +233,7 @@ export function buildServer(connector: Connector, opts: Pick<ServerOptions, 'pro
     registered.set('c1.connector.v2.ResourceDeleterService', svc.resourceDeleterService() as unknown as UntypedServiceImplementation);
     registered.set('c1.connector.v2.ResourceManagerService', svc.resourceManagerService() as unknown as UntypedServiceImplementation);
   }
+  if (connector.tickets) registered.set('c1.connector.v2.TicketsService', ticketsService(connector.tickets) as unknown as UntypedServiceImplementation);
   const gate = new CallGate();
   const contract = loadContract();
   const schema = contract && wireSchema(contract);
@@ -254,7 +257,7 @@ function gatedOrUnimplemented(gate: CallGate, impl: UntypedServiceImplementation
 /** The contract's .proto files, for reflection and for the request bounds checked while decoding (decode.ts). */
 function loadContract(): protoLoader.PackageDefinition | undefined {
   try {
-    const files = ['connector', 'resource', 'entitlement', 'grant', 'asset', 'action'].map((f) => `c1/connector/v2/${f}.proto`);
+    const files = ['connector', 'resource', 'entitlement', 'grant', 'asset', 'action', 'ticket'].map((f) => `c1/connector/v2/${f}.proto`);
     return protoLoader.loadSync(files, { includeDirs: [protoRoot()], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   } catch (e) {
     log().warn(

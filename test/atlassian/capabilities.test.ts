@@ -54,7 +54,7 @@ describe('the capability table', () => {
     };
     const t = h.fake.tenant;
     const org = h.fake.orgId;
-    const { jira: j, admin } = clients(basicRaw(h.fake));
+    const { jira: j, admin, issues } = clients(basicRaw(h.fake));
     const a = admin!;
 
     await j.myself();
@@ -85,6 +85,12 @@ describe('the capability table', () => {
     await j.myPermissions(['ADMINISTER']);
     await j.allPermissions();
     await j.checkPermissions({ accountId: someone.accountId, globalPermissions: ['ADMINISTER'], projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: [Number(p.id)] }] });
+    // ticketing: create metadata, statuses, an idempotent create (label search first), get
+    const type = (await issues.createMetaIssueTypes(p.key, 0, 10)).values[0];
+    await issues.createMetaFields(p.key, type.id, 0, 10);
+    await issues.projectStatuses(p.key);
+    const made = await issues.createIssue(p.key, { project: { key: p.key }, issuetype: { id: type.id }, summary: 'Capability table' }, 'capability-table', { lookFirst: true });
+    await issues.getIssue(made!.issue.id);
 
     await a.orgs();
     await a.orgUsers(org);
@@ -171,13 +177,24 @@ describe('the capability table', () => {
 });
 
 describe("validate's probes", () => {
-  it('check endpoints of the capability they report (provisioning and organization on)', async () => {
-    const cfg = h.config({ ...basicRaw(h.fake), provisioning: true, 'jira-global-permissions': true, 'atlassian-orgid': h.fake.orgId, 'atlassian-api-token': h.fake.credentials.orgApiKey.key });
+  it('check endpoints of the capability they report (provisioning, ticketing, global permissions and organization on)', async () => {
+    const cfg = h.config({
+      ...basicRaw(h.fake),
+      provisioning: true,
+      ticketing: true,
+      'jira-global-permissions': true,
+      'atlassian-orgid': h.fake.orgId,
+      'atlassian-api-token': h.fake.credentials.orgApiKey.key,
+    });
     const res = await probeCapabilities(h.clients(cfg), cfg);
     expect(res.length).toBeGreaterThan(8);
     expect(res.filter((r) => r.capability === 'check global permissions').map((r) => [r.check, r.ok])).toEqual([
       ['GET /rest/api/3/permissions', true],
       ['POST /rest/api/3/permissions/check', true],
+    ]);
+    expect(res.filter((r) => r.capability === 'ticketing').map((r) => [r.check, r.ok])).toEqual([
+      [endpointKey('projectSearch'), true],
+      [endpointKey('createMetaIssueTypes'), true],
     ]);
     for (const r of res) {
       const owners = CAPABILITIES.filter((c) => c.label === r.capability && c.endpoints.some((n) => endpointKey(n) === r.check));

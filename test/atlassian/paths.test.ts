@@ -118,6 +118,9 @@ describe('no request with a hostile path parameter reaches Atlassian', () => {
       { name: 'revokeApiToken', param: 'accountId', call: (v) => a.revokeApiToken(v, 'token-1') },
       { name: 'accountLifecycle', param: 'accountId', call: (v) => a.accountLifecycle(v, 'disable') },
       { name: 'removeOrgUser', param: 'accountId', call: (v) => a.removeOrgUser(org, v) },
+      { name: 'createMetaFields', param: 'projectIdOrKey', call: (v) => c.issues.createMetaFields(v, '10001', 0, 10) },
+      { name: 'createMetaFields', param: 'issueTypeId', call: (v) => c.issues.createMetaFields(project, v, 0, 10) },
+      { name: 'getIssue', param: 'issueIdOrKey', call: (v) => c.issues.getIssue(v) },
     ];
   }
 

@@ -3,7 +3,8 @@
  * tools/baton-bridge) syncs our gRPC server into a c1z, and the c1z holds exactly the fake
  * tenant's ground truth — every resource, entitlement and grant, direct and expanded — with no
  * sync warning and no field outside the SDK's validation rules; also with 429s injected, with the
- * SQLite engine over mutual TLS, and provisioning through the SDK's provisioner changes the tenant.
+ * SQLite engine over mutual TLS, and provisioning through the SDK's provisioner changes the tenant; the SDK's ticket
+ * request shapes list schemas, file a ticket (single and bulk) and read it back valid by the SDK's own check.
  *
  * Needs Go >= 1.25.2 (the first run builds the bridge: a few minutes cold, cached afterwards).
  */
@@ -295,6 +296,95 @@ describe('provisioning through the SDK provisioner and request shapes', () => {
       const c2 = await bridge(args);
       expect(c2.json.ok).toBe(true);
       expect((c2.json.response as { already_exists?: { resource: { id: { resource: string } } } }).already_exists?.resource.id.resource).toBe(created.accountId);
+    },
+    SYNC_TIMEOUT,
+  );
+});
+
+describe('ticketing through the SDK ticket request shapes', () => {
+  let fake: FakeAtlassian;
+  let server: RunningServer;
+  beforeAll(async () => {
+    fake = await startFakeAtlassian({ tier: 'S', seed: 23 });
+    const cfg = parseConnectorConfig(fakeConfig(fake, { ticketing: true }));
+    const { connector } = await buildConnector(cfg);
+    server = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: false });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await fake?.stop();
+  });
+
+  test(
+    'the SDK lists every schema, creates a ticket with every field kind (single and bulk) and reads it back valid',
+    async () => {
+      const { issueStore } = await import('../../src/fake-atlassian/issues');
+      const store = issueStore(fake.tenant);
+      const t = fake.tenant;
+      const p = t.projects().find((x) => store.components(x).length > 0)!;
+      const users = t.users().filter((u) => u.accountType === 'atlassian' && t.isActiveInJira(u));
+      const template = {
+        schema_id: `${p.key}:10010`,
+        display_name: 'Access through the SDK',
+        description: 'Filed by the Baton SDK\n\nthrough the bridge',
+        labels: ['sdk'],
+        custom_fields: {
+          customfield_10050: 'Write',
+          customfield_10051: ['Jira', 'VPN'],
+          customfield_10052: users[1].accountId,
+          customfield_10053: 'Audit',
+          customfield_10054: true,
+          customfield_10055: '2026-12-24T09:30:00Z',
+          customfield_10056: 2.5,
+          customfield_10057: [users[2].accountId],
+          priority: { id: '2' },
+          components: [{ id: store.components(p)[0].id }],
+          duedate: '2027-01-15T00:00:00Z',
+        },
+      };
+      const file = join(dir, 'ticket.json');
+      writeFileSync(file, JSON.stringify(template));
+      for (const bulk of [false, true]) {
+        const before = store.created().length;
+        const r = await runBridge<{ schemaIds: string[]; valid: boolean; created: { id: string }; got: Record<string, unknown>; wire: { violations: unknown[] } }>(
+          ['tickets', '--addr', server.address, '--template', file, ...(bulk ? ['--bulk'] : [])],
+          120_000,
+        );
+        if (r.code !== 0) throw new Error(`baton-bridge tickets failed: ${JSON.stringify(r.json, null, 2).slice(0, 6000)}\n${r.stderr.slice(-3000)}`);
+        expect(r.json.schemaIds.sort()).toEqual(
+          t
+            .projects()
+            .flatMap((x) =>
+              store
+                .issueTypes(x.id)
+                .filter((it) => !it.subtask)
+                .map((it) => `${x.key}:${it.id}`),
+            )
+            .sort(),
+        );
+        expect(r.json.valid).toBe(true);
+        expect(r.json.wire.violations).toEqual([]);
+        const created = store.created();
+        expect(created).toHaveLength(before + 1);
+        const issue = created[created.length - 1];
+        expect(r.json.created.id).toBe(issue.id);
+        expect(issue.fields).toMatchObject({
+          summary: 'Access through the SDK',
+          customfield_10050: { value: 'Write' },
+          customfield_10052: users[1].accountId,
+          customfield_10053: 'Audit',
+          customfield_10055: '2026-12-24T09:30:00.000Z',
+          customfield_10056: 2.5,
+          customfield_10057: [users[2].accountId],
+          priority: { id: '2' },
+          duedate: '2027-01-15',
+        });
+        expect((issue.fields.customfield_10051 as Array<{ value: string }>).map((o) => o.value)).toEqual(['Jira', 'VPN']);
+        expect((issue.fields.customfield_10054 as Array<{ value: string }>).map((o) => o.value)).toEqual(['Yes']);
+        expect((issue.fields.components as Array<{ id: string }>).map((c) => c.id)).toEqual([store.components(p)[0].id]);
+        expect(r.json.got).toMatchObject({ id: issue.id, display_name: 'Access through the SDK', labels: ['sdk'], status: { id: issue.statusId } });
+      }
+      expect(fake.validationErrors).toEqual([]);
     },
     SYNC_TIMEOUT,
   );

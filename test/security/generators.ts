@@ -39,6 +39,16 @@ import {
 } from '../../src/gen/c1/connector/v2/grant';
 import { ActionServiceService, GetActionSchemaRequest, GetActionStatusRequest, InvokeActionRequest, ListActionSchemasRequest } from '../../src/gen/c1/connector/v2/action';
 import { AssetServiceGetAssetRequest, AssetServiceService } from '../../src/gen/c1/connector/v2/asset';
+import {
+  TicketCustomField,
+  TicketsServiceBulkCreateTicketsRequest,
+  TicketsServiceBulkGetTicketsRequest,
+  TicketsServiceCreateTicketRequest,
+  TicketsServiceGetTicketRequest,
+  TicketsServiceGetTicketSchemaRequest,
+  TicketsServiceListTicketSchemasRequest,
+  TicketsServiceService,
+} from '../../src/gen/c1/connector/v2/ticket';
 
 /** What a write request's ids name: the only place its changes may land. */
 export type WriteIntent =
@@ -95,6 +105,7 @@ export const ALL_RPCS: Rpc[] = [
   ResourceDeleterServiceService,
   CredentialManagerServiceService,
   AssetServiceService,
+  TicketsServiceService,
 ].flatMap((s) => rpcsOf(s as unknown as Record<string, { path: string; responseStream: boolean }>));
 
 const RPC = Object.fromEntries(ALL_RPCS.map((r) => [r.rpc.split('/')[1], r])) as Record<string, Rpc>;
@@ -584,6 +595,19 @@ export class Fuzzer {
         return encode(IssueCredentialRequest, { identityId: this.resourceId(), requestId: this.hostile() });
       case 'GetAsset':
         return encode(AssetServiceGetAssetRequest, { asset: { id: this.hostile() } });
+      // ticketing (the servers run with BATON_TICKETING): schema ids, issue keys, custom fields of every kind
+      case 'ListTicketSchemas':
+        return encode(TicketsServiceListTicketSchemasRequest, { pageSize: this.pageSize(), pageToken: this.pageToken(), annotations: this.annotations() });
+      case 'GetTicketSchema':
+        return encode(TicketsServiceGetTicketSchemaRequest, { id: this.ticketSchemaId(), annotations: this.annotations() });
+      case 'GetTicket':
+        return encode(TicketsServiceGetTicketRequest, { id: this.issueId(), annotations: this.annotations() });
+      case 'BulkGetTickets':
+        return encode(TicketsServiceBulkGetTicketsRequest, { ticketRequests: Array.from({ length: this.pick([0, 1, 3, 101]) }, () => ({ id: this.issueId() })) });
+      case 'CreateTicket':
+        return encode(TicketsServiceCreateTicketRequest, this.ticketRequest());
+      case 'BulkCreateTickets':
+        return encode(TicketsServiceBulkCreateTicketsRequest, { ticketRequests: Array.from({ length: this.pick([0, 1, 3, 101]) }, () => this.ticketRequest()) });
       default:
         throw new Error(`no generator for ${name}`);
     }
@@ -626,6 +650,60 @@ export class Fuzzer {
     return this.make(rpc, bytes, 'structured');
   }
 
+  private ticketSchemaId(): string {
+    const r = this.rng.next();
+    if (r < 0.5) return `${this.pick(this.p.projectKeys)}:${this.pick(['10001', '10004', '10010', '10003', '1', '99999'])}`;
+    if (r < 0.7) return `${this.pick(this.p.projectKeys)}:${this.hostile()}`;
+    return this.hostile();
+  }
+
+  private issueId(): string {
+    return this.chance(0.4) ? `${this.pick(this.p.projectKeys)}-${this.rng.int(0, 20)}` : this.chance(0.3) ? String(this.rng.int(9990, 10100)) : this.hostile();
+  }
+
+  private ticketField(): TicketCustomField['value'] {
+    switch (this.rng.int(0, 8)) {
+      case 0:
+        return { $case: 'stringValue', value: { value: this.chance(0.5) ? this.pick(this.p.users) : this.hostile(), defaultValue: '' } };
+      case 1:
+        return { $case: 'stringValues', value: { values: [this.hostile(), this.pick(this.p.users)], defaultValues: [] } };
+      case 2:
+        return { $case: 'boolValue', value: { value: this.chance(0.5) } };
+      case 3:
+        return { $case: 'numberValue', value: { value: this.pick([NaN, Infinity, 2.5, -1, 0]), defaultValue: undefined } };
+      case 4:
+        return { $case: 'timestampValue', value: { value: new Date(this.pick([0, -8.64e15, 8.64e15, 1.7e12])), defaultValue: undefined } };
+      case 5:
+        return { $case: 'pickStringValue', value: { value: this.pick(['Read', 'Write', 'Sev-1', this.hostile()]), allowedValues: [], defaultValue: '' } };
+      case 6:
+        return { $case: 'pickMultipleStringValues', value: { values: [this.pick(['Jira', 'VPN']), this.hostile()], allowedValues: [], defaultValues: [] } };
+      case 7:
+        return { $case: 'pickObjectValue', value: { value: { id: this.pick(['1', '3', this.hostile()]), displayName: '' }, allowedValues: [], defaultValue: undefined } };
+      default:
+        return { $case: 'pickMultipleObjectValues', value: { values: [{ id: this.hostile(), displayName: '' }], allowedValues: [], defaultValues: [] } };
+    }
+  }
+
+  private ticketRequest(): object {
+    const customFields: Record<string, TicketCustomField> = {};
+    for (let i = this.rng.int(0, 4); i > 0; i--) {
+      const k = this.pick(['customfield_10050', 'customfield_10052', 'customfield_10056', 'priority', 'components', 'duedate', 'assignee', 'summary', this.hostile()]);
+      customFields[k] = { id: k, displayName: '', required: false, annotations: [], value: this.ticketField() };
+    }
+    return {
+      request: this.chance(0.95)
+        ? {
+            displayName: this.chance(0.5) ? `Fuzz ${this.rng.hex(4)}` : this.hostile(),
+            description: this.chance(0.6) ? '' : this.hostile(),
+            labels: this.chance(0.7) ? [] : [this.hostile()],
+            customFields,
+          }
+        : undefined,
+      schema: this.chance(0.9) ? { id: this.ticketSchemaId() } : undefined,
+      annotations: this.chance(0.8) ? [] : [{ typeUrl: 'type.googleapis.com/c1.connector.v2.RequestId', value: this.randomBytes(this.rng.int(0, 40)) }],
+    };
+  }
+
   private pickWeighted(): string {
     const w: [string, number][] = [
       ['ListResources', 9],
@@ -650,6 +728,12 @@ export class Fuzzer {
       ['RotateCredential', 0.5],
       ['IssueCredential', 0.5],
       ['GetAsset', 0.5],
+      ['ListTicketSchemas', 0.3],
+      ['GetTicketSchema', 0.7],
+      ['GetTicket', 0.7],
+      ['BulkGetTickets', 0.3],
+      ['CreateTicket', 1],
+      ['BulkCreateTickets', 0.3],
     ];
     const total = w.reduce((a, [, n]) => a + n, 0);
     let x = this.rng.next() * total;

@@ -10,6 +10,7 @@
 //	baton-bridge create-account --addr ... --email a@b.c [--login a] [--profile '{"products":["jira-software"]}']
 //	baton-bridge service --client-id ... --client-secret ... [--connector-addr 127.0.0.1:50051] [--provisioning]
 //	baton-bridge fake-platform --tasks tasks.json --out-dir DIR --ca-out ca.pem
+//	baton-bridge tickets --addr ... [--template ticket.json] [--bulk]   (tickets.go)
 //
 // Connection flags (every command that talks to the server): --tls (verify against the system
 // roots), --tls-ca FILE (verify against this CA; implies --tls), --tls-cert/--tls-key (client
@@ -62,7 +63,7 @@ func sdkVersion() string {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|service|fake-platform|version> [flags]
+	fmt.Fprintln(os.Stderr, `usage: baton-bridge <sync|read|grant|revoke|create-account|delete|invoke-action|tickets|service|fake-platform|version> [flags]
 run "baton-bridge <command> -h" for the flags of a command`)
 	os.Exit(2)
 }
@@ -89,6 +90,8 @@ func main() {
 		out, err = cmdDelete(args)
 	case "invoke-action":
 		out, err = cmdInvokeAction(args)
+	case "tickets":
+		out, err = cmdTickets(args)
 	case "version":
 		out = map[string]string{"sdkVersion": sdkVersion()}
 	case "service":
