@@ -66,13 +66,20 @@ func runService(args []string) int {
 	cmd.Use = "baton-bridge service"
 	cmd.Version = sdkVersion()
 	cmd.SetArgs(args)
-	err = cmd.ExecuteContext(ctx)
+	cmd.SetContext(ctx)
+	ran, err := cmd.ExecuteC()
 	if ctx.Err() != nil {
 		// stopped by a signal: whatever the runner reports about its cancelled context, this is a clean stop
 		return 0
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "baton-bridge service: %v\n", err)
+		return 1
+	}
+	if ran == cmd {
+		// the service itself runs until it is stopped: ending on its own (e.g. the platform refused the
+		// credentials and the runner gave up without an error) is a failure for whoever supervises it
+		fmt.Fprintln(os.Stderr, "baton-bridge service: the connector runner stopped without being asked to (see the log above)")
 		return 1
 	}
 	return 0
