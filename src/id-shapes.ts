@@ -7,7 +7,7 @@
  */
 import { invalidInput } from './errors';
 
-export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'apiTokenId' | 'issueTypeId' | 'issueIdOrKey';
+export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'apiTokenId' | 'issueTypeId' | 'issueIdOrKey' | 'permissionKey';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -24,6 +24,8 @@ export const ID_SHAPES: Record<IdKind, { pattern: RegExp; what: string }> = {
   applicationRoleKey: { pattern: /^[a-z][a-z0-9-]{0,127}$/, what: 'a Jira product key such as jira-software' },
   // the user management API's token ids (UUIDs in practice; the document says only "string")
   apiTokenId: { pattern: /^[A-Za-z0-9_-]{1,128}$/, what: 'an Atlassian API token id (letters, digits, "_" and "-", at most 128)' },
+  // a Jira permission key (BROWSE_PROJECTS): what a permission entitlement's slug carries
+  permissionKey: { pattern: /^[A-Za-z][A-Za-z0-9_]{0,99}$/, what: 'a Jira permission key such as BROWSE_PROJECTS' },
   issueTypeId: { pattern: /^[0-9]{1,18}$/, what: 'a numeric Jira issue type id' },
   // a numeric issue id, or a key: the project key, "-", the issue number
   issueIdOrKey: { pattern: /^(?:[0-9]{1,18}|[A-Z][A-Z0-9_]{0,254}-[0-9]{1,18})$/, what: 'a numeric Jira issue id or an issue key such as ABC-123' },

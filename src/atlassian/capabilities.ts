@@ -260,6 +260,13 @@ export const CAPABILITIES = [
     endpoints: ['permissionSchemes', 'projectPermissionScheme'],
   },
   {
+    id: 'sync-all-project-permissions',
+    label: 'list permission keys',
+    what: 'BATON_JIRA_PROJECT_PERMISSIONS=all: every project permission key Jira lists (GET /permissions), read once per sync',
+    permission: 'Jira access',
+    endpoints: ['allPermissions'],
+  },
+  {
     id: 'sync-global-permissions',
     label: 'check global permissions',
     what: "list permission keys and check each account's global permissions, one request per account (BATON_JIRA_GLOBAL_PERMISSIONS); the explain command checks one account",

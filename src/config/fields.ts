@@ -165,7 +165,7 @@ export const FIELDS: FieldSpec[] = [
     env: 'BATON_JIRA_PROJECT_PERMISSIONS',
     displayName: 'Project permissions',
     description:
-      'Comma-separated project permission keys to sync as entitlements of each company-managed project, with grants from its permission scheme (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS,EDIT_ISSUES); none: no project permissions.',
+      'Comma-separated project permission keys to sync as entitlements of each company-managed project, with grants from its permission scheme (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS,EDIT_ISSUES); all: every project permission Jira lists (GET /permissions); none: no project permissions.',
     type: 'string-list',
     group: 'behaviour',
     default: ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'],

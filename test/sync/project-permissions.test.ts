@@ -9,6 +9,7 @@ import { runSync, SyncResult } from '../../src/client/sync';
 import { countExpandedGrants } from '../../src/client/expand';
 import type { Tenant } from '../../src/fake-atlassian';
 import { parseConnectorConfig } from '../../src/config/schema';
+import { permissionCatalogue } from '../../src/fake-atlassian/permissions-check';
 
 const ISSUE_LEVEL = ['reporter', 'assignee', 'userCustomField', 'groupCustomField'];
 
@@ -128,6 +129,29 @@ describe('a configured permission set', () => {
     const r = await runSync(h.client, { workers: 4 });
     assertPermissions(r, h.fake.tenant, KEYS);
     expect(r.entitlements.some((e) => e.slug === 'permission:BROWSE_PROJECTS')).toBe(false);
+  });
+});
+
+describe('all: every project permission Jira lists', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: 'S', seed: 4 }, config: () => ({ 'jira-project-permissions': 'all' }) });
+  });
+  afterAll(async () => h?.stop());
+
+  test('one entitlement per PROJECT key of GET /permissions, each with exactly its holders; the list is read once per sync', async () => {
+    const keys = permissionCatalogue()
+      .filter((p) => p.type === 'PROJECT')
+      .map((p) => p.key);
+    expect(keys.length).toBeGreaterThan(10);
+    const before = h.fake.stats.byOperation['GET /rest/api/3/permissions'] ?? 0;
+    const r = await runSync(h.client, { workers: 4 });
+    assertPermissions(r, h.fake.tenant, keys);
+    const perProject = new Map<string, number>();
+    for (const e of r.entitlements.filter((x) => x.slug.startsWith('permission:'))) perProject.set(e.resource!.id!.resource, (perProject.get(e.resource!.id!.resource) ?? 0) + 1);
+    expect(new Set(perProject.values())).toEqual(new Set([keys.length]));
+    expect((h.fake.stats.byOperation['GET /rest/api/3/permissions'] ?? 0) - before).toBe(1);
+    expect(h.fake.validationErrors).toEqual([]);
   });
 });
 

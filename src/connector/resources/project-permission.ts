@@ -46,8 +46,11 @@ const ISSUE_LEVEL = new Set(['reporter', 'assignee', 'userCustomField', 'groupCu
 
 type Scheme = JiraPermissionScheme;
 
+/** BATON_JIRA_PROJECT_PERMISSIONS=all: every key GET /permissions lists with type PROJECT */
+export const ALL_PROJECT_PERMISSIONS = 'ALL';
+
 export interface ProjectPermissions {
-  /** the configured permission keys (none: the feature is off) */
+  /** the configured permission keys (none: the feature is off; [ALL]: every project permission Jira lists) */
   readonly keys: readonly string[];
   /** records listed projects' styles (only company-managed projects have a scheme) */
   noteProjects(projects: { id: string; style?: string }[], ctx: CallContext): void;
@@ -76,6 +79,18 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
     return (await allSchemes(ctx)).get(id);
   };
   const appRoleKeys = async (ctx: CallContext) => (await applicationRoles.all(ctx)).map((a) => a.key);
+  // `all`: the keys of type PROJECT that GET /permissions lists, read once per sync
+  const listed = new PromiseCache<string[]>({ maxEntries: 64, maxBytes: 4 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => 64 * Math.max(1, v.length) });
+  const everyKey = keys.includes(ALL_PROJECT_PERMISSIONS);
+  const keysFor = async (ctx: CallContext): Promise<readonly string[]> =>
+    everyKey
+      ? cached(listed, ctx, 'keys', async () =>
+          (await api.allPermissions(ctx))
+            .filter((p) => p.type === 'PROJECT' && isId('permissionKey', p.key))
+            .map((p) => p.key)
+            .sort(),
+        )
+      : keys;
   const companyManaged = (style: string | undefined) => style === 'classic';
 
   return {
@@ -86,10 +101,11 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
     },
     async profile(projectId, style, ctx) {
       if (!keys.length) return {};
+      const wantedKeys = await keysFor(ctx);
       if (!companyManaged(style)) return { permission_scheme: TEAM_MANAGED };
       const s = await schemeOf(projectId, ctx);
       if (!s) return { permission_scheme: 'unknown (the project names a scheme Jira did not list)' };
-      const wanted = new Set(keys);
+      const wanted = new Set(wantedKeys);
       const anyone = new Set<string>();
       const conditional = new Set<string>();
       for (const g of s.permissions) {
@@ -101,8 +117,9 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
     },
     async entitlements(resource, projectId, ctx) {
       if (!keys.length || !companyManaged(await styleOf(projectId, ctx))) return [];
+      const wantedKeys = await keysFor(ctx);
       const name = resource.displayName || resource.id?.resource || '';
-      return keys.map((key) =>
+      return wantedKeys.map((key) =>
         entitlement(resource, {
           slug: permissionSlug(key),
           displayName: `${name} ${key}`,
@@ -117,7 +134,7 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
       if (!companyManaged(await styleOf(projectId, ctx))) return [];
       const s = await schemeOf(projectId, ctx);
       if (!s) return [];
-      const wanted = new Set(keys);
+      const wanted = new Set(await keysFor(ctx));
       const out = new Map<string, Grant>();
       const add = (g: Grant) => out.set(g.id, g);
       let roleIds: Set<number> | undefined;
@@ -171,6 +188,7 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
       schemes.dropSync(k);
       schemeIds.dropSync(k);
       styles.dropSync(k);
+      listed.dropSync(k);
     },
   };
 }
