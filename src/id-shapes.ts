@@ -7,7 +7,8 @@
  */
 import { invalidInput } from './errors';
 
-export type IdKind = 'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'apiTokenId' | 'issueTypeId' | 'issueIdOrKey' | 'permissionKey';
+export type IdKind =
+  'projectId' | 'projectIdOrKey' | 'roleId' | 'groupId' | 'accountId' | 'directoryId' | 'orgId' | 'applicationRoleKey' | 'apiTokenId' | 'issueTypeId' | 'issueIdOrKey' | 'permissionKey';
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 

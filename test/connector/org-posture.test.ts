@@ -6,6 +6,8 @@
 import { useFake } from '../atlassian/helpers';
 import { orgPosture } from '../../src/connector/org-posture';
 import type { OrgApi } from '../../src/connector/jira-api';
+import { startHarness } from '../helpers/harness';
+import { ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
 
 const h = useFake({ tier: 'S', seed: 23 });
 
@@ -48,4 +50,25 @@ test('a cap on the managed accounts counted says the posture is incomplete', asy
   const p = await orgPosture(orgApi(), ctx(), { maxAccounts: 1 });
   expect(p.complete).toBe(false);
   expect(p.managed_accounts).toBeLessThan(h.fake.tenant.allAccounts().filter((u) => u.claimStatus === 'managed' && u.directoryId !== null).length);
+});
+
+test('the organization resource carries the posture in its profile (over gRPC)', async () => {
+  const hh = await startHarness({ fake: { tier: 'S', seed: 23 }, config: (f) => ({ 'atlassian-orgid': f.orgId, 'atlassian-api-token': f.credentials.orgApiKey.key }) });
+  try {
+    const t = hh.fake.tenant;
+    const page = await hh.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'organization' }));
+    expect(page.list.map((r) => r.id!.resource)).toEqual([hh.fake.orgId]);
+    const profile = page.list[0].profile!;
+    const managed = t.allAccounts().filter((u) => u.claimStatus === 'managed' && u.directoryId !== null);
+    expect(profile.managed_accounts).toBe(managed.length);
+    expect((profile.verified_domains as { domain: string }[]).map((d) => d.domain)).toEqual(
+      t
+        .domains()
+        .filter((d) => d.status === 'verified')
+        .map((d) => d.name),
+    );
+    expect(profile.authentication_policies).toMatch(/^not available/);
+  } finally {
+    await hh.stop();
+  }
 });

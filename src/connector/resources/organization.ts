@@ -11,7 +11,9 @@ import type { CallContext, ResourceSyncer } from '../types';
 import type { OrgApi } from '../jira-api';
 import { resourceType, rid, idOf } from './common';
 import { refuseToken } from '../pagetoken';
-import { notFound } from '../../errors';
+import { ConnectorError, notFound } from '../../errors';
+import { orgPosture } from '../org-posture';
+import { log } from '../../log';
 import { organizationRoles, roleEntitlements, roleOfEntitlement, type AdminRoleAccess } from './admin-roles';
 
 export const ORGANIZATION = 'organization';
@@ -27,7 +29,16 @@ export async function organizationProfile(org: OrgApi, ctx: CallContext): Promis
     name = page.data.find((o) => o.id === org.orgId)?.attributes.name ?? name;
     c = name ? undefined : page.nextCursor;
   } while (c);
-  return { name: name || 'Atlassian organization', profile: { org_id: org.orgId, name } };
+  let posture: Record<string, unknown>;
+  try {
+    posture = { ...(await orgPosture(org, ctx)) };
+  } catch (e) {
+    // a key without the domain or policy scopes: the roles still sync, the profile says what is missing
+    if (!(e instanceof ConnectorError) || (e.kind !== 'permission' && e.kind !== 'not-found')) throw e;
+    log().warn({ kind: e.kind }, 'organization posture could not be read; the organization resource carries its roles without it');
+    posture = { posture_unavailable: `${e.kind}: ${e.message}`.slice(0, 500) };
+  }
+  return { name: name || 'Atlassian organization', profile: { org_id: org.orgId, name, ...posture } };
 }
 
 export function organizationSyncer(org: OrgApi | undefined, access: AdminRoleAccess | undefined): ResourceSyncer {
