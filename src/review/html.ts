@@ -284,14 +284,15 @@ var tables={
     {label:'Access',value:function(a){return D.strings[a[2]];},select:function(a){return D.strings[a[2]];}},
     {label:'Through',value:function(a){return D.strings[a[3]];},select:function(a){return D.strings[a[3]]==='direct'?'direct':'through a group';}}]}
 };
-function groupDetail(g){return '<div class="detailgrid"><div><h3>Products ('+g.products.length+')</h3>'+list(g.products,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Project roles ('+g.roles.length+')</h3>'+list(g.roles,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Permissions by scheme ('+g.permissions.length+')</h3>'+list(g.permissions,function(x){return '<li>'+esc(x)+'</li>';})+'</div></div>';}
+function groupDetail(g){return '<div class="detailgrid"><div><h3>Products ('+g.products.length+')</h3>'+list(g.products,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Project roles ('+g.roles.length+')</h3>'+list(g.roles,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Permissions by scheme ('+g.permissions.length+')</h3>'+list(g.permissions,function(x){return '<li>'+esc(x)+'</li>';})+'</div><div><h3>Administration roles ('+g.adminRoles.length+')</h3>'+list(g.adminRoles,function(x){return '<li>'+esc(x)+'</li>';})+'</div></div>';}
 tables.groups={id:'groups-table',name:'groups',rows:D.groups,sort:0,placeholder:'Filter groups by name…',detail:groupDetail,columns:[
   {label:'Group',value:function(g){return g.name;},html:function(g){return esc(g.name)+'<div class="small mono">'+esc(g.id)+'</div>';},text:function(g){return g.name+' '+g.id;}},
   {label:'Members',num:true,value:function(g){return g.members;}},
   {label:'Inactive',num:true,value:function(g){return g.inactive;}},
   {label:'Products',value:function(g){return g.products.join(', ');},select:function(g){return g.products.length?g.products:['no product'];}},
   {label:'Project roles',num:true,value:function(g){return g.roles.length;}},
-  {label:'Permissions',num:true,value:function(g){return g.permissions.length;}}]};
+  {label:'Permissions',num:true,value:function(g){return g.permissions.length;}},
+  {label:'Admin roles',value:function(g){return g.adminRoles.join(', ');},select:function(g){return g.adminRoles.length?g.adminRoles:['none'];}}]};
 // the decisions worksheet: keep / revoke and a comment per row, kept in this browser (localStorage) and exported as decisions.csv
 var DEC_KEY='jira-review-decisions:'+D.syncId;
 var dec={};try{dec=JSON.parse(localStorage.getItem(DEC_KEY)||'{}')||{};}catch(e){dec={};}

@@ -143,6 +143,8 @@ export interface GroupRow {
   roles: string[];
   /** project permissions granted to the group directly by a scheme, as "KEY: PERMISSION" */
   permissions: string[];
+  /** Atlassian administration and product roles held by the group (organization and site) */
+  adminRoles: string[];
 }
 
 export interface ReportData {
@@ -412,17 +414,29 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       const products: string[] = [];
       const roles: string[] = [];
       const permissions: string[] = [];
+      const adminRoles: string[] = [];
       for (const h of held) {
         const e = h.entitlement;
         if (e.resourceType === 'application-role') products.push(rv.products.get(e.resourceId)?.name ?? e.resourceId);
         else if (e.resourceType === 'project-role') {
           const r = rv.roles.get(e.resourceId);
           roles.push(r ? `${r.projectKey}: ${r.roleName}` : e.resourceId);
-        } else if (e.resourceType === 'project' && e.slug.startsWith('permission:')) permissions.push(`${rv.projects.get(e.resourceId)?.key ?? e.resourceId}: ${e.slug.slice('permission:'.length)}`);
+        } else if (e.resourceType === 'organization' || e.resourceType === 'site') adminRoles.push(e.displayName || `${e.resourceType} ${e.slug}`);
+        else if (e.resourceType === 'project' && e.slug.startsWith('permission:')) permissions.push(`${rv.projects.get(e.resourceId)?.key ?? e.resourceId}: ${e.slug.slice('permission:'.length)}`);
       }
       const inactive = [...members].filter((a) => rv.people.get(a) && !rv.people.get(a)!.active).length;
       const sort = (xs: string[]) => xs.sort((a, b) => a.localeCompare(b));
-      return { id: g.id, name: g.name, members: members.size, inactive, admin: isAdmin(g.name), products: sort(products), roles: sort(roles), permissions: sort(permissions) };
+      return {
+        id: g.id,
+        name: g.name,
+        members: members.size,
+        inactive,
+        admin: isAdmin(g.name),
+        products: sort(products),
+        roles: sort(roles),
+        permissions: sort(permissions),
+        adminRoles: sort(adminRoles),
+      };
     });
 
   // API tokens and product seats (issue 15)

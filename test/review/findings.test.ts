@@ -166,6 +166,8 @@ test('with project permissions synced, administrative access comes from them (wi
       { ent: 'project:10:permission:ADMINISTER_PROJECTS', type: 'user', id: 'app1' },
       { ent: 'project:10:permission:BROWSE_PROJECTS', type: 'user', id: 'eve' },
       { ent: 'project:11:permission:BROWSE_PROJECTS', type: 'user', id: 'eve' },
+      { ent: 'site:cloud-1:site-admin', type: 'user', id: 'eve' }, // an Atlassian administration role
+      { ent: 'site:cloud-1:product:jira-software:user', type: 'user', id: 'bob' }, // a product role: not administrative
     ],
     (db) => {
       const res = db.prepare(
@@ -197,6 +199,8 @@ test('with project permissions synced, administrative access comes from them (wi
       ])
         ent.run(`project:${p}:permission:${k}`, 'project', p, `permission:${k}`, `${k} on ${p}`);
       ent.run('project-role:10:3:assigned', 'project-role', '10:3', 'assigned', 'Administrators of ALPHA');
+      ent.run('site:cloud-1:site-admin', 'site', 'cloud-1', 'site-admin', 'Site admin of acme');
+      ent.run('site:cloud-1:product:jira-software:user', 'site', 'cloud-1', 'product:jira-software:user', 'Jira user of acme');
     },
   );
   const db = openSnapshot(file);
@@ -206,9 +210,9 @@ test('with project permissions synced, administrative access comes from them (wi
   expect(r.adminBasis).toBe('permissions');
   const byId = new Map(r.people.map((p) => [p.accountId, p]));
   expect(byId.get('bob')).toMatchObject({ administers: ['ALPHA'], adminAccess: ['administers project ALPHA (group "ops" → role "Administrators" in ALPHA)'] });
-  expect(byId.get('eve')).toMatchObject({ administers: [], adminAccess: [], browses: 2 });
+  expect(byId.get('eve')).toMatchObject({ administers: [], adminAccess: ['Site admin of acme (direct)'], browses: 2 });
   const found = r.findings.map((f) => `${f.kind} ${f.accountId || f.name}`).sort();
-  expect(found).toEqual(['app-broad-access app1', 'external-admin bob', 'open-project OPEN (Open)'].sort());
+  expect(found).toEqual(['app-broad-access app1', 'external-admin bob', 'external-admin eve', 'open-project OPEN (Open)'].sort());
   expect(r.findings.find((f) => f.kind === 'open-project')!.detail).toBe('anyone, anonymous visitors included, has BROWSE_PROJECTS by the permission scheme "Public Permission Scheme"');
   const alpha = r.projects.find((p) => p.key === 'ALPHA')!;
   expect(alpha).toMatchObject({ scheme: 'Default Permission Scheme', openToAnyone: [], conditional: ['BROWSE_PROJECTS: reporter'] });

@@ -211,7 +211,10 @@ test('takes the screenshot', async () => {
   writeFileSync(join(ROOT, '.tmp', 'report-people.png'), await page.screenshot());
   for (const tabName of ['groups', 'decisions']) {
     await page.eval(`(() => { document.querySelector('nav.tabs a[data-tab=${tabName}]').click(); document.getElementById('tab-${tabName}').scrollIntoView(); })()`);
-    writeFileSync(join(ROOT, '.tmp', `report-${tabName}.png`), await page.screenshot());
+    const png = await page.screenshot();
+    writeFileSync(join(ROOT, '.tmp', `report-${tabName}.png`), png);
+    const doc = join(ROOT, 'docs', `report-${tabName}.png`);
+    if (process.env.UPDATE_SCREENSHOT === '1' || !existsSync(doc)) writeFileSync(doc, png);
   }
   expect(page.problems).toEqual({ exceptions: [], consoleErrors: [], logErrors: [], externalRequests: [], failedLoads: [] });
 });
