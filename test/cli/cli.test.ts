@@ -2,38 +2,19 @@
  * The built CLI as a user runs it (npm test builds dist/ first): capabilities, config, manifest,
  * bad configuration (exit 2, one line, no stack trace, no secret), serve + health, validate.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { checkHealth } from '../../src/cli/health';
 import { isLoopbackHost } from '../../src/server/exposure';
+import { BUILT_MAIN, cleanEnv, runBuilt, runBuiltSync } from '../helpers/built-cli';
 
 const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
-
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-
-function run(args: string[], env: Record<string, string> = {}, timeout = 30000) {
-  return spawnSync(process.execPath, [MAIN, ...args], { env: { ...cleanEnv(), ...env }, encoding: 'utf8', timeout });
-}
-
-/** For commands that talk to the in-process fake: spawnSync would block the fake's event loop. */
-function runAsync(args: string[], env: Record<string, string> = {}, timeout = 30000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...cleanEnv(), ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const MAIN = BUILT_MAIN;
+const run = runBuiltSync;
+const runAsync = runBuilt;
 
 test('capabilities prints ConnectorCapabilities JSON', () => {
   const r = run(['capabilities']);

@@ -4,32 +4,15 @@
  * and global permissions; a change made after the sync is reported as a disagreement; and the built
  * CLI prints the paths and sets its exit code.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startHarness, Harness, fakeConfig } from '../helpers/harness';
 import { runSync } from '../../src/client/sync';
 import { createAtlassianClients, AtlassianClients } from '../../src/atlassian';
 import { indexSync, explainAccount, crossCheck, findUser, ExplainIndex, formatExplanation } from '../../src/cli/explain';
 import { globalPermissionsOf, holdsProjectPermission } from '../../src/fake-atlassian/permissions-check';
+import { runBuilt } from '../helpers/built-cli';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
 const KEYS = ['ADMINISTER_PROJECTS', 'BROWSE_PROJECTS', 'CREATE_ISSUES'];
-
-function runCli(args: string[], timeout = 60000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const runCli = (args: string[], timeout = 60000) => runBuilt(args, {}, timeout);
 
 describe('explain on tier S', () => {
   let h: Harness;

@@ -3,27 +3,10 @@
  * --dry-run prints the write and changes nothing; the switches refuse before any request; a real
  * run changes the fake's state; a repeat says nothing had to change.
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
+import { runBuilt } from '../helpers/built-cli';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
-const cleanEnv = () => Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-
-function runAsync(args: string[], env: Record<string, string>, timeout = 30000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...cleanEnv(), ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const runAsync = runBuilt;
 
 describe('delete and invoke-action', () => {
   let fake: FakeAtlassian;

@@ -2,28 +2,12 @@
  * `tickets schemas`, `tickets create` (--dry-run, and for real with --ticketing) and `tickets get`, the built CLI
  * against the fake (npm test builds dist/ first).
  */
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { startFakeAtlassian, FakeAtlassian } from '../../src/fake-atlassian';
 import { issueStore } from '../../src/fake-atlassian/issues';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'cli', 'main.js');
+import { runBuilt } from '../helpers/built-cli';
 
-function runAsync(args: string[], env: Record<string, string>, timeout = 30000): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], { env: { ...clean, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const t = setTimeout(() => child.kill('SIGKILL'), timeout);
-    child.on('close', (status) => {
-      clearTimeout(t);
-      resolve({ status, stdout, stderr });
-    });
-  });
-}
+const runAsync = runBuilt;
 
 describe('tickets commands', () => {
   let fake: FakeAtlassian;
