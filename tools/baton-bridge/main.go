@@ -142,6 +142,21 @@ func registerLog(fs *flag.FlagSet, level *string) {
 // dial opens the gRPC connection the way the SDK does for its own connector subprocess (plain
 // grpc-go client, default 4 MiB receive limit, no retries of our own: the syncer retries), and
 // wraps it as the SDK's types.ConnectorClient.
+// connect is what every one-shot command does first: the SDK logger at --log-level, a wire checker,
+// and a client of our server.
+func (c *common) connect() (context.Context, types.ConnectorClient, *wireChecker, func(), error) {
+	ctx, _, err := newLogger(c.logLevel)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	checker := newWireChecker()
+	client, closeConn, err := c.dial(ctx, checker)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return ctx, client, checker, closeConn, nil
+}
+
 func (c *common) dial(ctx context.Context, checker *wireChecker) (types.ConnectorClient, func(), error) {
 	creds := insecure.NewCredentials()
 	if c.useTLS || c.tlsCA != "" || c.tlsCert != "" {

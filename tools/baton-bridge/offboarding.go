@@ -40,12 +40,7 @@ func cmdDelete(args []string) (any, error) {
 	if err := required("resource-type", *rtype, "resource-id", *rid); err != nil {
 		return nil, err
 	}
-	ctx, _, err := newLogger(c.logLevel)
-	if err != nil {
-		return nil, err
-	}
-	checker := newWireChecker()
-	client, closeConn, err := c.dial(ctx, checker)
+	ctx, client, checker, closeConn, err := c.connect()
 	if err != nil {
 		return nil, err
 	}
@@ -77,12 +72,7 @@ func cmdInvokeAction(args []string) (any, error) {
 	if err := required("name", *name, "resource-id", *rid); err != nil {
 		return nil, err
 	}
-	ctx, _, err := newLogger(c.logLevel)
-	if err != nil {
-		return nil, err
-	}
-	checker := newWireChecker()
-	client, closeConn, err := c.dial(ctx, checker)
+	ctx, client, checker, closeConn, err := c.connect()
 	if err != nil {
 		return nil, err
 	}

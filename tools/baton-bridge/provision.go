@@ -106,12 +106,7 @@ func provisionerRun(args []string, name string, setup func(fs *flag.FlagSet) fun
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	ctx, _, err := newLogger(c.logLevel)
-	if err != nil {
-		return nil, err
-	}
-	checker := newWireChecker()
-	client, closeConn, err := c.dial(ctx, checker)
+	ctx, client, checker, closeConn, err := c.connect()
 	if err != nil {
 		return nil, err
 	}
@@ -188,12 +183,7 @@ func cmdCreateAccount(args []string) (any, error) {
 			return nil, fmt.Errorf("--profile: %w", err)
 		}
 	}
-	ctx, _, err := newLogger(c.logLevel)
-	if err != nil {
-		return nil, err
-	}
-	checker := newWireChecker()
-	client, closeConn, err := c.dial(ctx, checker)
+	ctx, client, checker, closeConn, err := c.connect()
 	if err != nil {
 		return nil, err
 	}

@@ -95,12 +95,7 @@ func cmdTickets(args []string) (any, error) {
 	if err := parse(fs, args); err != nil {
 		return nil, err
 	}
-	ctx, _, err := newLogger(c.logLevel)
-	if err != nil {
-		return nil, err
-	}
-	checker := newWireChecker()
-	client, closeConn, err := c.dial(ctx, checker)
+	ctx, client, checker, closeConn, err := c.connect()
 	if err != nil {
 		return nil, err
 	}
