@@ -53,6 +53,7 @@ export const TEMPLATES: Template[] = [
   jira('GET', '/mypermissions', { permissions: 'text' }),
   jira('GET', '/permissions'),
   jira('POST', '/permissions/check'),
+  jira('GET', '/auditing/record', { offset: 'int', limit: 'int', from: 'text', filter: 'text' }),
   jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes', PAGE),
   jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}', PAGE),
   jira('GET', '/project/{projectIdOrKey}/statuses'),
