@@ -10,7 +10,7 @@
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import { auditRecords } from '../../src/fake-atlassian/audit-log';
-import type { Tenant } from '../../src/fake-atlassian';
+import { truth } from '../helpers/audit-truth';
 import { GrantMetadata } from '../../src/gen/c1/connector/v2/annotation_grant';
 import { pickAnnotation } from '../../src/connector/annotations';
 import { heldForSync } from '../../src/connector/cache';
@@ -18,32 +18,6 @@ import { heldForSync } from '../../src/connector/cache';
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 9, 1, 12, 0, 0);
 const DAYS = 90;
-
-/** grant id -> {at, by} from the fake's records: the latest record of each membership in the window, when it is an addition */
-function truth(t: Tenant, from: number): Map<string, { at: string; by?: string }> {
-  const latest = new Map<string, { ms: number; added: boolean; by?: string }>();
-  const note = (k: string, ms: number, added: boolean, by?: string) => {
-    const o = latest.get(k);
-    if (!o || ms > o.ms) latest.set(k, { ms, added, by });
-  };
-  for (const r of auditRecords(t)) {
-    if (r.ms < from) continue;
-    if (r.objectItem.typeName === 'GROUP') {
-      const gid = t.group(r.objectItem.name!)!.groupId;
-      note(`group:${gid}:member:user:${r.associatedItems[0].id}`, r.ms, r.summary.includes('added'), r.authorAccountId);
-    } else {
-      const ent = `project-role:${r.associatedItems[0].id}:${r.objectItem.id}:assigned`;
-      for (const c of r.changedValues) {
-        const v = c.changedTo || c.changedFrom;
-        const who = c.fieldName === 'Users' ? `user:${v}` : `group:${t.group(v)!.groupId}`;
-        note(`${ent}:${who}`, r.ms, !!c.changedTo, r.authorAccountId);
-      }
-    }
-  }
-  const out = new Map<string, { at: string; by?: string }>();
-  for (const [k, e] of latest) if (e.added) out.set(k, { at: new Date(e.ms).toISOString(), by: e.by });
-  return out;
-}
 
 function datesOf(r: SyncResult): Map<string, { at: string; by?: string; source?: string }> {
   const out = new Map<string, { at: string; by?: string; source?: string }>();
