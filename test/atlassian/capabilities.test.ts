@@ -85,6 +85,7 @@ describe('the capability table', () => {
     await j.myPermissions(['ADMINISTER']);
     await j.allPermissions();
     await j.checkPermissions({ accountId: someone.accountId, globalPermissions: ['ADMINISTER'], projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: [Number(p.id)] }] });
+    await j.auditRecords({ offset: 0, limit: 10, from: new Date(Date.now() - 86_400_000).toISOString(), filter: 'group' });
     // ticketing: create metadata, statuses, an idempotent create (label search first), get
     const type = (await issues.createMetaIssueTypes(p.key, 0, 10)).values[0];
     await issues.createMetaFields(p.key, type.id, 0, 10);
