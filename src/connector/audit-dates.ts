@@ -219,7 +219,18 @@ export function auditDates(api: JiraApi, opts: AuditDatesOptions) {
           if (!idx.groups.size) return page;
           const gid = resource.id!.resource;
           const keys = groupLookup(ctx, gid);
-          return { ...page, items: page.items.map((g) => annotate(g, find(idx.groups, keys.map((k) => `${k}|${g.principal?.id?.resource ?? ''}`)))) };
+          return {
+            ...page,
+            items: page.items.map((g) =>
+              annotate(
+                g,
+                find(
+                  idx.groups,
+                  keys.map((k) => `${k}|${g.principal?.id?.resource ?? ''}`),
+                ),
+              ),
+            ),
+          };
         },
         async cleanup(id) {
           await s.cleanup?.(id);

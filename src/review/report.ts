@@ -649,7 +649,10 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
       ['severity', 'finding', 'title', 'account_id', 'name', 'email', 'detail'],
       data.findings.map((f) => [f.severity, f.kind, FINDING_TITLES[f.kind], f.accountId, f.name, f.email, f.detail]),
     ),
-    access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id', 'first_seen', 'since', 'added_at', 'added_source'], accessRows(rv, history)),
+    access: toCsv(
+      ['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id', 'first_seen', 'since', 'added_at', 'added_source'],
+      accessRows(rv, history),
+    ),
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),

@@ -10,7 +10,7 @@ const rec = (r: Partial<JiraAuditRecord>): JiraAuditRecord => ({ objectItem: und
 const group = (name: string, id?: string) => ({ name, id, typeName: 'GROUP' });
 const user = (id: string) => ({ id, name: id, typeName: 'USER' });
 
-test('dates in Jira\'s format and ISO; anything else is NaN', () => {
+test("dates in Jira's format and ISO; anything else is NaN", () => {
   expect(parseAuditDate('2026-09-20T10:00:00.000+0000')).toBe(Date.UTC(2026, 8, 20, 10));
   expect(parseAuditDate('2026-09-20T12:00:00.000+02:00')).toBe(Date.UTC(2026, 8, 20, 10));
   expect(parseAuditDate('2026-09-20T10:00:00Z')).toBe(Date.UTC(2026, 8, 20, 10));
@@ -55,7 +55,13 @@ test('project role actors: full before/after lists, group names, and USER items 
         { fieldName: 'Groups', changedFrom: '', changedTo: 'Team One' },
       ],
     }),
-    rec({ summary: 'Project roles changed', created: '2026-09-04T00:00:00.000+0000', objectItem: role, associatedItems: [project], changedValues: [{ fieldName: 'Users', changedFrom: 'a, b, c', changedTo: 'a, c' }] }),
+    rec({
+      summary: 'Project roles changed',
+      created: '2026-09-04T00:00:00.000+0000',
+      objectItem: role,
+      associatedItems: [project],
+      changedValues: [{ fieldName: 'Users', changedFrom: 'a, b, c', changedTo: 'a, c' }],
+    }),
     rec({ summary: 'User added to project role', created: '2026-09-06T00:00:00.000+0000', objectItem: project, associatedItems: [role, user('d')] }),
   ]);
   expect(Object.fromEntries(idx.roles)).toEqual({

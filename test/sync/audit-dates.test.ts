@@ -108,7 +108,7 @@ describe('without permission to read the audit log', () => {
     }
   }, 120_000);
 
-  test("the fake refuses a caller without Administer Jira with 403", async () => {
+  test('the fake refuses a caller without Administer Jira with 403', async () => {
     const h = await startHarness();
     try {
       const weak = h.fake.credentials.mintClassicToken({ permissions: { administerJira: false, siteAdmin: false } });
