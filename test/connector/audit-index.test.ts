@@ -6,7 +6,7 @@
 import { indexRecords, parseAuditDate } from '../../src/connector/audit-dates';
 import type { JiraAuditRecord } from '../../src/connector/jira-api';
 
-const rec = (r: Partial<JiraAuditRecord>): JiraAuditRecord => ({ objectItem: undefined, associatedItems: [], changedValues: [], ...r }) as JiraAuditRecord;
+const rec = (r: object): JiraAuditRecord => ({ objectItem: undefined, associatedItems: [], changedValues: [], ...r }) as unknown as JiraAuditRecord;
 const group = (name: string, id?: string) => ({ name, id, typeName: 'GROUP' });
 const user = (id: string) => ({ id, name: id, typeName: 'USER' });
 
