@@ -13,6 +13,8 @@ import { syncSnapshot } from '../../src/review/sync';
 import { writeReport } from '../../src/review/report';
 import { parseCsv } from '../../src/review/csv';
 import { truth } from '../helpers/audit-truth';
+import { pathToFileURL } from 'node:url';
+import { Browser, findChromium, NO_CHROMIUM } from './helpers/chromium';
 
 jest.setTimeout(150_000);
 const DAY = 86_400_000;
@@ -68,4 +70,20 @@ test("access.csv, the decisions worksheet and the person view show the audit log
   const g = h.fake.tenant.group(name)!;
   expect(text).toBe(`${want.get(`group:${g.groupId}:member:user:${someone.accountId}`)!.at.slice(0, 10)} (jira-audit-log)`);
   expect(rep.data.people.some((p) => p.roles.some((v) => v.added))).toBe(true);
+
+  // the page: renders, has an "Added" column, and its export is the worksheet (same columns, same dates)
+  const bin = findChromium();
+  if (!bin) throw new Error(NO_CHROMIUM);
+  const browser = await Browser.launch(bin);
+  try {
+    const page = await browser.open(pathToFileURL(rep.files.html).href, 1440, 1000);
+    await page.eval(`new Promise((r) => { const t = setInterval(() => { if (document.body.dataset.ready === '1') { clearInterval(t); r(true); } }, 20); })`);
+    expect(page.problems).toEqual({ exceptions: [], consoleErrors: [], logErrors: [], externalRequests: [], failedLoads: [] });
+    const exported = parseCsv((await page.eval<string>('window.jiraReview.decisionsCsv()')).replace(/^\ufeff/, ''));
+    expect(exported[0]).toEqual(dh);
+    const byRow = new Map(exported.slice(1).map((r) => [r[0], r]));
+    for (const r of dec.slice(1)) for (const c of ['added_at', 'added_source', 'since', 'through']) expect([r[0], c, byRow.get(r[0])?.[dh.indexOf(c)]]).toEqual([r[0], c, r[dh.indexOf(c)]]);
+  } finally {
+    await browser.close();
+  }
 });
