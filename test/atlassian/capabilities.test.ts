@@ -184,6 +184,7 @@ describe("validate's probes", () => {
       provisioning: true,
       ticketing: true,
       'jira-global-permissions': true,
+      'jira-audit-days': 30,
       'atlassian-orgid': h.fake.orgId,
       'atlassian-api-token': h.fake.credentials.orgApiKey.key,
     });
@@ -193,6 +194,7 @@ describe("validate's probes", () => {
       ['GET /rest/api/3/permissions', true],
       ['POST /rest/api/3/permissions/check', true],
     ]);
+    expect(res.filter((r) => r.capability === 'read the audit log').map((r) => [r.check, r.ok, r.required])).toEqual([['GET /rest/api/3/auditing/record', true, false]]);
     expect(res.filter((r) => r.capability === 'ticketing').map((r) => [r.check, r.ok])).toEqual([
       [endpointKey('projectSearch'), true],
       [endpointKey('createMetaIssueTypes'), true],
