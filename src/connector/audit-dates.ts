@@ -145,7 +145,10 @@ export interface AuditDatesOptions {
 /** The audit-date decorator of the group and project-role types (jira.ts wraps them when BATON_JIRA_AUDIT_DAYS is set). */
 export function auditDates(api: JiraApi, opts: AuditDatesOptions) {
   const now = opts.now ?? Date.now;
-  const indexes = new PromiseCache<AuditIndex>({ maxEntries: MAX_SYNCS, maxBytes: 256 * 1024 * 1024, ttlMs: 60 * 60 * 1000, sizeOf: (x) => 128 * (x.groups.size + x.roles.size) + 64 });
+  const sizeOf = (x: AuditIndex) => 128 * (x.groups.size + x.roles.size) + 64;
+  // a sync's index lives until its Cleanup (or the idle expiry of sync-expiry.ts); calls outside a sync share one for 5 minutes
+  const indexes = new PromiseCache<AuditIndex>({ maxEntries: MAX_SYNCS, maxBytes: 256 * 1024 * 1024, ttlMs: 24 * 60 * 60 * 1000, sizeOf });
+  const unsynced = new PromiseCache<AuditIndex>({ maxEntries: 1, maxBytes: 64 * 1024 * 1024, ttlMs: 5 * 60 * 1000, sizeOf });
   const names = new Map<string, Map<string, string>>();
 
   const read = async (): Promise<AuditIndex> => {
@@ -176,7 +179,7 @@ export function auditDates(api: JiraApi, opts: AuditDatesOptions) {
     }
     return indexRecords(all.flat());
   };
-  const indexFor = (ctx: CallContext) => indexes.get(`${syncKey(ctx.activeSyncId)}|audit`, read);
+  const indexFor = (ctx: CallContext) => (ctx.activeSyncId ? indexes.get(`${syncKey(ctx.activeSyncId)}|audit`, read) : unsynced.get('-|audit', read));
 
   const namesOf = (ctx: CallContext) => {
     const k = syncKey(ctx.activeSyncId);
