@@ -3,7 +3,9 @@
  * BATON_JIRA_AUDIT_DAYS keeps the grants' annotations; the report's access.csv and decisions
  * worksheet carry added_at / added_source equal to the fake's audit records (the latest addition in
  * the window) for every direct group membership and role assignment, and nothing for the others; the
- * person view lists when groups and roles were added.
+ * person view lists when groups and roles were added. Two syncs a (fake) week apart, recorded in a
+ * history: a membership added between them has "since" = the second sync and added_at = the time the
+ * fake's API made it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ import { parseCsv } from '../../src/review/csv';
 import { truth } from '../helpers/audit-truth';
 import { pathToFileURL } from 'node:url';
 import { Browser, findChromium, NO_CHROMIUM } from './helpers/chromium';
+import { allMeta, openSnapshot } from '../../src/review/store';
+import { historyKey, readHistory, recordSnapshot } from '../../src/review/history';
 
 jest.setTimeout(150_000);
 const DAY = 86_400_000;
@@ -23,9 +27,11 @@ const DAYS = 60;
 const source = { kind: 'remote' as const, label: 'test harness', identity: 'harness' };
 let h: Harness;
 let dir: string;
+/** the connector's and the fake's "now" (moved a week by the history test) */
+let now = NOW;
 beforeAll(async () => {
-  h = await startHarness({ fake: { tier: 'S', seed: 2 }, config: () => ({ 'jira-audit-days': DAYS }), build: { now: () => NOW } });
-  h.fake.tenant.clock = () => NOW - DAY;
+  h = await startHarness({ fake: { tier: 'S', seed: 2 }, config: () => ({ 'jira-audit-days': DAYS }), build: { now: () => now } });
+  h.fake.tenant.clock = () => now - DAY;
   dir = mkdtempSync(join(tmpdir(), 'review-audit-'));
 });
 afterAll(async () => {
@@ -85,5 +91,45 @@ test("access.csv, the decisions worksheet and the person view show the audit log
     for (const r of dec.slice(1)) for (const c of ['added_at', 'added_source', 'since', 'through']) expect([r[0], c, byRow.get(r[0])?.[dh.indexOf(c)]]).toEqual([r[0], c, r[dh.indexOf(c)]]);
   } finally {
     await browser.close();
+  }
+});
+
+test('two syncs a week apart: a membership added between them has "since" = the second sync and added_at = when it was made', async () => {
+  const t = h.fake.tenant;
+  const hist = join(dir, 'history.sqlite');
+  const s1 = join(dir, 'week1.sqlite');
+  await syncSnapshot(h.client, { out: s1, source, workers: 4 });
+  recordSnapshot(hist, s1);
+  // a week later (both clocks), a membership added through the fake's API two days before the second sync
+  now = NOW + 7 * DAY;
+  t.clock = () => now - 2 * DAY;
+  const g = t.groups().find((x) => !x.system && !x.externalSynced && t.groupSize(x.groupId) > 0)!;
+  const newcomer = t.users().find((u) => u.accountType === 'atlassian' && u.inJira && !t.isGroupMember(g.groupId, u.accountId))!.accountId;
+  const res = await fetch(`${h.fake.siteUrl}/rest/api/3/group/user?groupId=${g.groupId}`, {
+    method: 'POST',
+    headers: { Authorization: h.fake.credentials.admin.authorization, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ accountId: newcomer }),
+  });
+  expect(res.status).toBe(201);
+  const s2 = join(dir, 'week2.sqlite');
+  await syncSnapshot(h.client, { out: s2, source, workers: 4 });
+  recordSnapshot(hist, s2);
+  const db = openSnapshot(s2);
+  const meta = allMeta(db);
+  db.close();
+  const hs = readHistory(hist, meta.sync_id);
+  expect(hs.grants.get(historyKey(`group:${g.groupId}:member`, 'user', newcomer))?.since).toBe(meta.finished_at);
+
+  const rep = writeReport(s2, join(dir, 'report-week2'), { historyFile: hist });
+  const access = parseCsv(readFileSync(rep.files.access, 'utf8'));
+  const ah = access[0];
+  const row = access.find((r) => r[ah.indexOf('account_id')] === newcomer && r[ah.indexOf('entitlement_id')] === `group:${g.groupId}:member`)!;
+  expect([row[ah.indexOf('since')], row[ah.indexOf('added_at')], row[ah.indexOf('added_source')]]).toEqual([meta.finished_at, new Date(now - 2 * DAY).toISOString(), 'jira-audit-log']);
+  // and the whole report agrees with the fake's records as of the second sync's window
+  const want = truth(t, now - DAYS * DAY);
+  for (const r of access.slice(1)) {
+    const id = `${r[ah.indexOf('entitlement_id')]}:user:${r[ah.indexOf('account_id')]}`;
+    const w = r[ah.indexOf('kind')] === 'direct' ? want.get(id) : undefined;
+    expect([id, r[ah.indexOf('added_at')]]).toEqual([id, w?.at ?? '']);
   }
 });
