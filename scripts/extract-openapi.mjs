@@ -72,6 +72,7 @@ const OPERATIONS = {
     ['GET', '/project/{projectKeyOrId}/permissionscheme'],
     ['GET', '/permissions'],
     ['POST', '/permissions/check'],
+    ['GET', '/auditing/record'],
     ['GET', '/search/jql'],
     ['POST', '/search/jql'],
     ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes'],

@@ -137,6 +137,7 @@ export const ENDPOINTS = {
   myPermissions: jira('GET', '/mypermissions', ['read:jira-work'], ['read:permission:jira'], 'Jira access'),
   allPermissions: jira('GET', '/permissions', ['manage:jira-configuration'], ['read:permission:jira'], 'Jira access'),
   permissionsCheck: jira('POST', '/permissions/check', [], ['read:permission:jira'], `${ADMINISTER_JIRA} (to check other accounts)`),
+  auditRecords: jira('GET', '/auditing/record', ['manage:jira-configuration'], ['read:audit-log:jira', 'read:user:jira'], `${ADMINISTER_JIRA} (and a paid Jira plan)`),
   // ticketing: create metadata, workflow statuses, create and read work items, find one by its request label
   createMetaIssueTypes: jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes', ['read:jira-work'], ['read:issue-meta:jira', 'read:avatar:jira', 'read:field-configuration:jira'], CREATE_ISSUES),
   createMetaFields: jira(
@@ -272,6 +273,13 @@ export const CAPABILITIES = [
     what: "list permission keys and check each account's global permissions, one request per account (BATON_JIRA_GLOBAL_PERMISSIONS); the explain command checks one account",
     permission: '"Administer Jira" (to check other accounts)',
     endpoints: ['allPermissions', 'permissionsCheck'],
+  },
+  {
+    id: 'sync-audit-dates',
+    label: 'read the audit log',
+    what: 'read the audit records of the last BATON_JIRA_AUDIT_DAYS days once per sync, for the date a group membership or role actor was added',
+    permission: '"Administer Jira" (and a paid Jira plan)',
+    endpoints: ['auditRecords'],
   },
   { id: 'sync-product-access', label: 'application roles', what: 'list product access and its groups', permission: '"Administer Jira"', endpoints: ['applicationRoles'] },
   {

@@ -31,6 +31,7 @@ export type {
   JiraApplicationRole,
   JiraServerInfo,
   JiraPermissionScheme,
+  JiraAuditRecord,
   AdminOrg,
   AdminOrgUser,
   AdminDirectory,

@@ -35,6 +35,8 @@ import {
   ProjectRoleSchema,
   ProjectSchema,
   ServerInfoSchema,
+  AuditRecordsSchema,
+  JiraAuditRecords,
 } from './schemas';
 import { safeWrite, WriteResult } from './writes';
 import { UpstreamError } from './errors';
@@ -99,6 +101,8 @@ export interface JiraClient {
     input: { accountId: string; globalPermissions?: string[]; projectPermissions?: { permissions: string[]; projects: number[] }[] },
     ctx?: RequestContext,
   ): Promise<JiraBulkPermissionGrants>;
+  /** GET /auditing/record (Administer Jira, paid plan): one page of the records created on or after `from` that match every word of `filter` */
+  auditRecords(q: { offset: number; limit: number; from: string; filter?: string }, ctx?: RequestContext): Promise<JiraAuditRecords>;
 }
 
 function actorsOf(role: JiraProjectRole): { users: Set<string>; groups: Set<string> } {
@@ -349,6 +353,8 @@ export function createJiraClient(up: Upstream, baseUrl: (ctx?: RequestContext) =
 
     // a read sent as POST: safe to resend
     checkPermissions: (input, ctx) => up.call({ method: 'POST', path: E.permissionsCheck.path, body: input, schema: BulkPermissionGrantsSchema, idempotent: true }, ctx),
+
+    auditRecords: (q, ctx) => get('auditRecords', AuditRecordsSchema, ctx, undefined, { offset: q.offset, limit: q.limit, from: q.from, filter: q.filter }),
   };
   // Jira answers 401 on project-role writes when the account is not an admin of the project. If
   // the same credential reads /myself, the 401 is a missing permission, not a bad credential.

@@ -219,6 +219,20 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     );
   }
 
+  // 5c. audit-log dates (BATON_JIRA_AUDIT_DAYS): optional, a sync without them goes on (one warning, no dates)
+  if (cfg.auditDays) {
+    await run(
+      label('sync-audit-dates'),
+      endpointKey('auditRecords'),
+      false,
+      () => jira.auditRecords({ offset: 0, limit: 1, from: new Date(Date.now() - cfg.auditDays * 86_400_000).toISOString() }, ctx),
+      () => ({ ok: true, detail: `can read Jira's audit log (the last ${cfg.auditDays} days date group memberships and role actors)` }),
+    );
+    const last = out[out.length - 1];
+    if (!last.ok)
+      last.fix = `Add ${account} to a group that holds "Administer Jira" (audit logs also need a paid Jira plan), or turn BATON_JIRA_AUDIT_DAYS off; until then grants carry no added_at dates.${scopeAdvice(cfg, 'sync-audit-dates')}`;
+  }
+
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
     const writeScopes = scopeAdvice(cfg, 'provision-groups', 'provision-project-roles', 'provision-accounts');

@@ -249,6 +249,31 @@ export const BulkPermissionGrantsSchema = z.object({
 });
 export type JiraBulkPermissionGrants = z.infer<typeof BulkPermissionGrantsSchema>;
 
+/** GET /auditing/record: one page of audit records (offset/limit; fewer than `limit` ends the list). */
+const AuditItemSchema = z.object({ id: optStr, name: optStr, typeName: optStr, parentId: optStr, parentName: optStr });
+export const AuditRecordsSchema = z.object({
+  offset: z.number().optional(),
+  limit: z.number().optional(),
+  total: z.number().optional(),
+  records: z
+    .array(
+      z.object({
+        id: z.number().optional(),
+        summary: optStr,
+        category: optStr,
+        created: optStr,
+        authorAccountId: optStr,
+        objectItem: AuditItemSchema.nullish(),
+        associatedItems: z.array(AuditItemSchema).nullish(),
+        changedValues: z.array(z.object({ fieldName: optStr, changedFrom: optStr, changedTo: optStr })).nullish(),
+      }),
+    )
+    .nullish()
+    .transform((v) => v ?? []),
+});
+export type JiraAuditRecords = z.infer<typeof AuditRecordsSchema>;
+export type JiraAuditRecord = JiraAuditRecords['records'][number];
+
 export const TenantInfoSchema = z.object({ cloudId: str.min(1) });
 
 // ---------------------------------------------------------------- OAuth

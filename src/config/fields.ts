@@ -181,6 +181,16 @@ export const FIELDS: FieldSpec[] = [
     default: false,
   },
   {
+    name: 'jira-audit-days',
+    env: 'BATON_JIRA_AUDIT_DAYS',
+    displayName: 'Audit log window (days)',
+    description:
+      "Read Jira's audit log of the last N days (1 to 3650; 0 = off) once per sync and attach to each group membership and project role actor the date it was added (GrantMetadata added_at, added_source jira-audit-log, added_by). Needs Administer Jira and a paid Jira plan; without them the sync warns once and goes on without dates. Costs 2 requests per sync (one for group records, one for project role records), plus one per further 1000 records of the window.",
+    type: 'number',
+    group: 'behaviour',
+    default: 0,
+  },
+  {
     name: 'skip-project-participants',
     env: 'BATON_SKIP_PROJECT_PARTICIPANTS',
     displayName: 'Skip project participants',

@@ -96,6 +96,11 @@ export function grantImmutable(sourceId = '', metadata?: Record<string, unknown>
   return packAny(GrantImmutable, N + 'GrantImmutable', { sourceId, metadata });
 }
 
+/** Facts about a grant for the platform (a Struct), e.g. {added_at, added_source, added_by} from Jira's audit log. */
+export function grantMetadata(metadata: Record<string, unknown>): Any {
+  return packAny(GrantMetadata, N + 'GrantMetadata', { metadata });
+}
+
 export function grantAlreadyExists(): Any {
   return packAny(GrantAlreadyExists, N + 'GrantAlreadyExists', {});
 }

@@ -26,6 +26,7 @@ import { apiTokenSyncer } from './resources/api-token';
 import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, OffboardingActionName, OffboardingOptions } from './offboarding';
 import { createTicketManager } from './tickets/manager';
 import type { IssuesApi } from './jira-api';
+import { auditDates } from './audit-dates';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -45,6 +46,8 @@ export interface JiraConnectorDeps {
   close?: () => Promise<void>;
   /** work items, for ticketing (BATON_TICKETING) */
   issues?: IssuesApi;
+  /** the clock of the audit-log window (tests inject one) */
+  now?: () => number;
 }
 
 /** https site URL for deep links, or undefined (links must be https). */
@@ -84,12 +87,16 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const guard = offboardingGuard(offboarding);
   const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
 
+  // BATON_JIRA_AUDIT_DAYS: dates from Jira's audit log on group and project-role grants (audit-dates.ts)
+  const dates = cfg?.auditDays ? auditDates(api, { days: cfg.auditDays, now: deps.now }) : undefined;
+  const withDates = (kind: 'groups' | 'roles', s: ResourceSyncer): ResourceSyncer => (dates ? dates[kind](s) : s);
+
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
     { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage }), deleter: siteRemoval(api, offboarding, guard) },
-    groupSyncer(api, { org: deps.org, dryRun }),
+    withDates('groups', groupSyncer(api, { org: deps.org, dryRun })),
     project,
-    projectRoleSyncer(api, roles, projectOf, { dryRun }),
+    withDates('roles', projectRoleSyncer(api, roles, projectOf, { dryRun })),
     applicationRoleSyncer(applicationRoles),
     apiTokenSyncer(deps.org, guard),
     globals.syncer,

@@ -16,7 +16,7 @@ export interface BuildOptions {
   onDryRun?: (w: DryRunWrite) => void;
   /** retry tuning, clock and jitter of the Atlassian clients (tests shorten the waits) */
   client?: Pick<ClientOptions, 'retry' | 'clock' | 'random'>;
-  /** the clock of the per-sync state's idle TTL (tests inject one; default Date.now) */
+  /** the clock of the per-sync state's idle TTL and of the audit-log window (tests inject one; default Date.now) */
   now?: () => number;
 }
 
@@ -49,6 +49,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
     },
     close: () => clients.close(),
     issues: clients.issues,
+    now: opts.now,
   });
   // per-sync state leaves at Cleanup, and after an idle TTL for a sync that never sends one
   const connector = withSyncExpiry(jira, { ttlMs: cfg.syncStateTtlMs, now: opts.now });

@@ -7,6 +7,7 @@
 import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
 import { PERMISSION_ROUTES } from './permissions-check';
+import { AUDIT_ROUTES } from './audit-log';
 import { ISSUE_ROUTES, searchCreatedIssues } from './issues';
 
 export interface JiraRoute {
@@ -909,6 +910,8 @@ export const JIRA_ROUTES: JiraRoute[] = [
   },
   // GET /permissions, POST /permissions/check (permissions-check.ts)
   ...PERMISSION_ROUTES,
+  // GET /auditing/record (audit-log.ts)
+  ...AUDIT_ROUTES,
   // work items: create metadata, statuses, create and get (issues.ts)
   ...ISSUE_ROUTES,
 ];

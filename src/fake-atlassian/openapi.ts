@@ -49,6 +49,11 @@ export const DOC_PATCHES: ReadonlyArray<{ doc: DocId; where: string; why: string
     where: 'GET /rest/api/3/project/search parameter maxResults.maximum (100)',
     why: 'Jira silently clamps maxResults above 100 to 100 (atlassian-api.md §1.2); the fake accepts larger values and clamps, instead of rejecting them',
   },
+  {
+    doc: 'jira-platform',
+    where: 'components.schemas.AuditRecordBean.authorAccountId',
+    why: "Atlassian's own example of GET /auditing/record returns authorAccountId (authorKey is deprecated for it), but the schema (additionalProperties: false) leaves it out; added as a string",
+  },
   { doc: 'admin-organization', where: 'components.schemas.QueryVariants (nullable without type)', why: 'rewritten as anyOf [null, ...] so Ajv can compile it' },
 ];
 
@@ -135,6 +140,8 @@ function applyPatches(docId: DocId, doc: Json): void {
     }
     const params = get(doc, 'paths', '/rest/api/3/project/search', 'get', 'parameters') as Json[] | undefined;
     for (const p of params ?? []) if (p.name === 'maxResults') delete (p.schema as Json).maximum;
+    const audit = get(doc, 'components', 'schemas', 'AuditRecordBean', 'properties') as Json | undefined;
+    if (audit && !audit.authorAccountId) audit.authorAccountId = { type: 'string', readOnly: true };
   }
 }
 

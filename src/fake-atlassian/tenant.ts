@@ -213,6 +213,16 @@ export interface Workspace {
   directoryId: string;
 }
 
+/** A membership change made through a mutator: a group membership (groupId, accountId) or a role actor (projectId, roleId, and accountId or groupId). */
+export interface MembershipChange {
+  at: number;
+  added: boolean;
+  accountId?: string;
+  groupId?: string;
+  projectId?: string;
+  roleId?: number;
+}
+
 export type MutationResult = 'ok' | 'already' | 'not-member' | 'not-found' | 'forbidden' | 'invalid';
 
 interface RoleActorSlot {
@@ -426,6 +436,14 @@ export class Tenant {
     this.jiraUserOrder = undefined;
     this.jiraGroupOrder = undefined;
     this.sortedMembersCache.fill(undefined);
+  }
+
+  /** Membership changes made through the mutators, oldest first (the fake's audit log, audit-log.ts, turns them into records). */
+  readonly membershipChanges: MembershipChange[] = [];
+  /** The clock of membershipChanges (tests replace it). */
+  clock: () => number = () => Date.now();
+  private noteChange(c: Omit<MembershipChange, 'at'>): void {
+    if (this.membershipChanges.length < 100_000) this.membershipChanges.push({ ...c, at: this.clock() });
   }
 
   private readonly userArr: TenantUser[] = [];
@@ -1522,6 +1540,7 @@ export class Tenant {
     set.add(ui);
     this.userGroupsOf(ui).add(g.index);
     this.sortedMembersCache[g.index] = undefined;
+    this.noteChange({ added: true, groupId: g.groupId, accountId });
     this.version++;
     return 'ok';
   }
@@ -1535,6 +1554,7 @@ export class Tenant {
     set.delete(ui);
     this.userGroupSets[ui]?.delete(g.index);
     this.sortedMembersCache[g.index] = undefined;
+    this.noteChange({ added: false, groupId: g.groupId, accountId });
     this.version++;
     return 'ok';
   }
@@ -1546,6 +1566,7 @@ export class Tenant {
     if (slot.users.includes(ui)) return 'already';
     slot.users.push(ui);
     slot.userActorIds.push(this.nextActorId++);
+    this.noteChange({ added: true, projectId: this.project(projectIdOrKey)?.id, roleId, accountId });
     this.version++;
     return 'ok';
   }
@@ -1558,6 +1579,7 @@ export class Tenant {
     if (k < 0) return 'not-member';
     slot.users.splice(k, 1);
     slot.userActorIds.splice(k, 1);
+    this.noteChange({ added: false, projectId: this.project(projectIdOrKey)?.id, roleId, accountId });
     this.version++;
     return 'ok';
   }
@@ -1569,6 +1591,7 @@ export class Tenant {
     if (slot.groups.includes(g.index)) return 'already';
     slot.groups.push(g.index);
     slot.groupActorIds.push(this.nextActorId++);
+    this.noteChange({ added: true, projectId: this.project(projectIdOrKey)?.id, roleId, groupId: g.groupId });
     this.version++;
     return 'ok';
   }
@@ -1581,6 +1604,7 @@ export class Tenant {
     if (k < 0) return 'not-member';
     slot.groups.splice(k, 1);
     slot.groupActorIds.splice(k, 1);
+    this.noteChange({ added: false, projectId: this.project(projectIdOrKey)?.id, roleId, groupId: g.groupId });
     this.version++;
     return 'ok';
   }

@@ -28,6 +28,8 @@ export const DECISION_COLUMNS = [
   'entitlement_id',
   'kind',
   'since',
+  'added_at',
+  'added_source',
   'through',
   'gives',
   'decision',
@@ -54,6 +56,9 @@ export interface DecisionRow {
   kind: 'direct' | 'inherited';
   /** with a history: since when it is held without a break */
   since: string;
+  /** when the connector says the grant was added, and from where (a direct grant's GrantMetadata; '' when unknown) */
+  addedAt: string;
+  addedSource: string;
   through: string;
   gives: string;
 }
@@ -96,6 +101,8 @@ export function decisionRows(rv: Review, history?: History): DecisionRow[] {
         entitlementId: h.entitlement.id,
         kind: direct ? 'direct' : 'inherited',
         since: history?.grants.get(historyKey(h.entitlement.id, who.type, who.id))?.since ?? '',
+        addedAt: direct ? (h.addedAt ?? '') : '',
+        addedSource: direct ? (h.addedSource ?? '') : '',
         through: describeVia(rv, h).join(' | '),
         gives: direct ? givesOf(rv, holdings, h.entitlement.id) : '',
       });
@@ -107,7 +114,7 @@ export function decisionRows(rv: Review, history?: History): DecisionRow[] {
 export function decisionsCsv(rows: DecisionRow[], syncId: string): string {
   return toCsv(
     [...DECISION_COLUMNS],
-    rows.map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.since, r.through, r.gives, '', '', '']),
+    rows.map((r): Cell[] => [r.rowId, syncId, r.principalType, r.principalId, r.name, r.email, r.access, r.entitlementId, r.kind, r.since, r.addedAt, r.addedSource, r.through, r.gives, '', '', '']),
   );
 }
 

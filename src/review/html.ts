@@ -43,7 +43,7 @@ function compact(d: ReportData): unknown {
     return i;
   };
   const groupIdx = new Map(d.groups.map((g, i) => [g.id, i]));
-  // decisions worksheet rows: [0 user / 1 group, index into people / groups, access, entitlement id, 0 direct / 1 inherited, through, gives]
+  // decisions worksheet rows: [0 user / 1 group, index into people / groups, access, entitlement id, 0 direct / 1 inherited, through, gives, since, added_at, added_source]
   const decisions = d.decisions
     .filter((r) => (r.principalType === 'user' ? personIdx.has(r.principalId) : groupIdx.has(r.principalId)))
     .map((r) => [
@@ -55,6 +55,8 @@ function compact(d: ReportData): unknown {
       intern(r.through),
       intern(r.gives),
       intern(r.since),
+      intern(r.addedAt),
+      intern(r.addedSource),
     ]);
   const access = d.projectAccess
     .filter((a) => projIdx.has(a.projectId) && personIdx.has(a.accountId))
@@ -234,8 +236,8 @@ function personDetail(p){
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+
    (p.adminAccess.length?'<div><b>'+(D.adminBasis==='permissions'?'Administrative access':'Admin-like (by name)')+':</b><ul>'+p.adminAccess.map(function(a){return '<li>'+esc(a)+'</li>';}).join('')+'</ul></div>':'')+(D.adminBasis==='permissions'?'<div>Can browse '+p.browses+' project'+(p.browses===1?'':'s')+'</div>':'')+'</div>'+
    '<div><h3>Product seats ('+p.products.length+')</h3>'+list(p.products,function(v){return '<li>'+esc(v.what)+' <span class="via">via '+esc(viaText(v))+'</span></li>';})+'</div>'+
-   '<div><h3>Groups ('+p.groups.length+')</h3>'+list(p.groups,function(g){return '<li>'+esc(g)+'</li>';})+'</div>'+
-   '<div><h3>Project roles ('+p.roles.length+')</h3>'+list(p.roles,function(v){return '<li>'+esc(v.what)+' <span class="via">'+esc(viaText(v))+'</span></li>';})+
+   '<div><h3>Groups ('+p.groups.length+')</h3>'+list(p.groups,function(g){return '<li>'+esc(g)+(p.groupsAdded&&p.groupsAdded[g]?' <span class="via">added '+esc(p.groupsAdded[g])+'</span>':'')+'</li>';})+'</div>'+
+   '<div><h3>Project roles ('+p.roles.length+')</h3>'+list(p.roles,function(v){return '<li>'+esc(v.what)+' <span class="via">'+esc(viaText(v))+(v.added?', added '+esc(v.added):'')+'</span></li>';})+
    (p.leads.length?'<div class="note">Lead of '+esc(p.leads.join(', '))+'</div>':'')+'</div></div>';
 }
 function projectDetail(pr){
@@ -305,7 +307,7 @@ function csvCell(v){var s=v==null?'':String(v);if(/^[=+\-@\t\r]/.test(s))s="'"+s
 function decisionsCsv(reviewer){
   var lines=[D.decisionColumns.map(csvCell).join(',')];
   D.decisions.forEach(function(r){var w=decWho(r);var x=decOf(r);
-    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[7]],D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
+    lines.push([decId(r),D.syncId,r[0]===0?'user':'group',decPid(r),w.name,r[0]===0?w.email:'',D.strings[r[2]],D.strings[r[3]],r[4]===0?'direct':'inherited',D.strings[r[7]],D.strings[r[8]]||'',D.strings[r[9]]||'',D.strings[r[5]],D.strings[r[6]],x.d||'',x.d?(x.by||reviewer||''):'',x.c||''].map(csvCell).join(','));});
   return '\ufeff'+lines.join('\r\n')+'\r\n';
 }
 window.jiraReview={decisionsCsv:function(){return decisionsCsv(reviewerInput()?reviewerInput().value:'');}};
@@ -317,6 +319,7 @@ tables.decisions={id:'decisions-table',name:'decisions',rows:D.decisions,sort:0,
   {label:'Access',value:function(r){return D.strings[r[2]];}},
   {label:'Kind',value:function(r){return r[4]===0?'direct':'inherited';},select:function(r){return r[4]===0?'direct':'inherited';}},
   D.trend.length?{label:'Since',value:function(r){return D.strings[r[7]].slice(0,10);}}:null,
+  D.decisions.some(function(r){return D.strings[r[8]];})?{label:'Added',value:function(r){return (D.strings[r[8]]||'').slice(0,10);},html:function(r){var a=D.strings[r[8]]||'';return a?esc(a.slice(0,10))+'<div class="small">'+esc(D.strings[r[9]]||'')+'</div>':'';}}:null,
   {label:'Through',value:function(r){return D.strings[r[5]];}},
   {label:'Gives',value:function(r){return D.strings[r[6]];},html:function(r){return '<span class="small">'+esc(D.strings[r[6]])+'</span>';}},
   {label:'Decision',value:function(r){return decOf(r).d||'';},html:function(r){var d=decOf(r).d||'';return '<select data-dec="'+esc(decId(r))+'" aria-label="decision">'+['','keep','revoke'].map(function(v){return '<option value="'+v+'"'+(v===d?' selected':'')+'>'+(v||'–')+'</option>';}).join('')+'</select>'+(r[4]===1&&d==='revoke'?'<div class="small">inherited: remediate will refuse it and name what to change</div>':'');},select:function(r){return decOf(r).d||'undecided';}},

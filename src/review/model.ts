@@ -7,6 +7,7 @@
  */
 import type { Db } from './store';
 import { allMeta } from './store';
+import { addedOf } from './added';
 
 export interface Person {
   accountId: string;
@@ -48,6 +49,9 @@ export interface Holding {
   kind: 'direct' | 'expanded';
   /** chains of entitlement ids from one held directly; [] = direct */
   paths: string[][];
+  /** a direct grant's date of addition and its source (GrantMetadata added_at / added_source, e.g. from Jira's audit log) */
+  addedAt?: string;
+  addedSource?: string;
 }
 
 export interface Named {
@@ -217,7 +221,7 @@ export function loadReview(db: Db): Review {
   }
   const byPrincipal = new Map<string, Holding[]>();
   const byEntitlement = new Map<string, Holding[]>();
-  for (const g of db.prepare('SELECT kind, entitlement_id, resource_type, resource_id, principal_type, principal_id, paths FROM grants ORDER BY id').iterate() as IterableIterator<{
+  for (const g of db.prepare('SELECT kind, entitlement_id, resource_type, resource_id, principal_type, principal_id, paths, data FROM grants ORDER BY id').iterate() as IterableIterator<{
     kind: 'direct' | 'expanded';
     entitlement_id: string;
     resource_type: string;
@@ -225,6 +229,7 @@ export function loadReview(db: Db): Review {
     principal_type: string;
     principal_id: string;
     paths: string;
+    data: Buffer | null;
   }>) {
     let ent = entitlements.get(g.entitlement_id);
     if (!ent) {
@@ -233,6 +238,8 @@ export function loadReview(db: Db): Review {
       entitlements.set(ent.id, ent);
     }
     const h: Holding = { entitlement: ent, principalType: g.principal_type, principalId: g.principal_id, kind: g.kind, paths: JSON.parse(g.paths) as string[][] };
+    const added = addedOf(g.data);
+    if (added) Object.assign(h, added);
     const k = pk(g.principal_type, g.principal_id);
     if (!byPrincipal.has(k)) byPrincipal.set(k, []);
     byPrincipal.get(k)!.push(h);

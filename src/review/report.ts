@@ -58,6 +58,8 @@ export interface Via {
   what: string;
   /** how: "direct" or the chain of groups and roles */
   through: string[];
+  /** when the connector says it was added, and from where (e.g. "2026-09-20 (jira-audit-log)") */
+  added?: string;
 }
 
 export interface PersonRow {
@@ -83,6 +85,8 @@ export interface PersonRow {
   firstSeen?: string;
   since?: string;
   groups: string[];
+  /** group name -> when the membership was added, and from where (addedText) */
+  groupsAdded?: Record<string, string>;
   products: Via[];
   roles: (Via & { projectKey: string; role: string })[];
   projects: string[];
@@ -237,6 +241,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const groups: string[] = [];
     const products: Via[] = [];
     const roles: PersonRow['roles'] = [];
+    let groupsAdded: Record<string, string> | undefined;
     const projects = new Set<string>();
     const leads: string[] = [];
     const adminAccess: string[] = [];
@@ -259,6 +264,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       } else if (e.resourceType === 'group' && e.slug === 'member') {
         const name = rv.groups.get(e.resourceId)?.name ?? e.resourceId;
         groups.push(name);
+        if (h.addedAt) (groupsAdded ??= {})[name] = addedText(h);
         if (isAdmin(name)) adminAccess.push(`group "${name}"`);
       } else if (e.resourceType === 'application-role' && e.slug === 'assigned') {
         const name = rv.products.get(e.resourceId)?.name ?? e.resourceId;
@@ -270,7 +276,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
         const r = rv.roles.get(e.resourceId);
         const key = r?.projectKey || r?.projectName || e.resourceId;
         const role = r?.roleName ?? e.resourceId;
-        roles.push({ what: `${key}: ${role}`, through, projectKey: key, role });
+        roles.push({ what: `${key}: ${role}`, through, projectKey: key, role, added: h.addedAt ? addedText(h) : undefined });
         if (r?.projectId) projects.add(rv.projects.get(r.projectId)?.key ?? key);
         if (isAdmin(role)) adminAccess.push(`role "${role}" in ${key}`);
         const since = sinceOf(e.id, p.accountId);
@@ -306,6 +312,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       firstSeen: o.history?.accounts.get(p.accountId)?.firstSeen,
       since: o.history?.accounts.get(p.accountId)?.since,
       groups,
+      groupsAdded,
       products,
       roles,
       projects: [...projects].sort(),
@@ -492,6 +499,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
 }
 
 const strOf = (v: unknown): string => (typeof v === 'string' ? v : '');
+/** "2026-09-20 (jira-audit-log)": a holding's date of addition for the page */
+const addedText = (h: Holding): string => (h.addedAt ?? '').slice(0, 10) + (h.addedSource ? ` (${h.addedSource})` : '');
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Every effective grant to a user: what, and how. */
@@ -513,6 +522,8 @@ function accessRows(rv: Review, history?: History): string[][] {
         h.entitlement.id,
         history?.grants.get(historyKey(h.entitlement.id, 'user', p.accountId))?.firstSeen ?? '',
         history?.grants.get(historyKey(h.entitlement.id, 'user', p.accountId))?.since ?? '',
+        h.addedAt ?? '',
+        h.addedSource ?? '',
       ]);
     }
   }
@@ -652,7 +663,10 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
       ['severity', 'finding', 'title', 'account_id', 'name', 'email', 'detail'],
       data.findings.map((f) => [f.severity, f.kind, FINDING_TITLES[f.kind], f.accountId, f.name, f.email, f.detail]),
     ),
-    access: toCsv(['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id', 'first_seen', 'since'], accessRows(rv, history)),
+    access: toCsv(
+      ['account_id', 'name', 'email', 'resource_type', 'resource_id', 'entitlement', 'what', 'kind', 'through', 'entitlement_id', 'first_seen', 'since', 'added_at', 'added_source'],
+      accessRows(rv, history),
+    ),
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),

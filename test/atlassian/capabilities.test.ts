@@ -85,6 +85,7 @@ describe('the capability table', () => {
     await j.myPermissions(['ADMINISTER']);
     await j.allPermissions();
     await j.checkPermissions({ accountId: someone.accountId, globalPermissions: ['ADMINISTER'], projectPermissions: [{ permissions: ['BROWSE_PROJECTS'], projects: [Number(p.id)] }] });
+    await j.auditRecords({ offset: 0, limit: 10, from: new Date(Date.now() - 86_400_000).toISOString(), filter: 'group' });
     // ticketing: create metadata, statuses, an idempotent create (label search first), get
     const type = (await issues.createMetaIssueTypes(p.key, 0, 10)).values[0];
     await issues.createMetaFields(p.key, type.id, 0, 10);
@@ -183,6 +184,7 @@ describe("validate's probes", () => {
       provisioning: true,
       ticketing: true,
       'jira-global-permissions': true,
+      'jira-audit-days': 30,
       'atlassian-orgid': h.fake.orgId,
       'atlassian-api-token': h.fake.credentials.orgApiKey.key,
     });
@@ -192,6 +194,7 @@ describe("validate's probes", () => {
       ['GET /rest/api/3/permissions', true],
       ['POST /rest/api/3/permissions/check', true],
     ]);
+    expect(res.filter((r) => r.capability === 'read the audit log').map((r) => [r.check, r.ok, r.required])).toEqual([['GET /rest/api/3/auditing/record', true, false]]);
     expect(res.filter((r) => r.capability === 'ticketing').map((r) => [r.check, r.ok])).toEqual([
       [endpointKey('projectSearch'), true],
       [endpointKey('createMetaIssueTypes'), true],

@@ -58,16 +58,18 @@ function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian,
   expect(report.grants.expanded).toBe(dump.grants.filter((g) => g.expanded).length);
 }
 
-describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) on the S tier', () => {
+describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) and audit dates (BATON_JIRA_AUDIT_DAYS) on the S tier', () => {
   test(
-    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings",
+    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings; dated grants keep their GrantMetadata",
     async () => {
       const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
-      const server = await serve(fake, {}, { 'jira-global-permissions': true });
+      const server = await serve(fake, {}, { 'jira-global-permissions': true, 'jira-audit-days': '90' });
       try {
         const { report, dump } = await sdkSync(server.address, 's-global', ['--workers', '4']);
         expectConformant(report, dump, fake, expectedFrom(fake.tenant, { globalPermissions: true }));
         expect(dump.grants.filter((g) => g.entitlement.startsWith('global-permission:')).length).toBeGreaterThan(0);
+        // the annotation passes the SDK's checks and is stored with the grant
+        expect(dump.grants.filter((g) => g.annotations?.includes('GrantMetadata')).length).toBeGreaterThan(10);
         expect(fake.validationErrors).toEqual([]);
       } finally {
         await server.stop();

@@ -8,7 +8,7 @@ import { isId, type IdKind } from '../../src/id-shapes';
 import type { LoggedRequest } from '../../src/fake-atlassian';
 
 /** How a query parameter's value must look. */
-type QueryRule = 'int' | 'bool' | 'text' | 'email' | 'cursor' | 'projectKeys' | IdKind;
+type QueryRule = 'int' | 'bool' | 'text' | 'email' | 'cursor' | 'projectKeys' | 'datetime' | IdKind;
 /** A path parameter: an id shape, or the configured organization, or a directory (UUID or "-"). */
 type ParamRule = IdKind | 'theOrg' | 'directory';
 
@@ -53,6 +53,7 @@ export const TEMPLATES: Template[] = [
   jira('GET', '/mypermissions', { permissions: 'text' }),
   jira('GET', '/permissions'),
   jira('POST', '/permissions/check'),
+  jira('GET', '/auditing/record', { offset: 'int', limit: 'int', from: 'datetime', filter: 'text' }),
   jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes', PAGE),
   jira('GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}', PAGE),
   jira('GET', '/project/{projectIdOrKey}/statuses'),
@@ -128,6 +129,8 @@ function queryValueOk(rule: QueryRule, v: string): boolean {
       return v.length > 0 && v.length <= 4096 && !/^[a-z][a-z0-9+.-]*:/i.test(v) && !hasControl(v);
     case 'projectKeys':
       return isId('projectIdOrKey', v);
+    case 'datetime':
+      return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{3})?Z$/.test(v);
     default:
       return isId(rule, v);
   }
