@@ -240,13 +240,15 @@ function personDetail(p){
    '<div><h3>Project roles ('+p.roles.length+')</h3>'+list(p.roles,function(v){return '<li>'+esc(v.what)+' <span class="via">'+esc(viaText(v))+(v.added?', added '+esc(v.added):'')+'</span></li>';})+
    (p.leads.length?'<div class="note">Lead of '+esc(p.leads.join(', '))+'</div>':'')+'</div></div>';
 }
+var projShown={};
+document.addEventListener('click',function(e){var b=e.target.closest&&e.target.closest('button[data-proj-more]');if(!b)return;e.stopPropagation();var i=+b.dataset.projMore;projShown[i]=(projShown[i]||500)+1000;if(made.projects)made.projects.render();});
 function projectDetail(pr){
   var i=D.projects.indexOf(pr);var rows=(projAccess[i]||[]).slice().sort(function(a,b){return P[a[1]].name.localeCompare(P[b[1]].name)||a[2]-b[2];});
   var roles='<ul>'+pr.roles.map(function(r){return '<li>'+esc(r.role)+': '+r.people+' ('+r.direct+' direct, '+r.throughGroups+' through groups)</li>';}).join('')+'</ul>'+
    (pr.scheme?'<h3>Permissions</h3><div class="small">Scheme: '+esc(pr.scheme)+'</div><ul>'+pr.permissions.map(function(x){return '<li>'+esc(x.key)+': '+x.people+' people</li>';}).join('')+'</ul>'+
    (pr.openToAnyone.length?'<div>'+badge('open to anyone','b-high')+' '+esc(pr.openToAnyone.join(', '))+'</div>':'')+
    (pr.conditional.length?'<div class="note">Issue-level access: '+esc(pr.conditional.join(', '))+'</div>':''):'');
-  var people='<table class="mini"><thead><tr><th>Person</th><th>Status</th><th>Access</th><th>Through</th></tr></thead><tbody>'+rows.slice(0,500).map(function(a){var p=P[a[1]];return '<tr><td>'+esc(p.name)+'</td><td>'+status(p.active)+'</td><td>'+esc(D.strings[a[2]])+'</td><td>'+esc(D.strings[a[3]])+'</td></tr>';}).join('')+'</tbody></table>'+(rows.length>500?'<div class="note">First 500 of '+rows.length+': the full list is in project-access.csv.</div>':'');
+  var people='<table class="mini"><thead><tr><th>Person</th><th>Status</th><th>Access</th><th>Through</th></tr></thead><tbody>'+rows.slice(0,projShown[i]||500).map(function(a){var p=P[a[1]];return '<tr><td>'+esc(p.name)+'</td><td>'+status(p.active)+'</td><td>'+esc(D.strings[a[2]])+'</td><td>'+esc(D.strings[a[3]])+'</td></tr>';}).join('')+'</tbody></table>'+(rows.length>(projShown[i]||500)?'<div class="more"><button type="button" data-proj-more="'+i+'">Show '+Math.min(rows.length-(projShown[i]||500),1000)+' more of '+rows.length+'</button></div>':'');
   return '<div class="detailgrid"><div><h3>Roles</h3>'+roles+'</div><div style="grid-column:span 2"><h3>People ('+pr.people+')</h3>'+people+'</div></div>';
 }
 
