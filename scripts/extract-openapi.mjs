@@ -74,6 +74,7 @@ const OPERATIONS = {
     ['POST', '/permissions/check'],
     ['GET', '/search/jql'],
     ['POST', '/search/jql'],
+    ['POST', '/changelog/bulkfetch'],
     ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes'],
     ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}'],
     ['GET', '/project/{projectIdOrKey}/statuses'],

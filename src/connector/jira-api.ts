@@ -11,6 +11,7 @@ import type { JiraClient, AdminClient, RequestContext } from '../atlassian';
 export type { RequestContext, WriteResult, PageBean, CursorPage } from '../atlassian';
 export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole, JiraPermissionScheme } from '../atlassian';
 export type { AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
+export type { ActivityClient as ActivityApi, JiraHistory, JiraSearchIssue } from '../atlassian';
 export type { IssuesClient as IssuesApi, JiraIssue, JiraFieldMeta, JiraIssueType, JiraStatus } from '../atlassian';
 
 /** The Jira client (src/atlassian/jira.ts) as the resource types, the account manager and the provisioners use it. */

@@ -25,7 +25,8 @@ import { adminRoleAccess } from './resources/admin-roles';
 import { apiTokenSyncer } from './resources/api-token';
 import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, OffboardingActionName, OffboardingOptions } from './offboarding';
 import { createTicketManager } from './tickets/manager';
-import type { IssuesApi } from './jira-api';
+import type { IssuesApi, ActivityApi } from './jira-api';
+import { issueActivity } from './issue-activity';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -45,6 +46,8 @@ export interface JiraConnectorDeps {
   close?: () => Promise<void>;
   /** work items, for ticketing (BATON_TICKETING) */
   issues?: IssuesApi;
+  /** issue search and changelogs (BATON_JIRA_ACTIVITY_DAYS, BATON_JIRA_WORK_ITEMS) */
+  activity?: ActivityApi;
 }
 
 /** https site URL for deep links, or undefined (links must be https). */
@@ -82,11 +85,12 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
   const guard = offboardingGuard(offboarding);
+  const activity = cfg?.activityDays && deps.activity ? issueActivity(deps.activity, { days: cfg.activityDays, projectKeys: cfg.projectKeys }) : undefined;
   const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
 
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage }), deleter: siteRemoval(api, offboarding, guard) },
+    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }), deleter: siteRemoval(api, offboarding, guard) },
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
@@ -113,6 +117,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     async cleanup(activeSyncId) {
       // drops what the sync's calls cached (they would expire on their own, later)
       roles.dropSync(activeSyncId);
+      activity?.dropSync(activeSyncId);
       for (const s of syncers) await s.cleanup?.(activeSyncId);
     },
     close: deps.close,
