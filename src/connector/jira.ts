@@ -27,6 +27,7 @@ import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, 
 import { createTicketManager } from './tickets/manager';
 import type { IssuesApi, ActivityApi } from './jira-api';
 import { issueActivity } from './issue-activity';
+import { workItemSyncer, WORK_ITEM } from './resources/work-item';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -63,10 +64,12 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const applicationRoles = applicationRoleList(api);
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
+  const workItems = cfg?.workItems?.enabled && deps.activity ? cfg.workItems : undefined;
 
   const project = projectSyncer(api, roles, {
     projectKeys: cfg?.projectKeys ?? [],
     skipParticipants: cfg?.skipProjectParticipants ?? false,
+    childTypes: workItems ? [WORK_ITEM] : [],
     linkBase: base,
     permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
     onListed: (projects, ctx) => {
@@ -98,6 +101,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     apiTokenSyncer(deps.org, guard),
     globals.syncer,
   ];
+  if (workItems && deps.activity) syncers.push(workItemSyncer(deps.activity, { ...workItems, linkBase: base, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? "" }));
   // administration roles (with the organization): the organization and the site
   if (deps.org) {
     const adminRoles = adminRoleAccess(deps.org, dryRun);

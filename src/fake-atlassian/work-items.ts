@@ -228,14 +228,15 @@ export function searchWorkItems(
   const store = issueStore(t);
   const filters: Array<(w: WorkItem) => boolean> = [];
   for (const c of parsed.clauses) {
-    if (c.field === 'project') filters.push((w) => c.not !== c.values.some((v) => v.toUpperCase() === w.projectKey || v === w.projectId));
+    if (c.field === 'id' || c.field === 'key' || c.field === 'issuekey') filters.push((w) => c.not !== c.values.some((v) => v === w.id || v.toUpperCase() === w.key));
+    else if (c.field === 'project') filters.push((w) => c.not !== c.values.some((v) => v.toUpperCase() === w.projectKey || v === w.projectId));
     else if (c.field === 'status')
       filters.push((w) => c.not !== c.values.some((v) => v === w.statusId || v.toLowerCase() === store.status(w.statusId)?.name.toLowerCase()));
     else if (c.field === 'updated' && c.op === '>=') {
       const win = relativeWindow(c.values[0] ?? '');
       if (win === undefined) return jiraError(400, `fake-atlassian: only relative dates like -90d are supported after 'updated >=', not '${(c.values[0] ?? '').slice(0, 20)}'.`);
       filters.push((w) => m.updatedAgo(w) <= win);
-    } else return jiraError(400, `fake-atlassian: a work-item search takes only project, status and 'updated >=' clauses, not '${c.field.slice(0, 40)}'.`);
+    } else return jiraError(400, `fake-atlassian: a work-item search takes only project, id, key, status and 'updated >=' clauses, not '${c.field.slice(0, 40)}'.`);
   }
   const hits = m.items().filter((w) => canBrowseProject(ctx.perms, w.projectId) && filters.every((f) => f(w)));
   for (const o of [...parsed.order].reverse()) {
