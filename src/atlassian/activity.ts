@@ -61,7 +61,7 @@ export function createActivityClient(up: Upstream): ActivityClient {
       return { issues: r.issues, nextPageToken: r.isLast === false || (r.isLast === undefined && r.nextPageToken) ? r.nextPageToken : undefined };
     },
     async bulkChangelogs(issueIds, nextPageToken, ctx) {
-      const body: Record<string, unknown> = { issueIdsOrKeys: issueIds.slice(0, 1000), maxResults: 1000 };
+      const body: Record<string, unknown> = { issueIdsOrKeys: issueIds.slice(0, 1000), maxResults: 10_000 };
       if (nextPageToken) body.nextPageToken = nextPageToken;
       const r = await up.call({ method: 'POST', path: E.bulkChangelogs.path, body, read: true, idempotent: true, schema: BulkChangelogSchema }, ctx);
       const byIssue = new Map<string, JiraHistory[]>();

@@ -229,6 +229,8 @@ function personDetail(p){
   return '<div class="detailgrid">'+
    '<div><h3>Account</h3><div class="mono">'+esc(p.accountId)+'</div><div>'+esc(p.accountType)+(p.siteAccess?'':' · no Jira site access')+'</div>'+
    (p.lastActive?'<div>Last active '+esc(p.lastActive.slice(0,10))+(p.daysInactive!=null?' ('+p.daysInactive+' days before '+D.asOf.slice(0,10)+')':'')+'</div>':'')+
+   (p.lastIssueActivity?'<div>Last issue activity '+esc(p.lastIssueActivity.slice(0,10))+'</div>':'')+
+   (p.openItemsAssigned!=null?'<div>Open work items assigned: '+p.openItemsAssigned+'</div>':'')+
    (p.addedToOrg?'<div>Added to the organization '+esc(p.addedToOrg.slice(0,10))+'</div>':'')+
    (p.since?'<div>Seen since '+esc(p.since.slice(0,10))+(p.firstSeen&&p.firstSeen!==p.since?' (first seen '+esc(p.firstSeen.slice(0,10))+')':'')+'</div>':'')+
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+

@@ -77,6 +77,10 @@ export interface PersonRow {
   siteAccess: boolean;
   /** API tokens the account owns (organization data), when known */
   apiTokens?: number;
+  /** latest time the account created or changed an issue (BATON_JIRA_ACTIVITY_DAYS), when measured and any */
+  lastIssueActivity?: string;
+  /** work items assigned to the account whose status is not done (BATON_JIRA_WORK_ITEMS), when synced */
+  openItemsAssigned?: number;
   /** when the organization says the account was added to it (profile added_to_org), when known */
   addedToOrg?: string;
   /** with a history: the first recorded sync that saw the account, and the start of its current run */
@@ -241,8 +245,10 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const administers = new Set<string>();
     const browses = new Set<string>();
     const rights = new Map<string, Set<string>>();
+    let openItems = 0;
     for (const h of withProductWide(userHoldings(rv, p.accountId), productWide)) {
       const e = h.entitlement;
+      if (e.resourceType === 'work-item' && e.slug === 'assignee' && rv.other.get('work-item')?.get(e.resourceId)?.profile.status_category !== 'done') openItems++;
       const through = describeVia(rv, h);
       const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
       if (right) for (const t of through) (rights.get(right) ?? rights.set(right, new Set()).get(right)!).add(t);
@@ -300,6 +306,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       daysInactive,
       siteAccess: p.siteAccess,
       apiTokens: p.apiTokenCount,
+      lastIssueActivity: typeof p.profile.last_issue_activity === 'string' ? p.profile.last_issue_activity : undefined,
+      openItemsAssigned: rv.other.has('work-item') ? openItems : undefined,
       addedToOrg: typeof p.profile.added_to_org === 'string' ? p.profile.added_to_org : undefined,
       firstSeen: o.history?.accounts.get(p.accountId)?.firstSeen,
       since: o.history?.accounts.get(p.accountId)?.since,
@@ -324,6 +332,16 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       else if (daysInactive !== undefined && daysInactive >= options.inactiveDays)
         flag('inactive-licensed', `last active ${(p.lastActive ?? '').slice(0, 10)} (${daysInactive} days before ${asOf.slice(0, 10)}) and holds ${seats}`);
       else if (orgData && p.managed === true && !p.lastActive) flag('inactive-licensed', `never active in a product and holds ${seats}`);
+      else if (!p.lastActive && typeof p.profile.last_issue_activity_window_days === 'number') {
+        // no organization data for the person: Jira issue activity (BATON_JIRA_ACTIVITY_DAYS) says it instead
+        const windowDays = p.profile.last_issue_activity_window_days;
+        const last = row.lastIssueActivity;
+        const days = last ? Math.floor((asOfT - Date.parse(last)) / DAY) : undefined;
+        if (days !== undefined && days >= options.inactiveDays)
+          flag('inactive-licensed', `last issue activity ${last!.slice(0, 10)} (${days} days before ${asOf.slice(0, 10)}; source: Jira issues, no organization data) and holds ${seats}`);
+        else if (!last && windowDays >= options.inactiveDays)
+          flag('inactive-licensed', `no issue created or changed in the last ${windowDays} days (source: Jira issues, no organization data) and holds ${seats}`);
+      }
     }
     if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length)
       flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
@@ -554,6 +572,8 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
         'days_inactive',
         'site_access',
         'api_tokens',
+        'last_issue_activity',
+        'open_items_assigned',
         'added_to_org',
         'first_seen',
         'since',
@@ -579,6 +599,8 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
         p.daysInactive,
         p.siteAccess,
         p.apiTokens,
+        p.lastIssueActivity,
+        p.openItemsAssigned,
         p.addedToOrg,
         p.firstSeen,
         p.since,

@@ -70,7 +70,7 @@ describe.each(['S', 'M'] as const)('issue activity on tier %s', (tier) => {
     const truncated = updated.filter((w) => w.changes.length > SEARCH_CHANGELOG_CAP);
     expect(h.fake.stats.count(SEARCH)).toBe(Math.max(1, Math.ceil(updated.length / 100)));
     const histories = truncated.reduce((n, w) => n + w.changes.length, 0);
-    expect(h.fake.stats.count(BULK)).toBe(truncated.length ? Math.max(1, Math.ceil(histories / 1000)) : 0);
+    expect(h.fake.stats.count(BULK)).toBe(truncated.length ? Math.max(1, Math.ceil(histories / 10_000)) : 0);
     if (tier === 'M') expect(truncated.length).toBeGreaterThan(0);
   });
 });
