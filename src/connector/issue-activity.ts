@@ -41,8 +41,9 @@ export interface IssueActivityOptions {
 export interface IssueActivityIndex {
   /** the account's facts (every account gets the window; `at` only with activity) */
   of(accountId: string): IssueActivityFacts;
-  /** issues read and requests sent by the pass */
+  /** issues read, accounts with activity and requests sent by the pass */
   readonly issues: number;
+  readonly accounts: number;
   readonly requests: number;
 }
 
@@ -71,7 +72,7 @@ interface Best {
 
 export function issueActivity(api: ActivityApi, opts: IssueActivityOptions): IssueActivity {
   const now = opts.now ?? Date.now;
-  const cache = new PromiseCache<IssueActivityIndex>({ maxEntries: 16, maxBytes: 256 * 1024 * 1024, ttlMs: 6 * 60 * 60 * 1000, sizeOf: (v) => 64 + v.issues });
+  const cache = new PromiseCache<IssueActivityIndex>({ maxEntries: 16, maxBytes: 256 * 1024 * 1024, ttlMs: 6 * 60 * 60 * 1000, sizeOf: (v) => 256 + v.accounts * 160 });
 
   async function pass(ctx: CallContext): Promise<IssueActivityIndex> {
     const cutoff = now() - opts.days * DAY;
@@ -124,6 +125,7 @@ export function issueActivity(api: ActivityApi, opts: IssueActivityOptions): Iss
     const windowDays = opts.days;
     return {
       issues,
+      accounts: best.size,
       requests,
       of(accountId) {
         const b = best.get(accountId);
