@@ -93,7 +93,10 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }), deleter: siteRemoval(api, offboarding, guard) },
+    {
+      ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }),
+      deleter: siteRemoval(api, offboarding, guard),
+    },
     groupSyncer(api, { org: deps.org, dryRun }),
     project,
     projectRoleSyncer(api, roles, projectOf, { dryRun }),
@@ -101,7 +104,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     apiTokenSyncer(deps.org, guard),
     globals.syncer,
   ];
-  if (workItems && deps.activity) syncers.push(workItemSyncer(deps.activity, { ...workItems, linkBase: base, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? "" }));
+  if (workItems && deps.activity) syncers.push(workItemSyncer(deps.activity, { ...workItems, linkBase: base, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? '' }));
   // administration roles (with the organization): the organization and the site
   if (deps.org) {
     const adminRoles = adminRoleAccess(deps.org, dryRun);

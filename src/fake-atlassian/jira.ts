@@ -316,7 +316,14 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   // issues created through the API carry labels (ticketing's idempotency key): issues.ts answers those searches
   if (parsed.clauses.some((c) => c.field === 'labels')) return searchCreatedIssues(ctx, parsed.clauses, input.fields);
   // statuses, dates, changelogs (issue 16): the work-item model answers (work-items.ts)
-  if (wantsWorkItems(parsed.clauses, input.fields, input.expand)) return searchWorkItems(ctx, parsed, { ...input, jql }, (u) => renderUser(ctx, u), (u) => renderUserDetails(ctx, u));
+  if (wantsWorkItems(parsed.clauses, input.fields, input.expand))
+    return searchWorkItems(
+      ctx,
+      parsed,
+      { ...input, jql },
+      (u) => renderUser(ctx, u),
+      (u) => renderUserDetails(ctx, u),
+    );
   if (parsed.order.length > 7) return jiraError(400, 'The ORDER BY clause can contain at most 7 fields.');
   const known = new Set(['project', 'assignee', 'reporter', 'key', 'issuekey', 'id']);
   for (const c of parsed.clauses) if (!known.has(c.field)) return jiraError(400, `Field '${c.field}' does not exist or you do not have permission to view it.`);

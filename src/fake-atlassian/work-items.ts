@@ -230,8 +230,7 @@ export function searchWorkItems(
   for (const c of parsed.clauses) {
     if (c.field === 'id' || c.field === 'key' || c.field === 'issuekey') filters.push((w) => c.not !== c.values.some((v) => v === w.id || v.toUpperCase() === w.key));
     else if (c.field === 'project') filters.push((w) => c.not !== c.values.some((v) => v.toUpperCase() === w.projectKey || v === w.projectId));
-    else if (c.field === 'status')
-      filters.push((w) => c.not !== c.values.some((v) => v === w.statusId || v.toLowerCase() === store.status(w.statusId)?.name.toLowerCase()));
+    else if (c.field === 'status') filters.push((w) => c.not !== c.values.some((v) => v === w.statusId || v.toLowerCase() === store.status(w.statusId)?.name.toLowerCase()));
     else if (c.field === 'updated' && c.op === '>=') {
       const win = relativeWindow(c.values[0] ?? '');
       if (win === undefined) return jiraError(400, `fake-atlassian: only relative dates like -90d are supported after 'updated >=', not '${(c.values[0] ?? '').slice(0, 20)}'.`);

@@ -23,7 +23,8 @@ function snapshot(file: string): void {
   const res = db.prepare(
     "INSERT INTO resources (resource_type, resource_id, parent_type, parent_id, display_name, description, status, child_types, profile, data) VALUES (?, ?, NULL, NULL, ?, '', 'enabled', '[]', ?, x'')",
   );
-  const user = (id: string, extra: Record<string, unknown>) => res.run('user', id, id, JSON.stringify({ account_id: id, display_name: id, active: true, account_type: 'atlassian', email: `${id}@acme.example`, email_visibility: 'visible', ...extra }));
+  const user = (id: string, extra: Record<string, unknown>) =>
+    res.run('user', id, id, JSON.stringify({ account_id: id, display_name: id, active: true, account_type: 'atlassian', email: `${id}@acme.example`, email_visibility: 'visible', ...extra }));
   user('old', { last_issue_activity: daysBefore(120), last_issue_activity_source: 'changed an issue', last_issue_activity_window_days: 180 });
   user('none', { last_issue_activity_window_days: 180 });
   user('recent', { last_issue_activity: daysBefore(3), last_issue_activity_source: 'created an issue', last_issue_activity_window_days: 180 });

@@ -47,9 +47,33 @@ const CASES: Array<[string, 'S' | 'M', Filters]> = [
   ['no filter', 'S', {}],
   ['include statuses only', 'S', { statuses: ['To Do', 'Waiting for approval'] }],
   ['exclude statuses only', 'S', { exclude: ['Done', 'Declined'], summary: false }],
-  ['projects, include and exclude', 'S', { projects: (t) => t.projects().slice(1, 3).map((p) => p.key), statuses: ['To Do', 'In Progress', 'Done'], exclude: ['In Progress'] }],
+  [
+    'projects, include and exclude',
+    'S',
+    {
+      projects: (t) =>
+        t
+          .projects()
+          .slice(1, 3)
+          .map((p) => p.key),
+      statuses: ['To Do', 'In Progress', 'Done'],
+      exclude: ['In Progress'],
+    },
+  ],
   ['exclude statuses only', 'M', { exclude: ['Done'] }],
-  ['projects, include and exclude', 'M', { projects: (t) => t.projects().slice(0, 20).map((p) => p.key), statuses: ['To Do', 'In Progress', 'Waiting for approval'], exclude: ['Waiting for approval'] }],
+  [
+    'projects, include and exclude',
+    'M',
+    {
+      projects: (t) =>
+        t
+          .projects()
+          .slice(0, 20)
+          .map((p) => p.key),
+      statuses: ['To Do', 'In Progress', 'Waiting for approval'],
+      exclude: ['Waiting for approval'],
+    },
+  ],
 ];
 
 describe.each(CASES)('work items: %s on tier %s', (_name, tier, filters) => {

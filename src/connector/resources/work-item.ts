@@ -41,7 +41,7 @@ const listToken = pageToken(
   }),
 );
 
-export const workItemType = resourceType(WORK_ITEM, 'Work item', "A Jira work item (issue) of a project, with its assignee and reporter", []);
+export const workItemType = resourceType(WORK_ITEM, 'Work item', 'A Jira work item (issue) of a project, with its assignee and reporter', []);
 
 export interface WorkItemOptions {
   /** BATON_JIRA_WORK_ITEM_PROJECTS (upper case; empty: every synced project) */
