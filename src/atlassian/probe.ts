@@ -219,6 +219,17 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     );
   }
 
+  // 5c. issue activity and work items (issue 16): the issue search answers (a bounded one-issue query)
+  if (cfg.activityDays || cfg.workItems?.enabled) {
+    await run(
+      label('issue-activity'),
+      endpointKey('searchIssues'),
+      true,
+      () => clients.activity.searchIssuesPage('updated >= -1d ORDER BY id ASC', { fields: ['created'], maxResults: 1 }, ctx),
+      (p) => ({ ok: true, detail: `the issue search answers (${p.issues.length ? 'issues are visible' : 'no issue updated in the last day is visible'}); only projects ${account} can browse are seen` }),
+    );
+  }
+
   // 6. provisioning: writes need permissions we can check without changing anything
   if (cfg.provisioning) {
     const writeScopes = scopeAdvice(cfg, 'provision-groups', 'provision-project-roles', 'provision-accounts');

@@ -186,11 +186,13 @@ describe("validate's probes", () => {
       provisioning: true,
       ticketing: true,
       'jira-global-permissions': true,
+      'jira-activity-days': 30,
       'atlassian-orgid': h.fake.orgId,
       'atlassian-api-token': h.fake.credentials.orgApiKey.key,
     });
     const res = await probeCapabilities(h.clients(cfg), cfg);
     expect(res.length).toBeGreaterThan(8);
+    expect(res.filter((r) => r.capability === 'issue activity and work items').map((r) => [r.check, r.ok])).toEqual([['GET /rest/api/3/search/jql', true]]);
     expect(res.filter((r) => r.capability === 'check global permissions').map((r) => [r.check, r.ok])).toEqual([
       ['GET /rest/api/3/permissions', true],
       ['POST /rest/api/3/permissions/check', true],
