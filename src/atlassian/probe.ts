@@ -226,7 +226,10 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
       endpointKey('searchIssues'),
       true,
       () => clients.activity.searchIssuesPage('updated >= -1d ORDER BY id ASC', { fields: ['created'], maxResults: 1 }, ctx),
-      (p) => ({ ok: true, detail: `the issue search answers (${p.issues.length ? 'issues are visible' : 'no issue updated in the last day is visible'}); only projects ${account} can browse are seen` }),
+      (p) => ({
+        ok: true,
+        detail: `the issue search answers (${p.issues.length ? 'issues are visible' : 'no issue updated in the last day is visible'}); only projects ${account} can browse are seen`,
+      }),
     );
   }
 

@@ -9,7 +9,7 @@ import { runSync, SyncResult } from '../../src/client/sync';
 import { workItemModel, WorkItem } from '../../src/fake-atlassian/work-items';
 import { issueStore } from '../../src/fake-atlassian/issues';
 import type { RawConfig } from '../../src/config/schema';
-import type { Tenant } from '../../src/fake-atlassian';
+import { Tenant } from '../../src/fake-atlassian';
 import { ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
 import { code } from '../helpers/grant-requests';
 
@@ -158,4 +158,38 @@ describe('hostile work-item requests', () => {
       await h.stop();
     }
   }, 60_000);
+});
+
+describe('work items and issue activity over many pages (230 issues per project)', () => {
+  let h: Harness;
+  let r: SyncResult;
+  beforeAll(async () => {
+    const tenant = new Tenant({ tier: 'S', seed: 2, spec: { issuesPerProject: 230 } });
+    h = await startHarness({ fake: { tenant }, config: () => ({ 'jira-work-items': true, 'jira-activity-days': 90 }) });
+    workItemModel(h.fake.tenant).setNow(Date.now());
+    r = await runSync(h.client);
+  }, 180_000);
+  afterAll(() => h?.stop());
+
+  test("Jira's page token inside ours: every work item once, and every account's activity is the model's", () => {
+    const t = h.fake.tenant;
+    const m = workItemModel(t);
+    const ids = r.resources.filter((x) => x.id!.resourceType === 'work-item').map((x) => x.id!.resource);
+    expect(ids.length).toBe(new Set(ids).size);
+    expect(ids.sort()).toEqual(
+      m
+        .items()
+        .map((w) => w.id)
+        .sort(),
+    );
+    const truth = m.lastActivity(90);
+    for (const u of r.resources.filter((x) => x.id!.resourceType === 'user')) {
+      const p = u.profile as Record<string, unknown>;
+      expect([u.id!.resource, p.last_issue_activity ?? null]).toEqual([u.id!.resource, truth.get(u.id!.resource)?.at ?? null]);
+    }
+    // work items: 3 pages per project; activity: one pass of pages of 100; plus Validate's probe
+    const projects = t.projects().length;
+    expect(h.fake.stats.count('searchAndReconsileIssuesUsingJql')).toBe(projects * 3 + Math.ceil(m.updatedWithin(90).length / 100) + 1);
+    expect(h.fake.validationErrors).toEqual([]);
+  });
 });
