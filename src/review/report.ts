@@ -14,6 +14,7 @@ import { History, historyKey, HistorySync, readHistory, recordFindings } from '.
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 import { tokenFindings } from './token-findings';
+import { isOpen, workItemsCsv } from './work-items';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -37,6 +38,7 @@ const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'open-project': 'high',
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
+  'open-items-inactive': 'medium',
   'hidden-email': 'low',
   'token-owner-offboarded': 'high',
   'token-never-expires': 'medium',
@@ -245,10 +247,11 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const administers = new Set<string>();
     const browses = new Set<string>();
     const rights = new Map<string, Set<string>>();
-    let openItems = 0;
+    const openItems: string[] = [];
     for (const h of withProductWide(userHoldings(rv, p.accountId), productWide)) {
       const e = h.entitlement;
-      if (e.resourceType === 'work-item' && e.slug === 'assignee' && rv.other.get('work-item')?.get(e.resourceId)?.profile.status_category !== 'done') openItems++;
+      const item = e.resourceType === 'work-item' && e.slug === 'assignee' ? rv.other.get('work-item')?.get(e.resourceId) : undefined;
+      if (item && isOpen(item.profile)) openItems.push(typeof item.profile.key === 'string' ? item.profile.key : item.id);
       const through = describeVia(rv, h);
       const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
       if (right) for (const t of through) (rights.get(right) ?? rights.set(right, new Set()).get(right)!).add(t);
@@ -307,7 +310,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       siteAccess: p.siteAccess,
       apiTokens: p.apiTokenCount,
       lastIssueActivity: typeof p.profile.last_issue_activity === 'string' ? p.profile.last_issue_activity : undefined,
-      openItemsAssigned: rv.other.has('work-item') ? openItems : undefined,
+      openItemsAssigned: rv.other.has('work-item') ? openItems.length : undefined,
       addedToOrg: typeof p.profile.added_to_org === 'string' ? p.profile.added_to_org : undefined,
       firstSeen: o.history?.accounts.get(p.accountId)?.firstSeen,
       since: o.history?.accounts.get(p.accountId)?.since,
@@ -343,6 +346,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
           flag('inactive-licensed', `no issue created or changed in the last ${windowDays} days (source: Jira issues, no organization data) and holds ${seats}`);
       }
     }
+    if (!p.active && openItems.length)
+      flag('open-items-inactive', `${p.suspended ? 'suspended' : 'deactivated'} with ${openItems.length} open work item${openItems.length > 1 ? 's' : ''} assigned: ${openItems.sort().slice(0, 20).join(', ')}${openItems.length > 20 ? ', ...' : ''}`);
     if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length)
       flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
     if (p.emailHidden)
@@ -469,6 +474,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:hidden-email': findings.filter((f) => f.kind === 'hidden-email').length,
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
     'findings:open-project': findings.filter((f) => f.kind === 'open-project').length,
+    'findings:open-items-inactive': findings.filter((f) => f.kind === 'open-items-inactive').length,
     administrators: count((p) => p.adminAccess.length > 0),
     ...Object.fromEntries((['token-owner-offboarded', 'token-never-expires', 'token-unused', 'seats-near-limit'] as const).map((k) => [`findings:${k}`, findings.filter((f) => f.kind === k).length])),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
@@ -525,7 +531,7 @@ function accessRows(rv: Review, history?: History): string[][] {
 
 export interface WrittenReport {
   dir: string;
-  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions' | 'summary', string>;
+  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions' | 'summary' | 'workItems', string>;
   data: ReportData;
   bytes: Record<string, number>;
 }
@@ -556,6 +562,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
     access: join(outDir, 'access.csv'),
     decisions: join(outDir, 'decisions.csv'),
     summary: join(outDir, 'summary.txt'),
+    workItems: join(outDir, 'work-items.csv'),
   };
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
@@ -664,6 +671,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),
+    workItems: workItemsCsv(rv),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {
