@@ -14,7 +14,7 @@ import { History, historyKey, HistorySync, readHistory, recordFindings } from '.
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 import { tokenFindings } from './token-findings';
-import { isOpen, workItemsCsv } from './work-items';
+import { isOpen, workItemsCsv, workItemCounts, type WorkItemCount } from './work-items';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -164,6 +164,8 @@ export interface ReportData {
   findings: Finding[];
   products: { id: string; name: string; holders: number; active: number; inactive: number }[];
   groups: GroupRow[];
+  /** work items per project and status (BATON_JIRA_WORK_ITEMS; empty without them) */
+  workItems?: WorkItemCount[];
   /** true when the snapshot carries organization data (managed/external, last active) */
   orgData: boolean;
   /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
@@ -347,7 +349,10 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       }
     }
     if (!p.active && openItems.length)
-      flag('open-items-inactive', `${p.suspended ? 'suspended' : 'deactivated'} with ${openItems.length} open work item${openItems.length > 1 ? 's' : ''} assigned: ${openItems.sort().slice(0, 20).join(', ')}${openItems.length > 20 ? ', ...' : ''}`);
+      flag(
+        'open-items-inactive',
+        `${p.suspended ? 'suspended' : 'deactivated'} with ${openItems.length} open work item${openItems.length > 1 ? 's' : ''} assigned: ${openItems.sort().slice(0, 20).join(', ')}${openItems.length > 20 ? ', ...' : ''}`,
+      );
     if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length)
       flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
     if (p.emailHidden)
@@ -492,6 +497,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     findings,
     products,
     groups: groupRows,
+    workItems: workItemCounts(rv),
     orgData,
     adminBasis: basis,
     decisions: decisionRows(rv, o.history),
@@ -671,7 +677,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),
-    workItems: workItemsCsv(rv),
+    workItems: workItemsCsv(data.workItems ?? []),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {

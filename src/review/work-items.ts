@@ -6,7 +6,7 @@
 import type { Review } from './model';
 import { toCsv } from './csv';
 
-interface WorkItemCount {
+export interface WorkItemCount {
   projectKey: string;
   status: string;
   category: string;
@@ -28,7 +28,7 @@ export function isOpen(profile: Record<string, unknown>): boolean {
 }
 
 /** Work items per project and status, sorted by project and status. */
-function workItemCounts(rv: Review): WorkItemCount[] {
+export function workItemCounts(rv: Review): WorkItemCount[] {
   const rows = new Map<string, WorkItemCount>();
   for (const w of rv.other.get('work-item')?.values() ?? []) {
     const projectKey = text(w.profile.project_key);
@@ -44,9 +44,9 @@ function workItemCounts(rv: Review): WorkItemCount[] {
   return [...rows.values()].sort((a, b) => a.projectKey.localeCompare(b.projectKey) || a.status.localeCompare(b.status));
 }
 
-export function workItemsCsv(rv: Review): string {
+export function workItemsCsv(counts: WorkItemCount[]): string {
   return toCsv(
     ['project_key', 'status', 'status_category', 'work_items', 'unassigned', 'open_assigned_to_inactive'],
-    workItemCounts(rv).map((r) => [r.projectKey, r.status, r.category, r.items, r.unassigned, r.openAssignedToInactive]),
+    counts.map((r) => [r.projectKey, r.status, r.category, r.items, r.unassigned, r.openAssignedToInactive]),
   );
 }

@@ -39,7 +39,12 @@ function snapshot(file: string): void {
     ['4', 'indeterminate'],
     ['5', 'new'],
   ])
-    res.run('work-item', id, `W-${id}`, JSON.stringify({ issue_id: id, key: `W-${id}`, project_key: 'W', status: cat === 'done' ? 'Done' : cat === 'new' ? 'To Do' : 'In Progress', status_category: cat }));
+    res.run(
+      'work-item',
+      id,
+      `W-${id}`,
+      JSON.stringify({ issue_id: id, key: `W-${id}`, project_key: 'W', status: cat === 'done' ? 'Done' : cat === 'new' ? 'To Do' : 'In Progress', status_category: cat }),
+    );
   const ent = db.prepare("INSERT OR IGNORE INTO entitlements (id, resource_type, resource_id, slug, display_name, purpose, grantable_to, data) VALUES (?, ?, ?, ?, ?, 'assignment', '[]', x'')");
   ent.run('application-role:jira-software:assigned', 'application-role', 'jira-software', 'assigned', 'Jira');
   for (const id of ['1', '2', '3', '4', '5']) ent.run(`work-item:${id}:assignee`, 'work-item', id, 'assignee', `W-${id} assignee`);
