@@ -17,6 +17,9 @@
 import type { CallContext } from './types';
 import type { ActivityApi, JiraHistory } from './jira-api';
 import { PromiseCache, syncKey } from './cache';
+import { ConnectorError } from '../errors';
+import { log } from '../log';
+import { jqlString } from '../jql';
 
 const DAY = 86_400_000;
 const PAGE = 100;
@@ -28,7 +31,9 @@ export interface IssueActivityFacts {
   source?: 'created' | 'changed';
   /** the issue it happened on */
   issueKey?: string;
-  windowDays: number;
+  /** the window in days; absent when the pass could not run (then `unavailable` says why) */
+  windowDays?: number;
+  unavailable?: string;
 }
 
 export interface IssueActivityOptions {
@@ -50,11 +55,6 @@ export interface IssueActivityIndex {
 export interface IssueActivity {
   forSync(ctx: CallContext): Promise<IssueActivityIndex>;
   dropSync(activeSyncId: string | undefined): void;
-}
-
-/** JQL string literal */
-export function jqlString(v: string): string {
-  return `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`;
 }
 
 /** The JQL of the pass (project keys are checked by the configuration: letters, digits, _). */
@@ -134,14 +134,31 @@ export function issueActivity(api: ActivityApi, opts: IssueActivityOptions): Iss
     };
   }
 
+  /**
+   * A search Jira refuses for good (a project key it does not know, a missing permission or scope)
+   * leaves the users without issue activity and says why on each profile, rather than failing the
+   * user listing; transient failures (rate limits, outages) fail the call, so the syncer retries.
+   */
+  async function passOrExplain(ctx: CallContext): Promise<IssueActivityIndex> {
+    try {
+      return await pass(ctx);
+    } catch (e) {
+      if (!(e instanceof ConnectorError) || !['invalid-input', 'permission', 'not-found', 'auth'].includes(e.kind)) throw e;
+      const why = `issue search refused (${e.kind}${e.details.status ? `, HTTP ${e.details.status}` : ''})${e.details.upstreamMessage ? `: ${e.details.upstreamMessage.slice(0, 200)}` : ''}`;
+      log().warn({ kind: e.kind, status: e.details.status }, 'issue activity (BATON_JIRA_ACTIVITY_DAYS) is unavailable: the issue search was refused');
+      return { issues: 0, accounts: 0, requests: 0, of: () => ({ unavailable: why }) };
+    }
+  }
+
   return {
-    forSync: (ctx) => cache.get(`${syncKey(ctx.activeSyncId)}|activity`, () => pass(ctx)),
+    forSync: (ctx) => cache.get(`${syncKey(ctx.activeSyncId)}|activity`, () => passOrExplain(ctx)),
     dropSync: (id) => cache.dropSync(syncKey(id)),
   };
 }
 
 /** The profile fields of an account's issue activity. */
 export function issueActivityProfile(f: IssueActivityFacts): Record<string, unknown> {
+  if (f.unavailable) return { last_issue_activity_unavailable: f.unavailable };
   const out: Record<string, unknown> = { last_issue_activity_window_days: f.windowDays };
   if (f.at) {
     out.last_issue_activity = f.at;

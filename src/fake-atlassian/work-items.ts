@@ -227,6 +227,16 @@ export function searchWorkItems(
   const m = workItemModel(t);
   const store = issueStore(t);
   const filters: Array<(w: WorkItem) => boolean> = [];
+  // Jira refuses a value it does not know (or the caller cannot see) for project and status
+  const statusNames = new Set(['10000', '3', '10001', '10002', '10003', 'to do', 'in progress', 'done', 'waiting for approval', 'declined']);
+  for (const c of parsed.clauses) {
+    if (c.field === 'project')
+      for (const v of c.values) {
+        const p = t.project(v) ?? t.project(v.toUpperCase());
+        if (!p || !canBrowseProject(ctx.perms, p.id)) return jiraError(400, `The value '${v.slice(0, 255)}' does not exist for the field 'project'.`);
+      }
+    if (c.field === 'status') for (const v of c.values) if (!statusNames.has(v.toLowerCase())) return jiraError(400, `The value '${v.slice(0, 255)}' does not exist for the field 'status'.`);
+  }
   for (const c of parsed.clauses) {
     if (c.field === 'id' || c.field === 'key' || c.field === 'issuekey') filters.push((w) => c.not !== c.values.some((v) => v === w.id || v.toUpperCase() === w.key));
     else if (c.field === 'project') filters.push((w) => c.not !== c.values.some((v) => v.toUpperCase() === w.projectKey || v === w.projectId));

@@ -32,6 +32,7 @@ const JQL_SHAPES = [
   new RegExp(`^updated >= -[0-9]{1,4}d(?: AND project in \\(${Q}(?:, ${Q})*\\))? ORDER BY id ASC$`),
   new RegExp(`^project = [0-9]{1,18}(?: AND status (?:not )?in \\(${Q}(?:, ${Q})*\\))* ORDER BY id ASC$`),
   /^id = [0-9]{1,18}$/,
+  new RegExp(`^status (?:not )?in \\(${Q}(?:, ${Q})*\\)(?: AND status not in \\(${Q}(?:, ${Q})*\\))? ORDER BY id ASC$`),
 ];
 
 const jira = (method: string, path: string, query: Record<string, QueryRule> = {}): Template => ({ method, path: J + path, query, auth: 'basic' });

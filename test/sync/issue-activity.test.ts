@@ -117,3 +117,21 @@ describe('without BATON_JIRA_ACTIVITY_DAYS', () => {
     }
   }, 120_000);
 });
+
+describe('issue activity when Jira refuses the search', () => {
+  test('a project key Jira does not know: users are listed, each profile says why there is no issue activity', async () => {
+    const h = await startHarness({ fake: { tier: 'S', seed: 1 }, config: (fake) => ({ 'jira-activity-days': DAYS, 'jira-project-keys': `${fake.tenant.projects()[0].key},NOSUCH` }) });
+    try {
+      const r = await runSync(h.client);
+      const got = profiles(r);
+      expect(got.size).toBe(h.fake.tenant.users().length);
+      for (const p of got.values()) {
+        expect(p.last_issue_activity).toBeUndefined();
+        expect(p.last_issue_activity_window_days).toBeUndefined();
+        expect(p.last_issue_activity_unavailable).toMatch(/^issue search refused \(invalid-input, HTTP 400\): The value 'NOSUCH' does not exist for the field 'project'/);
+      }
+    } finally {
+      await h.stop();
+    }
+  }, 120_000);
+});

@@ -128,10 +128,10 @@ describe.each(CASES)('work items: %s on tier %s', (_name, tier, filters) => {
       ])
       .sort();
     expect(got).toEqual(expected);
-    // one search page per listed project (each holds fewer than 100 issues), none per work item; plus Validate's probe
+    // one search page per listed project (each holds fewer than 100 issues), none per work item; plus Validate's probes (the search, and the statuses when filtered)
     const listed = r.resources.filter((x) => x.id!.resourceType === 'project').length;
     const keys = filters.projects?.(h.fake.tenant);
-    expect(h.fake.stats.count('searchAndReconsileIssuesUsingJql')).toBe((keys ? keys.length : listed) + 1);
+    expect(h.fake.stats.count('searchAndReconsileIssuesUsingJql')).toBe((keys ? keys.length : listed) + 1 + (filters.statuses || filters.exclude ? 1 : 0));
   });
 });
 
@@ -192,4 +192,17 @@ describe('work items and issue activity over many pages (230 issues per project)
     expect(h.fake.stats.count('searchAndReconsileIssuesUsingJql')).toBe(projects * 3 + Math.ceil(m.updatedWithin(90).length / 100) + 1);
     expect(h.fake.validationErrors).toEqual([]);
   });
+});
+
+describe('work-item statuses Jira does not know', () => {
+  test('Validate answers INVALID_ARGUMENT with Jira’s message, before any sync', async () => {
+    const h = await startHarness({ fake: { tier: 'S', seed: 1 }, config: () => ({ 'jira-work-items': true, 'jira-work-item-exclude-statuses': 'Done,Nope' }) });
+    try {
+      const [c, details] = await code(h.client.connector.validate({}));
+      expect(c).toBe('INVALID_ARGUMENT');
+      expect(details).toMatch(/The value 'Nope' does not exist for the field 'status'/);
+    } finally {
+      await h.stop();
+    }
+  }, 60_000);
 });

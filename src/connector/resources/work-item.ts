@@ -22,7 +22,7 @@ import { PromiseCache, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { invalidInput, notFound } from '../../errors';
 import { checkId } from '../../id-shapes';
-import { jqlString } from '../issue-activity';
+import { statusClauses } from '../../jql';
 
 export const WORK_ITEM = 'work-item';
 export const ASSIGNEE = 'assignee';
@@ -61,9 +61,7 @@ interface People {
 
 /** The JQL of one project's work items. */
 export function workItemJql(projectId: string, opts: Pick<WorkItemOptions, 'statuses' | 'excludeStatuses'>): string {
-  const parts = [`project = ${checkId('projectId', projectId, 'parent_resource_id.resource')}`];
-  if (opts.statuses.length) parts.push(`status in (${opts.statuses.map(jqlString).join(', ')})`);
-  if (opts.excludeStatuses.length) parts.push(`status not in (${opts.excludeStatuses.map(jqlString).join(', ')})`);
+  const parts = [`project = ${checkId('projectId', projectId, 'parent_resource_id.resource')}`, ...statusClauses(opts.statuses, opts.excludeStatuses)];
   return `${parts.join(' AND ')} ORDER BY id ASC`;
 }
 
