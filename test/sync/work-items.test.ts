@@ -10,8 +10,9 @@ import { workItemModel, WorkItem } from '../../src/fake-atlassian/work-items';
 import { issueStore } from '../../src/fake-atlassian/issues';
 import type { RawConfig } from '../../src/config/schema';
 import { Tenant } from '../../src/fake-atlassian';
-import { ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
-import { code } from '../helpers/grant-requests';
+import { ResourcesServiceListResourcesRequest, ResourceGetterServiceGetResourceRequest } from '../../src/gen/c1/connector/v2/resource';
+import { GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
+import { code, stub } from '../helpers/grant-requests';
 
 interface Filters {
   projects?: (t: Tenant) => string[];
@@ -192,6 +193,29 @@ describe('work items and issue activity over many pages (230 issues per project)
     expect(h.fake.stats.count('searchAndReconsileIssuesUsingJql')).toBe(projects * 3 + Math.ceil(m.updatedWithin(90).length / 100) + 1);
     expect(h.fake.validationErrors).toEqual([]);
   });
+});
+
+describe('one work item outside a sync', () => {
+  test("GetResource and ListGrants read it by id: the model's fields and assignee and reporter", async () => {
+    const h = await startHarness({ fake: { tier: 'S', seed: 1 }, config: () => ({ 'jira-work-items': true }) });
+    try {
+      const w = workItemModel(h.fake.tenant)
+        .items()
+        .find((x) => x.assigneeAccountId && x.reporterAccountId)!;
+      const got = await h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'work-item', resource: w.id } }));
+      expect(got.resource!.profile).toMatchObject({ key: w.key, assignee_account_id: w.assigneeAccountId, reporter_account_id: w.reporterAccountId });
+      const grants = await h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('work-item', w.id) }));
+      expect(grants.list.map((g) => `${g.entitlement!.id} ${g.principal!.id!.resource}`).sort()).toEqual(
+        [`work-item:${w.id}:assignee ${w.assigneeAccountId}`, `work-item:${w.id}:reporter ${w.reporterAccountId}`].sort(),
+      );
+      const [c, details] = await code(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'work-item', resource: w.key } })));
+      expect([c, details]).toEqual(['INVALID_ARGUMENT', expect.stringMatching(/resource_id\.resource must be the numeric issue id/)]);
+      const [c2] = await code(h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'work-item', resource: '99999999' } })));
+      expect(c2).toBe('NOT_FOUND');
+    } finally {
+      await h.stop();
+    }
+  }, 60_000);
 });
 
 describe('work-item statuses Jira does not know', () => {
