@@ -24,6 +24,7 @@ import { jqlString } from '../jql';
 const DAY = 86_400_000;
 const PAGE = 100;
 const BULK = 1000;
+const SEARCH_CAP = 40;
 
 export interface IssueActivityFacts {
   /** ISO date-time of the latest activity, absent when none in the window */
@@ -115,7 +116,9 @@ export function issueActivity(api: ActivityApi, opts: IssueActivityOptions): Iss
         const creator = i.fields.creator as { accountId?: unknown } | null | undefined;
         note(typeof creator?.accountId === 'string' ? creator.accountId : undefined, typeof i.fields.created === 'string' ? i.fields.created : undefined, 'created', i.key);
         const cl = i.changelog;
-        if (cl && cl.total !== undefined && cl.total > cl.histories.length) truncated.push({ id: i.id, key: i.key });
+        // Jira caps a search's changelog (40 recent histories); without a total, a full page is taken as cut short
+        const cut = cl && (cl.total !== undefined ? cl.total > cl.histories.length : cl.histories.length >= SEARCH_CAP);
+        if (cut) truncated.push({ id: i.id, key: i.key });
         else if (cl) noteHistories(cl.histories, i.key);
       }
       if (truncated.length >= BULK) await flush();
