@@ -1,5 +1,5 @@
 /**
- * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
@@ -52,6 +52,8 @@ async function main(): Promise<void> {
     validate: get('validate', 'all'),
     projectPermissions: argv.includes('--project-permissions') ? get('project-permissions', 'none') : undefined,
     globalPermissions: argv.includes('--global-permissions'),
+    activityDays: argv.includes('--activity-days') ? Number(get('activity-days', '90')) : undefined,
+    workItems: argv.includes('--work-items'),
   };
   const r = await runSyncBench(args);
   const text = formatSyncBench(r);

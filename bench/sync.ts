@@ -26,6 +26,10 @@ export interface SyncBenchArgs {
   projectPermissions?: string;
   /** BATON_JIRA_GLOBAL_PERMISSIONS=true for the server (one permissions/check per account) */
   globalPermissions?: boolean;
+  /** BATON_JIRA_ACTIVITY_DAYS for the server (issue activity pass) */
+  activityDays?: number;
+  /** BATON_JIRA_WORK_ITEMS=true for the server */
+  workItems?: boolean;
 }
 
 export interface SyncBenchResult {
@@ -80,6 +84,8 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
       ...env,
       ...(args.projectPermissions !== undefined ? { BATON_JIRA_PROJECT_PERMISSIONS: args.projectPermissions } : {}),
       ...(args.globalPermissions ? { BATON_JIRA_GLOBAL_PERMISSIONS: 'true' } : {}),
+      ...(args.activityDays ? { BATON_JIRA_ACTIVITY_DAYS: String(args.activityDays) } : {}),
+      ...(args.workItems ? { BATON_JIRA_WORK_ITEMS: 'true' } : {}),
       BATON_JIRA_URL: ready.siteUrl,
       BATON_JIRA_EMAIL: ready.email,
       BATON_JIRA_API_TOKEN: ready.token,

@@ -75,6 +75,7 @@ const OPERATIONS = {
     ['GET', '/auditing/record'],
     ['GET', '/search/jql'],
     ['POST', '/search/jql'],
+    ['POST', '/changelog/bulkfetch'],
     ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes'],
     ['GET', '/issue/createmeta/{projectIdOrKey}/issuetypes/{issueTypeId}'],
     ['GET', '/project/{projectIdOrKey}/statuses'],

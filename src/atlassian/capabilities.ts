@@ -173,6 +173,7 @@ export const ENDPOINTS = {
     ['read:issue-details:jira', 'read:audit-log:jira', 'read:avatar:jira', 'read:field-configuration:jira', 'read:issue-meta:jira'],
     BROWSE_PROJECT,
   ),
+  bulkChangelogs: jira('POST', '/changelog/bulkfetch', ['read:jira-work'], ['read:issue-meta:jira', 'read:avatar:jira', 'read:issue.changelog:jira'], BROWSE_PROJECT),
   // organization admin API (org API key as Bearer)
   orgs: admin('GET', V1, 'read:orgs:admin'),
   orgUsers: admin('GET', `${V1}/{orgId}/users`, 'read:accounts:admin'),
@@ -309,6 +310,13 @@ export const CAPABILITIES = [
     what: 'file and read work items for the platform (BATON_TICKETING): create metadata, statuses, create, get, and the search that keeps a retried create from filing twice',
     permission: '"Browse projects" and "Create issues" on every project tickets go to',
     endpoints: ['projectSearch', 'project', 'createMetaIssueTypes', 'createMetaFields', 'projectStatuses', 'createIssue', 'getIssue', 'searchIssues'],
+  },
+  {
+    id: 'issue-activity',
+    label: 'issue activity and work items',
+    what: 'last issue activity per account (BATON_JIRA_ACTIVITY_DAYS) and the work-item inventory (BATON_JIRA_WORK_ITEMS): one search over the issues, changelogs in bulk when a search truncates them',
+    permission: BROWSE_PROJECT + ' (only the projects the account can browse are seen)',
+    endpoints: ['searchIssues', 'bulkChangelogs'],
   },
   {
     id: 'organization',

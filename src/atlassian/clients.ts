@@ -13,12 +13,15 @@ import type { Clock } from './limiter';
 import { DEFAULT_RETRY, RandomSource, RetryPolicy } from './retry-policy';
 import { createJiraClient, JiraClient } from './jira';
 import { createIssuesClient, IssuesClient } from './issues';
+import { createActivityClient, ActivityClient } from './activity';
 import { TenantInfoSchema } from './schemas';
 
 export interface AtlassianClients {
   jira: JiraClient;
   /** work items (ticketing) on the same Jira upstream */
   issues: IssuesClient;
+  /** issue activity and work items (issue 16) on the same Jira upstream */
+  activity: ActivityClient;
   /** present when an organization ID and API key are configured */
   admin?: AdminClient;
   /** the Jira site's cloud ID: configured, from the gateway URL, or discovered once from tenant_info */
@@ -144,6 +147,7 @@ export function createAtlassianClients(cfg: ConnectorConfig, opts: ClientOptions
   return {
     jira,
     issues: createIssuesClient(jiraUp),
+    activity: createActivityClient(jiraUp),
     admin,
     cloudId,
     stats: () => stats.snapshot(),

@@ -17,6 +17,7 @@ export type { AtlassianClients, ClientOptions } from './clients';
 export type { JiraClient, SearchProjectsOptions, RoleActorRef } from './jira';
 export type { AdminClient, CursorPage, DirectoryUserSearch, DirectoryGroupSearch, LastActiveDates } from './admin';
 export type { WriteResult } from './writes';
+export type { ActivityClient, JiraHistory, JiraSearchIssue, IssueSearchPage } from './activity';
 export type { IssuesClient, JiraIssue, JiraFieldMeta, JiraIssueType, JiraStatus, JiraCreatedIssue } from './issues';
 export type {
   PageBean,

@@ -6,6 +6,7 @@
  */
 import type { ConnectorConfig } from '../config/schema';
 import { ConnectorError, ErrorKind } from '../errors';
+import { statusClauses } from '../jql';
 import { describeAuthMode } from './errors';
 import type { RequestContext } from './http';
 import type { AtlassianClients } from './clients';
@@ -231,6 +232,30 @@ export async function probeCapabilities(clients: AtlassianClients, cfg: Connecto
     const last = out[out.length - 1];
     if (!last.ok)
       last.fix = `Add ${account} to a group that holds "Administer Jira" (audit logs also need a paid Jira plan), or turn BATON_JIRA_AUDIT_DAYS off; until then grants carry no added_at dates.${scopeAdvice(cfg, 'sync-audit-dates')}`;
+  }
+
+  // 5c. issue activity and work items (issue 16): the issue search answers (a bounded one-issue query)
+  if (cfg.activityDays || cfg.workItems?.enabled) {
+    await run(
+      label('issue-activity'),
+      endpointKey('searchIssues'),
+      true,
+      () => clients.activity.searchIssuesPage('updated >= -1d ORDER BY id ASC', { fields: ['created'], maxResults: 1 }, ctx),
+      (p) => ({
+        ok: true,
+        detail: `the issue search answers (${p.issues.length ? 'issues are visible' : 'no issue updated in the last day is visible'}); only projects ${account} can browse are seen`,
+      }),
+    );
+    // Jira refuses a status name it does not know: say so now rather than in the middle of a sync
+    const statuses = cfg.workItems?.enabled ? statusClauses(cfg.workItems.statuses, cfg.workItems.excludeStatuses) : [];
+    if (statuses.length)
+      await run(
+        label('issue-activity'),
+        endpointKey('searchIssues'),
+        true,
+        () => clients.activity.searchIssuesPage(`${statuses.join(' AND ')} ORDER BY id ASC`, { fields: ['status'], maxResults: 1 }, ctx),
+        () => ({ ok: true, detail: 'Jira knows every status of BATON_JIRA_WORK_ITEM_STATUSES and BATON_JIRA_WORK_ITEM_EXCLUDE_STATUSES' }),
+      );
   }
 
   // 6. provisioning: writes need permissions we can check without changing anything

@@ -41,6 +41,10 @@ export interface ConnectorConfig {
   allowDelete?: boolean;
   dryRun: boolean;
   ticketing: boolean;
+  /** BATON_JIRA_ACTIVITY_DAYS: last issue activity window in days; 0: off */
+  activityDays?: number;
+  /** BATON_JIRA_WORK_ITEMS and its filters */
+  workItems?: { enabled: boolean; projects: string[]; statuses: string[]; excludeStatuses: string[]; summary: boolean };
   httpTimeoutMs: number;
   maxConcurrency: number;
   /** idle time after which a sync's cached state is dropped (ms) */
@@ -163,6 +167,12 @@ const fieldsSchema = z.object({
   'allow-delete': z.boolean(),
   'dry-run': z.boolean(),
   ticketing: z.boolean(),
+  'jira-activity-days': z.number().int('a whole number of days').min(0, 'at least 0 (off)').max(3650, 'at most 3650 days'),
+  'jira-work-items': z.boolean(),
+  'jira-work-item-projects': z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,254}$/, 'project keys are letters, digits and _ (e.g. ENG,OPS)')).max(500, 'at most 500 project keys'),
+  'jira-work-item-statuses': z.array(z.string().min(1).max(255, 'a status name has at most 255 characters')).max(100, 'at most 100 statuses'),
+  'jira-work-item-exclude-statuses': z.array(z.string().min(1).max(255, 'a status name has at most 255 characters')).max(100, 'at most 100 statuses'),
+  'jira-work-item-summary': z.boolean(),
   'http-timeout-seconds': z.number().min(1, 'at least 1 second').max(1800, 'at most 1800 seconds'),
   'max-concurrency': z.number().int('a whole number').min(1, 'at least 1').max(64, 'at most 64'),
   'sync-state-ttl-minutes': z.number().min(1, 'at least 1 minute').max(1440, 'at most 1440 minutes'),
@@ -345,6 +355,14 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     allowDelete: f['allow-delete'],
     dryRun: f['dry-run'],
     ticketing: f.ticketing,
+    activityDays: f['jira-activity-days'],
+    workItems: {
+      enabled: f['jira-work-items'],
+      projects: [...new Set(f['jira-work-item-projects'].map((k) => k.toUpperCase()))],
+      statuses: [...new Set(f['jira-work-item-statuses'])],
+      excludeStatuses: [...new Set(f['jira-work-item-exclude-statuses'])],
+      summary: f['jira-work-item-summary'],
+    },
     httpTimeoutMs: Math.round(f['http-timeout-seconds'] * 1000),
     maxConcurrency: f['max-concurrency'],
     syncStateTtlMs: Math.round(f['sync-state-ttl-minutes'] * 60_000),

@@ -12,6 +12,7 @@ export type { RequestContext, WriteResult, PageBean, CursorPage } from '../atlas
 export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole, JiraPermissionScheme } from '../atlassian';
 export type { JiraAuditRecord } from '../atlassian';
 export type { AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
+export type { ActivityClient as ActivityApi, JiraHistory, JiraSearchIssue } from '../atlassian';
 export type { IssuesClient as IssuesApi, JiraIssue, JiraFieldMeta, JiraIssueType, JiraStatus } from '../atlassian';
 
 /** The Jira client (src/atlassian/jira.ts) as the resource types, the account manager and the provisioners use it. */

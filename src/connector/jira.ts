@@ -25,8 +25,10 @@ import { adminRoleAccess } from './resources/admin-roles';
 import { apiTokenSyncer } from './resources/api-token';
 import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, OffboardingActionName, OffboardingOptions } from './offboarding';
 import { createTicketManager } from './tickets/manager';
-import type { IssuesApi } from './jira-api';
+import type { IssuesApi, ActivityApi } from './jira-api';
 import { auditDates } from './audit-dates';
+import { issueActivity } from './issue-activity';
+import { workItemSyncer, WORK_ITEM } from './resources/work-item';
 
 export const CONNECTOR_INFO = {
   displayName: 'Jira Cloud',
@@ -48,6 +50,8 @@ export interface JiraConnectorDeps {
   issues?: IssuesApi;
   /** the clock of the audit-log window (tests inject one) */
   now?: () => number;
+  /** issue search and changelogs (BATON_JIRA_ACTIVITY_DAYS, BATON_JIRA_WORK_ITEMS) */
+  activity?: ActivityApi;
 }
 
 /** https site URL for deep links, or undefined (links must be https). */
@@ -63,10 +67,12 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const applicationRoles = applicationRoleList(api);
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
+  const workItems = cfg?.workItems?.enabled && deps.activity ? cfg.workItems : undefined;
 
   const project = projectSyncer(api, roles, {
     projectKeys: cfg?.projectKeys ?? [],
     skipParticipants: cfg?.skipProjectParticipants ?? false,
+    childTypes: workItems ? [WORK_ITEM] : [],
     linkBase: base,
     permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
     onListed: (projects, ctx) => {
@@ -85,6 +91,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
   const guard = offboardingGuard(offboarding);
+  const activity = cfg?.activityDays && deps.activity ? issueActivity(deps.activity, { days: cfg.activityDays, projectKeys: cfg.projectKeys }) : undefined;
   const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
 
   // BATON_JIRA_AUDIT_DAYS: dates from Jira's audit log on group and project-role grants (audit-dates.ts)
@@ -93,7 +100,10 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
-    { ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage }), deleter: siteRemoval(api, offboarding, guard) },
+    {
+      ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }),
+      deleter: siteRemoval(api, offboarding, guard),
+    },
     withDates('groups', groupSyncer(api, { org: deps.org, dryRun })),
     project,
     withDates('roles', projectRoleSyncer(api, roles, projectOf, { dryRun })),
@@ -101,6 +111,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     apiTokenSyncer(deps.org, guard),
     globals.syncer,
   ];
+  if (workItems && deps.activity) syncers.push(workItemSyncer(deps.activity, { ...workItems, linkBase: base, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? '' }));
   // administration roles (with the organization): the organization and the site
   if (deps.org) {
     const adminRoles = adminRoleAccess(deps.org, dryRun);
@@ -120,6 +131,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     async cleanup(activeSyncId) {
       // drops what the sync's calls cached (they would expire on their own, later)
       roles.dropSync(activeSyncId);
+      activity?.dropSync(activeSyncId);
       for (const s of syncers) await s.cleanup?.(activeSyncId);
     },
     close: deps.close,

@@ -50,6 +50,7 @@ export async function buildConnector(cfg: ConnectorConfig, opts: BuildOptions = 
     close: () => clients.close(),
     issues: clients.issues,
     now: opts.now,
+    activity: clients.activity,
   });
   // per-sync state leaves at Cleanup, and after an idle TTL for a sync that never sends one
   const connector = withSyncExpiry(jira, { ttlMs: cfg.syncStateTtlMs, now: opts.now });

@@ -9,6 +9,7 @@ import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenan
 import { PERMISSION_ROUTES } from './permissions-check';
 import { AUDIT_ROUTES } from './audit-log';
 import { ISSUE_ROUTES, searchCreatedIssues } from './issues';
+import { wantsWorkItems, searchWorkItems, bulkChangelogs } from './work-items';
 
 export interface JiraRoute {
   method: string;
@@ -62,7 +63,7 @@ export function renderUser(ctx: Ctx, u: TenantUser, opts: { expand?: Set<string>
 }
 
 /** UserDetails (group/member values): no appType, no locale, no expand. */
-function renderUserDetails(ctx: Ctx, u: TenantUser): J {
+export function renderUserDetails(ctx: Ctx, u: TenantUser): J {
   const out: J = { self: userSelf(ctx.base, u), accountId: u.accountId, accountType: u.accountType };
   if (u.emailVisible && !u.formerUser) out.emailAddress = u.email;
   else if (ctx.s.settings.hiddenEmail === 'null') out.emailAddress = null;
@@ -244,10 +245,12 @@ interface JqlClause {
   field: string;
   not: boolean;
   values: string[];
+  /** '>=' (work-item searches: `updated >= -90d`); absent: = or IN */
+  op?: string;
 }
 
 function parseJql(jql: string): { clauses: JqlClause[]; order: Array<{ field: string; desc: boolean }>; error?: string } {
-  const tokens = jql.match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|!=|=|\(|\)|,|[^\s=!(),]+(?:\(\))?/g) ?? [];
+  const tokens = jql.match(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|>=|!=|=|\(|\)|,|[^\s=!(),]+(?:\(\))?/g) ?? [];
   let i = 0;
   const peek = (): string | undefined => tokens[i];
   const next = (): string | undefined => tokens[i++];
@@ -272,7 +275,11 @@ function parseJql(jql: string): { clauses: JqlClause[]; order: Array<{ field: st
       not = true;
       op = '=';
     }
-    if (op === '=') {
+    if (op === '>=') {
+      const v = next();
+      if (v === undefined) return { clauses, order, error: 'Error in the JQL Query: Expecting a value.' };
+      clauses.push({ field, not, values: [unq(v)], op });
+    } else if (op === '=') {
       const v = next();
       if (v === undefined) return { clauses, order, error: 'Error in the JQL Query: Expecting a value.' };
       clauses.push({ field, not, values: [unq(v)] });
@@ -301,7 +308,7 @@ function parseJql(jql: string): { clauses: JqlClause[]; order: Array<{ field: st
   return { clauses, order };
 }
 
-function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[] }): Reply {
+function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[]; expand?: string }): Reply {
   const t = ctx.s.tenant;
   const jql = (input.jql ?? '').trim();
   const parsed = parseJql(jql);
@@ -309,6 +316,15 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   if (parsed.clauses.length === 0) return jiraError(400, 'Unbounded JQL queries are not allowed here. Please add a search restriction to your query.');
   // issues created through the API carry labels (ticketing's idempotency key): issues.ts answers those searches
   if (parsed.clauses.some((c) => c.field === 'labels')) return searchCreatedIssues(ctx, parsed.clauses, input.fields);
+  // statuses, dates, changelogs (issue 16): the work-item model answers (work-items.ts)
+  if (wantsWorkItems(parsed.clauses, input.fields, input.expand))
+    return searchWorkItems(
+      ctx,
+      parsed,
+      { ...input, jql },
+      (u) => renderUser(ctx, u),
+      (u) => renderUserDetails(ctx, u),
+    );
   if (parsed.order.length > 7) return jiraError(400, 'The ORDER BY clause can contain at most 7 fields.');
   const known = new Set(['project', 'assignee', 'reporter', 'key', 'issuekey', 'id']);
   for (const c of parsed.clauses) if (!known.has(c.field)) return jiraError(400, `Field '${c.field}' does not exist or you do not have permission to view it.`);
@@ -898,16 +914,18 @@ export const JIRA_ROUTES: JiraRoute[] = [
         nextPageToken: ctx.q.nextPageToken as string | undefined,
         maxResults: ctx.q.maxResults as number | undefined,
         fields: ctx.q.fields as string[] | undefined,
+        expand: ctx.q.expand as string | undefined,
       }),
   },
   {
     method: 'POST',
     suffix: '/search/jql',
     handler: (ctx) => {
-      const b = (ctx.body ?? {}) as { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[] };
+      const b = (ctx.body ?? {}) as { jql?: string; nextPageToken?: string; maxResults?: number; fields?: string[]; expand?: string };
       return searchJql(ctx, b);
     },
   },
+  { method: 'POST', suffix: '/changelog/bulkfetch', handler: (ctx) => bulkChangelogs(ctx, (u) => renderUserDetails(ctx, u)) },
   // GET /permissions, POST /permissions/check (permissions-check.ts)
   ...PERMISSION_ROUTES,
   // GET /auditing/record (audit-log.ts)

@@ -75,6 +75,7 @@ function compact(d: ReportData): unknown {
     groups: d.groups,
     signOff: d.signOff,
     trend: d.trend,
+    workItems: d.workItems ?? [],
     findings: d.findings,
     findingTitles: FINDING_TITLES,
     access,
@@ -231,6 +232,8 @@ function personDetail(p){
   return '<div class="detailgrid">'+
    '<div><h3>Account</h3><div class="mono">'+esc(p.accountId)+'</div><div>'+esc(p.accountType)+(p.siteAccess?'':' · no Jira site access')+'</div>'+
    (p.lastActive?'<div>Last active '+esc(p.lastActive.slice(0,10))+(p.daysInactive!=null?' ('+p.daysInactive+' days before '+D.asOf.slice(0,10)+')':'')+'</div>':'')+
+   (p.lastIssueActivity?'<div>Last issue activity '+esc(p.lastIssueActivity.slice(0,10))+'</div>':'')+
+   (p.openItemsAssigned!=null?'<div>Open work items assigned: '+p.openItemsAssigned+'</div>':'')+
    (p.addedToOrg?'<div>Added to the organization '+esc(p.addedToOrg.slice(0,10))+'</div>':'')+
    (p.since?'<div>Seen since '+esc(p.since.slice(0,10))+(p.firstSeen&&p.firstSeen!==p.since?' (first seen '+esc(p.firstSeen.slice(0,10))+')':'')+'</div>':'')+
    (p.apiTokens!=null?'<div>'+p.apiTokens+' API token'+(p.apiTokens===1?'':'s')+'</div>':'')+
@@ -327,6 +330,21 @@ tables.decisions={id:'decisions-table',name:'decisions',rows:D.decisions,sort:0,
   {label:'Decision',value:function(r){return decOf(r).d||'';},html:function(r){var d=decOf(r).d||'';return '<select data-dec="'+esc(decId(r))+'" aria-label="decision">'+['','keep','revoke'].map(function(v){return '<option value="'+v+'"'+(v===d?' selected':'')+'>'+(v||'–')+'</option>';}).join('')+'</select>'+(r[4]===1&&d==='revoke'?'<div class="small">inherited: remediate will refuse it and name what to change</div>':'');},select:function(r){return decOf(r).d||'undecided';}},
   {label:'Comment',value:function(r){return decOf(r).c||'';},html:function(r){return '<input type="text" data-com="'+esc(decId(r))+'" value="'+esc(decOf(r).c||'')+'" aria-label="comment">';}}]};
 tables.decisions.columns=tables.decisions.columns.filter(Boolean);
+// work items (BATON_JIRA_WORK_ITEMS): a tab only when the snapshot has them
+if(D.workItems&&D.workItems.length){
+  tables['work-items']={id:'work-items-table',name:'work items',csv:'work-items.csv',rows:D.workItems,sort:0,placeholder:'Filter by project or status…',columns:[
+    {label:'Project',value:function(w){return w.projectKey;},select:function(w){return w.projectKey;}},
+    {label:'Status',value:function(w){return w.status;},select:function(w){return w.status;}},
+    {label:'Category',value:function(w){return w.category;},select:function(w){return w.category;}},
+    {label:'Work items',num:true,value:function(w){return w.items;}},
+    {label:'Unassigned',num:true,value:function(w){return w.unassigned;}},
+    {label:'Open, assigned to an inactive account',num:true,value:function(w){return w.openAssignedToInactive;}}]};
+  var wiTab=document.createElement('a');wiTab.href='#work-items';wiTab.dataset.tab='work-items';wiTab.setAttribute('role','tab');wiTab.innerHTML='Work items<span class="c">'+D.workItems.reduce(function(n,w){return n+w.items;},0)+'</span>';
+  document.querySelector('nav.tabs').appendChild(wiTab);
+  var wiSec=document.createElement('section');wiSec.className='tab';wiSec.id='tab-work-items';wiSec.setAttribute('role','tabpanel');
+  wiSec.innerHTML='<div id="host-work-items"></div><p class="note">Work items per project and status. Open items assigned to a deactivated or suspended account are also findings.</p>';
+  document.getElementById('tab-decisions').after(wiSec);
+}
 var made={};
 function show(name){
   if(!tables[name])name='findings';

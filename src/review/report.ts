@@ -14,6 +14,7 @@ import { History, historyKey, HistorySync, readHistory, recordFindings } from '.
 import { FINDING_TITLES, type FindingKind } from './findings';
 import { AdminBasis, adminBasis, adminRight, projectPermissionOf } from './admin-access';
 import { tokenFindings } from './token-findings';
+import { isOpen, workItemsCsv, workItemCounts, type WorkItemCount } from './work-items';
 
 export interface ReportOptions {
   /** days without activity after which a licensed account is flagged (when last-active dates are known) */
@@ -37,6 +38,7 @@ const SEVERITY: Record<FindingKind, 'high' | 'medium' | 'low'> = {
   'open-project': 'high',
   'inactive-licensed': 'medium',
   'app-broad-access': 'medium',
+  'open-items-inactive': 'medium',
   'hidden-email': 'low',
   'token-owner-offboarded': 'high',
   'token-never-expires': 'medium',
@@ -79,6 +81,10 @@ export interface PersonRow {
   siteAccess: boolean;
   /** API tokens the account owns (organization data), when known */
   apiTokens?: number;
+  /** latest time the account created or changed an issue (BATON_JIRA_ACTIVITY_DAYS), when measured and any */
+  lastIssueActivity?: string;
+  /** work items assigned to the account whose status is not done (BATON_JIRA_WORK_ITEMS), when synced */
+  openItemsAssigned?: number;
   /** when the organization says the account was added to it (profile added_to_org), when known */
   addedToOrg?: string;
   /** with a history: the first recorded sync that saw the account, and the start of its current run */
@@ -164,6 +170,8 @@ export interface ReportData {
   findings: Finding[];
   products: { id: string; name: string; holders: number; active: number; inactive: number }[];
   groups: GroupRow[];
+  /** work items per project and status (BATON_JIRA_WORK_ITEMS; empty without them) */
+  workItems?: WorkItemCount[];
   /** true when the snapshot carries organization data (managed/external, last active) */
   orgData: boolean;
   /** administrative access judged from synced permissions, or from names (no permissions in the snapshot) */
@@ -248,8 +256,11 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     const administers = new Set<string>();
     const browses = new Set<string>();
     const rights = new Map<string, Set<string>>();
+    const openItems: string[] = [];
     for (const h of withProductWide(userHoldings(rv, p.accountId), productWide)) {
       const e = h.entitlement;
+      const item = e.resourceType === 'work-item' && e.slug === 'assignee' ? rv.other.get('work-item')?.get(e.resourceId) : undefined;
+      if (item && isOpen(item.profile)) openItems.push(typeof item.profile.key === 'string' ? item.profile.key : item.id);
       const through = describeVia(rv, h);
       const right = basis === 'permissions' ? adminRight(rv, e) : undefined;
       if (right) for (const t of through) (rights.get(right) ?? rights.set(right, new Set()).get(right)!).add(t);
@@ -308,6 +319,8 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       daysInactive,
       siteAccess: p.siteAccess,
       apiTokens: p.apiTokenCount,
+      lastIssueActivity: typeof p.profile.last_issue_activity === 'string' ? p.profile.last_issue_activity : undefined,
+      openItemsAssigned: rv.other.has('work-item') ? openItems.length : undefined,
       addedToOrg: typeof p.profile.added_to_org === 'string' ? p.profile.added_to_org : undefined,
       firstSeen: o.history?.accounts.get(p.accountId)?.firstSeen,
       since: o.history?.accounts.get(p.accountId)?.since,
@@ -333,7 +346,22 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
       else if (daysInactive !== undefined && daysInactive >= options.inactiveDays)
         flag('inactive-licensed', `last active ${(p.lastActive ?? '').slice(0, 10)} (${daysInactive} days before ${asOf.slice(0, 10)}) and holds ${seats}`);
       else if (orgData && p.managed === true && !p.lastActive) flag('inactive-licensed', `never active in a product and holds ${seats}`);
+      else if (!p.lastActive && typeof p.profile.last_issue_activity_window_days === 'number') {
+        // no organization data for the person: Jira issue activity (BATON_JIRA_ACTIVITY_DAYS) says it instead
+        const windowDays = p.profile.last_issue_activity_window_days;
+        const last = row.lastIssueActivity;
+        const days = last ? Math.floor((asOfT - Date.parse(last)) / DAY) : undefined;
+        if (days !== undefined && days >= options.inactiveDays)
+          flag('inactive-licensed', `last issue activity ${last!.slice(0, 10)} (${days} days before ${asOf.slice(0, 10)}; source: Jira issues, no organization data) and holds ${seats}`);
+        else if (!last && windowDays >= options.inactiveDays)
+          flag('inactive-licensed', `no issue created or changed in the last ${windowDays} days (source: Jira issues, no organization data) and holds ${seats}`);
+      }
     }
+    if (!p.active && openItems.length)
+      flag(
+        'open-items-inactive',
+        `${p.suspended ? 'suspended' : 'deactivated'} with ${openItems.length} open work item${openItems.length > 1 ? 's' : ''} assigned: ${openItems.sort().slice(0, 20).join(', ')}${openItems.length > 20 ? ', ...' : ''}`,
+      );
     if (managed === 'external' && p.accountType !== 'app' && row.adminAccess.length)
       flag('external-admin', `${p.accountType === 'customer' ? 'customer account' : 'not managed by the organization'}; ${row.adminAccess.join(', ')}`);
     if (p.emailHidden)
@@ -472,6 +500,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     'findings:hidden-email': findings.filter((f) => f.kind === 'hidden-email').length,
     'findings:app-broad-access': findings.filter((f) => f.kind === 'app-broad-access').length,
     'findings:open-project': findings.filter((f) => f.kind === 'open-project').length,
+    'findings:open-items-inactive': findings.filter((f) => f.kind === 'open-items-inactive').length,
     administrators: count((p) => p.adminAccess.length > 0),
     ...Object.fromEntries((['token-owner-offboarded', 'token-never-expires', 'token-unused', 'seats-near-limit'] as const).map((k) => [`findings:${k}`, findings.filter((f) => f.kind === k).length])),
     grantsDirect: rv.counts['total:grants-direct'] ?? 0,
@@ -489,6 +518,7 @@ export function buildReport(rv: Review, o: ReportOptions = {}): ReportData {
     findings,
     products,
     groups: groupRows,
+    workItems: workItemCounts(rv),
     orgData,
     adminBasis: basis,
     decisions: decisionRows(rv, o.history),
@@ -532,7 +562,7 @@ function accessRows(rv: Review, history?: History): string[][] {
 
 export interface WrittenReport {
   dir: string;
-  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions' | 'summary', string>;
+  files: Record<'html' | 'people' | 'projects' | 'projectAccess' | 'findings' | 'access' | 'decisions' | 'summary' | 'workItems', string>;
   data: ReportData;
   bytes: Record<string, number>;
 }
@@ -563,6 +593,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
     access: join(outDir, 'access.csv'),
     decisions: join(outDir, 'decisions.csv'),
     summary: join(outDir, 'summary.txt'),
+    workItems: join(outDir, 'work-items.csv'),
   };
   const personById = new Map(data.people.map((p) => [p.accountId, p]));
   const contents: Record<keyof typeof files, string> = {
@@ -579,6 +610,8 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
         'days_inactive',
         'site_access',
         'api_tokens',
+        'last_issue_activity',
+        'open_items_assigned',
         'added_to_org',
         'first_seen',
         'since',
@@ -604,6 +637,8 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
         p.daysInactive,
         p.siteAccess,
         p.apiTokens,
+        p.lastIssueActivity,
+        p.openItemsAssigned,
         p.addedToOrg,
         p.firstSeen,
         p.since,
@@ -670,6 +705,7 @@ export function writeReport(snapshotFile: string, outDir: string, opts: Omit<Rep
     html: renderHtml(data),
     decisions: decisionsCsv(data.decisions, rv.meta.sync_id ?? ''),
     summary: summaryText(data),
+    workItems: workItemsCsv(data.workItems ?? []),
   };
   const bytes: Record<string, number> = {};
   for (const [k, f] of Object.entries(files) as [keyof typeof files, string][]) {

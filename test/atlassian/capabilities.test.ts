@@ -54,7 +54,7 @@ describe('the capability table', () => {
     };
     const t = h.fake.tenant;
     const org = h.fake.orgId;
-    const { jira: j, admin, issues } = clients(basicRaw(h.fake));
+    const { jira: j, admin, issues, activity } = clients(basicRaw(h.fake));
     const a = admin!;
 
     await j.myself();
@@ -92,6 +92,9 @@ describe('the capability table', () => {
     await issues.projectStatuses(p.key);
     const made = await issues.createIssue(p.key, { project: { key: p.key }, issuetype: { id: type.id }, summary: 'Capability table' }, 'capability-table', { lookFirst: true });
     await issues.getIssue(made!.issue.id);
+    // issue activity and work items (issue 16): a search page, a bulk changelog
+    await activity.searchIssuesPage('updated >= -30d', { fields: ['created', 'creator'], changelog: true, maxResults: 5 });
+    await activity.bulkChangelogs([t.issues()[0].id], undefined);
 
     await a.orgs();
     await a.orgUsers(org);
@@ -185,11 +188,13 @@ describe("validate's probes", () => {
       ticketing: true,
       'jira-global-permissions': true,
       'jira-audit-days': 30,
+      'jira-activity-days': 30,
       'atlassian-orgid': h.fake.orgId,
       'atlassian-api-token': h.fake.credentials.orgApiKey.key,
     });
     const res = await probeCapabilities(h.clients(cfg), cfg);
     expect(res.length).toBeGreaterThan(8);
+    expect(res.filter((r) => r.capability === 'issue activity and work items').map((r) => [r.check, r.ok])).toEqual([['GET /rest/api/3/search/jql', true]]);
     expect(res.filter((r) => r.capability === 'check global permissions').map((r) => [r.check, r.ok])).toEqual([
       ['GET /rest/api/3/permissions', true],
       ['POST /rest/api/3/permissions/check', true],

@@ -7,6 +7,7 @@
  * fail with the reason: they must never pass by skipping.
  */
 import { globalPermissionKeys, globalPermissionsOf } from '../../src/fake-atlassian/permissions-check';
+import { workItemModel } from '../../src/fake-atlassian/work-items';
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -200,7 +201,7 @@ const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
  * member), and the organization and site resources carry the administration roles of the model.
  */
 /** `globalPermissions`: BATON_JIRA_GLOBAL_PERMISSIONS is on (the fake's global permission model gives the holders). */
-export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions?: boolean } = {}): Expected {
+export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions?: boolean; workItems?: boolean } = {}): Expected {
   // the synced users: the site's, plus (with the organization) managed accounts without site access
   const siteUsers = new Set(t.users().map((u) => u.accountId));
   if (opts.org) for (const u of t.orgUsers()) siteUsers.add(u.accountId);
@@ -332,6 +333,16 @@ export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions
       for (const u of siteUsers) if (globalPermissionsOf(t, u).includes(key)) addDirect(e, 'user', u);
     }
   }
+
+  // work items (BATON_JIRA_WORK_ITEMS, no filters): every issue of the model under its project, assignee and reporter granted
+  if (opts.workItems)
+    for (const w of workItemModel(t).items()) {
+      resources.add(`work-item|${w.id}|project|${w.projectId}`);
+      const assignee = ent('work-item', w.id, 'assignee');
+      const reporter = ent('work-item', w.id, 'reporter');
+      if (w.assigneeAccountId) addDirect(assignee, 'user', w.assigneeAccountId);
+      if (w.reporterAccountId) addDirect(reporter, 'user', w.reporterAccountId);
+    }
 
   const grants = new Map<string, string>();
   for (const [e, principals] of direct)

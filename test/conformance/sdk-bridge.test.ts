@@ -80,6 +80,26 @@ describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS)
   );
 });
 
+describe('the SDK syncer with work items (BATON_JIRA_WORK_ITEMS) on the S tier', () => {
+  test(
+    "the c1z holds every work item of the fake's model under its project, with its assignee and reporter grants, and 0 warnings",
+    async () => {
+      const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
+      const server = await serve(fake, {}, { 'jira-work-items': true });
+      try {
+        const { report, dump } = await sdkSync(server.address, 's-work-items', ['--workers', '4']);
+        expectConformant(report, dump, fake, expectedFrom(fake.tenant, { workItems: true }));
+        expect(dump.resources.filter((r) => r.type === 'work-item').length).toBe(fake.tenant.issues().length);
+        expect(fake.validationErrors).toEqual([]);
+      } finally {
+        await server.stop();
+        await fake.stop();
+      }
+    },
+    SYNC_TIMEOUT,
+  );
+});
+
 describe('the SDK syncer on the M tier', () => {
   let fake: FakeAtlassian;
   let server: RunningServer;

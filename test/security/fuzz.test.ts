@@ -123,7 +123,7 @@ let servers: Server[] = [];
 async function startConnector(name: 'plain' | 'org'): Promise<Server> {
   // the org server also syncs global permissions (one permissions/check per account)
   const extra = name === 'org' ? { 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key, 'jira-global-permissions': true, 'jira-audit-days': 30 } : {};
-  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true, ticketing: true, ...extra }));
+  const cfg = parseConnectorConfig(fakeConfig(fake, { provisioning: true, ticketing: true, 'jira-work-items': true, 'jira-activity-days': 30, ...extra }));
   const { connector } = await buildConnector(cfg);
   const running = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: cfg.provisioning });
   const raw = new Client(running.address, credentials.createInsecure(), { 'grpc.max_receive_message_length': 64 * 1024 * 1024, 'grpc.max_send_message_length': 64 * 1024 * 1024 });

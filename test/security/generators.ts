@@ -183,7 +183,7 @@ export function poolsOf(fake: FakeAtlassian): Pools {
   };
 }
 
-const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site', 'api-token', 'global-permission'];
+const TYPES = ['user', 'group', 'project', 'project-role', 'application-role', 'organization', 'site', 'api-token', 'global-permission', 'work-item'];
 
 const HOSTILE_IDS = [
   '',
@@ -319,6 +319,8 @@ export class Fuzzer {
         return this.p.cloudId;
       case 'global-permission':
         return this.pick(['ADMINISTER', 'SYSTEM_ADMIN', 'USER_PICKER', 'BULK_CHANGE']);
+      case 'work-item':
+        return this.pick(['10000', '10001', '10002', '10003', '10007']);
       default:
         return this.pick([this.pick(this.p.users), this.pick(this.p.groups), this.pick(this.p.projects)]);
     }

@@ -8,7 +8,7 @@ import { isId, type IdKind } from '../../src/id-shapes';
 import type { LoggedRequest } from '../../src/fake-atlassian';
 
 /** How a query parameter's value must look. */
-type QueryRule = 'int' | 'bool' | 'text' | 'email' | 'cursor' | 'projectKeys' | 'datetime' | IdKind;
+type QueryRule = 'int' | 'bool' | 'text' | 'email' | 'cursor' | 'projectKeys' | 'datetime' | 'jql' | IdKind;
 /** A path parameter: an id shape, or the configured organization, or a directory (UUID or "-"). */
 type ParamRule = IdKind | 'theOrg' | 'directory';
 
@@ -24,6 +24,16 @@ const J = '/rest/api/3';
 const V1 = '/admin/v1/orgs/{theOrg}';
 const V2 = '/admin/v2/orgs/{theOrg}';
 const PAGE: Record<string, QueryRule> = { startAt: 'int', maxResults: 'int' };
+
+/** A JQL string literal as the connector quotes it: no control characters, quotes and backslashes escaped. */
+const Q = '"(?:[^"\\\\\\x00-\\x1f]|\\\\["\\\\])*"';
+const JQL_SHAPES = [
+  new RegExp(`^project = ${Q} AND labels = ${Q}$`),
+  new RegExp(`^updated >= -[0-9]{1,4}d(?: AND project in \\(${Q}(?:, ${Q})*\\))? ORDER BY id ASC$`),
+  new RegExp(`^project = [0-9]{1,18}(?: AND status (?:not )?in \\(${Q}(?:, ${Q})*\\))* ORDER BY id ASC$`),
+  /^id = [0-9]{1,18}$/,
+  new RegExp(`^status (?:not )?in \\(${Q}(?:, ${Q})*\\)(?: AND status not in \\(${Q}(?:, ${Q})*\\))? ORDER BY id ASC$`),
+];
 
 const jira = (method: string, path: string, query: Record<string, QueryRule> = {}): Template => ({ method, path: J + path, query, auth: 'basic' });
 const admin = (method: string, path: string, query: Record<string, QueryRule> = {}): Template => ({ method, path, query, auth: 'bearer' });
@@ -59,7 +69,8 @@ export const TEMPLATES: Template[] = [
   jira('GET', '/project/{projectIdOrKey}/statuses'),
   jira('POST', '/issue'),
   jira('GET', '/issue/{issueIdOrKey}'),
-  jira('GET', '/search/jql', { jql: 'text', maxResults: 'int', fields: 'text' }),
+  jira('GET', '/search/jql', { jql: 'jql', maxResults: 'int', fields: 'text', expand: 'text', nextPageToken: 'cursor' }),
+  jira('POST', '/changelog/bulkfetch'),
   { method: 'GET', path: '/_edge/tenant_info', query: {}, auth: 'none' },
   admin('GET', '/admin/v1/orgs', { cursor: 'cursor' }),
   admin('GET', `${V1}/users`, { cursor: 'cursor' }),
@@ -121,6 +132,9 @@ function queryValueOk(rule: QueryRule, v: string): boolean {
       return v === 'true' || v === 'false';
     case 'text':
       return v.length <= 256 && /^[A-Za-z0-9_,.-]*$/.test(v);
+    case 'jql':
+      // only the shapes the connector builds: ticketing's label search, issue activity's window, a project's work items, one issue
+      return v.length <= 8000 && JQL_SHAPES.some((re) => re.test(v));
     case 'email':
       // the connector looks accounts up by email: at most 254 characters (RFC 5321)
       return v.length >= 3 && v.length <= 254 && !hasControl(v);

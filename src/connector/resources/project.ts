@@ -47,9 +47,11 @@ export interface ProjectOptions {
   permissions?: ProjectPermissions;
   /** told of every listed page (names for project-role resources, order and style for prefetching) */
   onListed?: (projects: JiraProject[], ctx: CallContext) => void;
+  /** further child resource types of a project (work-item, when synced) */
+  childTypes?: string[];
 }
 
-export function projectResource(p: JiraProject, linkBase?: string, extraProfile: Record<string, unknown> = {}): Resource {
+export function projectResource(p: JiraProject, linkBase?: string, extraProfile: Record<string, unknown> = {}, childTypes: string[] = []): Resource {
   const profile: Record<string, unknown> = {
     project_id: p.id,
     key: p.key,
@@ -60,7 +62,7 @@ export function projectResource(p: JiraProject, linkBase?: string, extraProfile:
     lead_display_name: p.lead?.displayName ?? '',
     ...extraProfile,
   };
-  const annotations = [childResourceType(PROJECT_ROLE)];
+  const annotations = [childResourceType(PROJECT_ROLE), ...childTypes.map(childResourceType)];
   if (linkBase) annotations.push(externalLink(`${linkBase}/browse/${encodeURIComponent(p.key)}`));
   return Resource.fromPartial({
     id: rid(PROJECT, p.id),
@@ -108,7 +110,7 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
       opts.onListed?.(page.values, ctx);
       perms?.noteProjects(page.values, ctx);
       const profiles = await Promise.all(page.values.map((p) => permissionProfile(p, ctx)));
-      return { items: page.values.map((p, i) => projectResource(p, opts.linkBase, profiles[i])), nextPageToken: token };
+      return { items: page.values.map((p, i) => projectResource(p, opts.linkBase, profiles[i], opts.childTypes)), nextPageToken: token };
     },
     async entitlements(resource, pageToken, ctx) {
       const projectId = idOf(resource.id, PROJECT, 'projectId', 'resource.id');
@@ -154,7 +156,7 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
     async get(id, _parent, ctx) {
       const projectId = idOf(id, PROJECT, 'projectId', 'resource_id');
       const p = await api.getProject(projectId, ctx);
-      return projectResource(p, opts.linkBase, await permissionProfile(p, ctx));
+      return projectResource(p, opts.linkBase, await permissionProfile(p, ctx), opts.childTypes);
     },
     async cleanup(activeSyncId) {
       leads.dropSync(syncKey(activeSyncId));

@@ -12,6 +12,7 @@ import { skipEntitlementsAndGrants, userTrait, externalLink } from '../anno';
 import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
 import { invalidInput, isConnectorError, notFound } from '../../errors';
 import { OrgUserFacts, orgFacts, directoryUsersById, apiTokenCounts } from '../org';
+import { IssueActivity, IssueActivityFacts, issueActivityProfile } from '../issue-activity';
 
 export const USER = 'user';
 const PAGE = 1000;
@@ -29,6 +30,8 @@ export interface UserOptions {
   org?: OrgApi;
   /** told each page of Jira users the listing fetched in a sync (global permissions reuse them) */
   onPage?: (startAt: number, users: readonly JiraUser[], ctx: CallContext) => void;
+  /** last issue activity per account (BATON_JIRA_ACTIVITY_DAYS) */
+  issueActivity?: IssueActivity;
 }
 
 /** Page size of the Jira user listing (smaller with the organization: each page is enriched). */
@@ -41,7 +44,7 @@ export const HIDDEN_EMAIL = 'hidden by profile visibility';
 /** What a user resource is built from: a Jira user, or an organization record in its shape. */
 export type UserFields = Pick<JiraUser, 'accountId' | 'active'> & Partial<Pick<JiraUser, 'accountType' | 'appType' | 'displayName' | 'emailAddress' | 'timeZone'>>;
 
-export function userResource(u: UserFields, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true): Resource {
+export function userResource(u: UserFields, opts: Pick<UserOptions, 'linkBase'>, facts?: OrgUserFacts, siteAccess = true, activity?: IssueActivityFacts): Resource {
   const jiraEmail = u.emailAddress || undefined;
   const email = jiraEmail ?? facts?.email;
   const accountType = u.accountType ?? 'unknown';
@@ -95,6 +98,10 @@ export function userResource(u: UserFields, opts: Pick<UserOptions, 'linkBase'>,
       profile.management_source = facts.managementSource;
       sources.management_source = 'organization';
     }
+  }
+  if (activity) {
+    Object.assign(profile, issueActivityProfile(activity));
+    sources.last_issue_activity = 'jira issues (created, changelog)';
   }
   profile.sources = sources;
   const annotations = [
@@ -222,7 +229,8 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;
       if (org && kept.length) facts = await enrich(org, kept, ctx);
-      const items = kept.map((u) => userResource(u, opts, facts?.get(u.accountId)));
+      const act = opts.issueActivity && kept.length ? await opts.issueActivity.forSync(ctx) : undefined;
+      const items = kept.map((u) => userResource(u, opts, facts?.get(u.accountId), true, act?.of(u.accountId)));
       const next = users.length === 0 ? (org ? listToken.encode({ p: 'org' }) : '') : listToken.encode({ p: 'jira', s: startAt + users.length });
       return { items, nextPageToken: next };
     },
@@ -249,7 +257,8 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
         return userResource(fromDirectory(d), opts, orgFacts(d), false);
       }
       if (opts.skipCustomers && u.accountType === 'customer') throw notFound(`user ${accountId} is a customer account, which this connector is configured to skip`);
-      return userResource(u, opts, opts.org ? (await enrich(opts.org, [u], ctx)).get(accountId) : undefined);
+      const act = opts.issueActivity ? (await opts.issueActivity.forSync(ctx)).of(accountId) : undefined;
+      return userResource(u, opts, opts.org ? (await enrich(opts.org, [u], ctx)).get(accountId) : undefined, true, act);
     },
   };
 }
