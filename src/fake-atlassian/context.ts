@@ -1,4 +1,5 @@
 /** Types and helpers shared by the HTTP layer and the endpoint handlers. */
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { CredentialStore, Principal } from './auth';
 import type { OperationSpec } from './openapi';
@@ -119,4 +120,26 @@ export function userSelf(base: string, u: TenantUser): string {
 export function clampInt(v: unknown, def: number, min: number, max: number): number {
   const n = typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : def;
   return Math.max(min, Math.min(max, n));
+}
+
+/**
+ * The enhanced search's nextPageToken: an offset bound to the query it came from (a digest of the
+ * JQL, so a token of another query is refused as Jira refuses it). `undefined` offset = a bad token.
+ */
+export function searchOffset(token: string | undefined, query: string): number | undefined {
+  if (!token) return 0;
+  try {
+    const tok = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { o: unknown; h: unknown };
+    return tok.h === queryDigest(query) && typeof tok.o === 'number' && Number.isInteger(tok.o) && tok.o >= 0 ? tok.o : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function searchToken(offset: number, query: string): string {
+  return Buffer.from(JSON.stringify({ o: offset, h: queryDigest(query) })).toString('base64url');
+}
+
+function queryDigest(query: string): string {
+  return createHash('sha256').update(query).digest('base64url').slice(0, 16);
 }

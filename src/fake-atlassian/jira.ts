@@ -4,7 +4,21 @@
  * handlers). Behaviour follows atlassian-api.md §1; the shapes are validated against
  * jira-platform.openapi.json by the server.
  */
-import { administersAnyProject, avatarUrls, canAdministerProject, canBrowseProject, clampInt, groupSelf, jiraError, userSelf, type Ctx, type Handler, type Reply } from './context';
+import {
+  administersAnyProject,
+  avatarUrls,
+  canAdministerProject,
+  canBrowseProject,
+  clampInt,
+  groupSelf,
+  jiraError,
+  searchOffset,
+  searchToken,
+  userSelf,
+  type Ctx,
+  type Handler,
+  type Reply,
+} from './context';
 import type { TenantGroup, TenantProject, TenantRole, TenantUser } from './tenant';
 import { PERMISSION_ROUTES } from './permissions-check';
 import { AUDIT_ROUTES } from './audit-log';
@@ -375,17 +389,8 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   const fields = (input.fields && input.fields.length > 0 ? input.fields : ['id']).flatMap((f) => f.split(',')).map((f) => f.trim());
   const idKeyOnly = fields.every((f) => f === 'id' || f === 'key');
   const maxResults = clampInt(input.maxResults, 50, 1, idKeyOnly ? 5000 : 100);
-  const h = Buffer.from(jql).toString('base64url').slice(0, 16);
-  let offset = 0;
-  if (input.nextPageToken) {
-    try {
-      const tok = JSON.parse(Buffer.from(input.nextPageToken, 'base64url').toString('utf8')) as { o: number; h: string };
-      if (tok.h !== h || typeof tok.o !== 'number') throw new Error('mismatch');
-      offset = tok.o;
-    } catch {
-      return jiraError(400, 'The provided next page token is invalid or expired.');
-    }
-  }
+  const offset = searchOffset(input.nextPageToken, jql);
+  if (offset === undefined) return jiraError(400, 'The provided next page token is invalid or expired.');
   const page = records.slice(offset, offset + maxResults);
   const all = fields.includes('*all') || fields.includes('*navigable');
   const want = (f: string): boolean => all || fields.includes(f);
@@ -408,7 +413,7 @@ function searchJql(ctx: Ctx, input: { jql?: string; nextPageToken?: string; maxR
   });
   const isLast = offset + page.length >= records.length;
   const body: J = { issues, isLast };
-  if (!isLast) body.nextPageToken = Buffer.from(JSON.stringify({ o: offset + page.length, h })).toString('base64url');
+  if (!isLast) body.nextPageToken = searchToken(offset + page.length, jql);
   return { status: 200, body };
 }
 

@@ -15,7 +15,7 @@
  * ORDER BY id/key/updated/created. `bulkChangelogs` answers POST /changelog/bulkfetch.
  */
 import { Rng } from './rng';
-import { canBrowseProject, jiraError, type Ctx, type Reply } from './context';
+import { canBrowseProject, jiraError, searchOffset, searchToken, type Ctx, type Reply } from './context';
 import type { Tenant, TenantProject, TenantUser } from './tenant';
 import { ISSUE_TYPES, issueStore } from './issues';
 
@@ -257,17 +257,8 @@ export function searchWorkItems(
   const want = (f: string): boolean => all || fields.includes(f);
   const withChangelog = (input.expand ?? '').split(',').some((e) => e.trim() === 'changelog');
   const maxResults = Math.max(1, Math.min(100, Math.trunc(Number(input.maxResults ?? 50)) || 50));
-  const h = Buffer.from(`wi:${input.jql}`).toString('base64url').slice(0, 16);
-  let offset = 0;
-  if (input.nextPageToken) {
-    try {
-      const tok = JSON.parse(Buffer.from(input.nextPageToken, 'base64url').toString('utf8')) as { o: number; h: string };
-      if (tok.h !== h || typeof tok.o !== 'number') throw new Error('mismatch');
-      offset = tok.o;
-    } catch {
-      return jiraError(400, 'The provided next page token is invalid or expired.');
-    }
-  }
+  const offset = searchOffset(input.nextPageToken, `wi:${input.jql}`);
+  if (offset === undefined) return jiraError(400, 'The provided next page token is invalid or expired.');
   const page = hits.slice(offset, offset + maxResults);
   const rest = `${ctx.base}/rest/api/3`;
   const issues = page.map((w) => {
@@ -299,7 +290,7 @@ export function searchWorkItems(
   });
   const isLast = offset + page.length >= hits.length;
   const body: J = { issues, isLast };
-  if (!isLast) body.nextPageToken = Buffer.from(JSON.stringify({ o: offset + page.length, h })).toString('base64url');
+  if (!isLast) body.nextPageToken = searchToken(offset + page.length, `wi:${input.jql}`);
   return { status: 200, body };
 }
 

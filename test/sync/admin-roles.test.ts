@@ -5,6 +5,7 @@
  * and takes roles of users and groups, idempotently by state, and refuses what the admin API cannot
  * do before any request.
  */
+import { effectiveUsers } from '../helpers/effective';
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import type { Tenant } from '../../src/fake-atlassian';
@@ -23,18 +24,6 @@ function entitlementOf(t: Tenant, roleId: string, resourceId: string): string {
   if (roleId === ADMIN_ROLE.userAccessAdmin) return `site:${t.cloudId}:user-access-admin`;
   const product = /^ari:cloud:([^:]+)::site\//.exec(resourceId)![1];
   return `site:${t.cloudId}:product:${product}:${roleId.slice('atlassian/'.length)}`;
-}
-
-function effectiveUsers(r: SyncResult): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const add = (ent: string, p: { resourceType: string; resource: string }) => {
-    if (p.resourceType !== 'user') return;
-    if (!out.has(ent)) out.set(ent, new Set());
-    out.get(ent)!.add(p.resource);
-  };
-  for (const g of r.grants) add(g.entitlement!.id, g.principal!.id!);
-  for (const e of r.expanded) add(e.grant.entitlement!.id, e.grant.principal!.id!);
-  return out;
 }
 
 function assertRoles(r: SyncResult, t: Tenant): void {

@@ -4,6 +4,7 @@
  * the accounts the fake tenant's scheme model says hold it; issue-level holders and `anyone` give no
  * grant but show in the profile; team-managed projects have no permission entitlements.
  */
+import { effectiveUsers } from '../helpers/effective';
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import { countExpandedGrants } from '../../src/client/expand';
@@ -12,18 +13,6 @@ import { parseConnectorConfig } from '../../src/config/schema';
 import { permissionCatalogue } from '../../src/fake-atlassian/permissions-check';
 
 const ISSUE_LEVEL = ['reporter', 'assignee', 'userCustomField', 'groupCustomField'];
-
-function effectiveUsers(r: SyncResult): Map<string, Set<string>> {
-  const out = new Map<string, Set<string>>();
-  const add = (ent: string, p: { resourceType: string; resource: string }) => {
-    if (p.resourceType !== 'user') return;
-    if (!out.has(ent)) out.set(ent, new Set());
-    out.get(ent)!.add(p.resource);
-  };
-  for (const g of r.grants) add(g.entitlement!.id, g.principal!.id!);
-  for (const e of r.expanded) add(e.grant.entitlement!.id, e.grant.principal!.id!);
-  return out;
-}
 
 /** every (project, key): the synced holders equal the model's; entitlements exist exactly for company-managed projects */
 function assertPermissions(r: SyncResult, t: Tenant, keys: string[]): void {
