@@ -51,7 +51,7 @@ export function jsonSize(v: unknown, depth = 0): number {
 }
 
 /** A cache that holds per-sync state under `syncKey` prefixes. */
-interface SyncScoped {
+export interface SyncScoped {
   /** entries held for one sync (by its syncKey) */
   heldFor(sync: string): number;
 }
@@ -59,7 +59,7 @@ interface SyncScoped {
 /** Every live per-sync cache of the process, weakly (a cache of a closed connector goes with it). */
 const live = new Set<WeakRef<SyncScoped>>();
 const finalized = new FinalizationRegistry<WeakRef<SyncScoped>>((ref) => live.delete(ref));
-function track(c: SyncScoped): void {
+export function track(c: SyncScoped): void {
   const ref = new WeakRef(c);
   live.add(ref);
   finalized.register(c, ref);
@@ -206,48 +206,4 @@ export class PromiseCache<T> {
  */
 export function syncKey(activeSyncId: string | undefined): string {
   return activeSyncId ? createHash('sha256').update(activeSyncId).digest('base64url') : '-';
-}
-
-/**
- * Per-sync ordered lists (e.g. project ids in listing order, for look-ahead prefetching): at most
- * `maxSyncs` syncs, `maxItems` items each; dropped at Cleanup.
- */
-export class SyncOrder {
-  private readonly bySync = new Map<string, { ids: string[]; index: Map<string, number> }>();
-  constructor(
-    private readonly maxSyncs = 8,
-    private readonly maxItems = 1_000_000,
-  ) {
-    track(this);
-  }
-
-  heldFor(sync: string): number {
-    return this.bySync.get(sync)?.ids.length ?? 0;
-  }
-
-  note(sync: string, ids: string[]): void {
-    let o = this.bySync.get(sync);
-    if (!o) {
-      o = { ids: [], index: new Map() };
-      this.bySync.set(sync, o);
-      while (this.bySync.size > this.maxSyncs) this.bySync.delete(this.bySync.keys().next().value as string);
-    }
-    for (const id of ids) {
-      if (o.index.has(id) || o.ids.length >= this.maxItems) continue;
-      o.index.set(id, o.ids.length);
-      o.ids.push(id);
-    }
-  }
-
-  /** Up to `n` ids listed after `id` in this sync. */
-  after(sync: string, id: string, n: number): string[] {
-    const o = this.bySync.get(sync);
-    const i = o?.index.get(id);
-    if (!o || i === undefined) return [];
-    return o.ids.slice(i + 1, i + 1 + n);
-  }
-
-  dropSync(sync: string): void {
-    this.bySync.delete(sync);
-  }
 }

@@ -13,7 +13,8 @@ import { projectRoles } from './resources/roles';
 import { projectPermissions } from './resources/project-permission';
 import { globalPermissions } from './resources/global-permission';
 import { fieldByName } from '../config/fields';
-import { PromiseCache } from './cache';
+import { PromiseCache, syncKey } from './cache';
+import { Prefetcher } from './prefetch';
 import { accountManager, accountAction, AccountActionName } from './accounts';
 import { invalidInput } from '../errors';
 import { checkId } from '../id-shapes';
@@ -54,6 +55,17 @@ export interface JiraConnectorDeps {
   activity?: ActivityApi;
 }
 
+/** Most bytes of prefetched reads waiting for the syncer (member pages as account ids, role actors). */
+const PREFETCH_BYTES = 48 * 1024 * 1024;
+
+/**
+ * Background reads in flight: two below the client's concurrency, so the syncer's own calls always
+ * find a slot (at least one).
+ */
+function prefetchInFlight(maxConcurrency = 8): number {
+  return Math.max(1, maxConcurrency - 2);
+}
+
 /** https site URL for deep links, or undefined (links must be https). */
 function linkBase(cfg?: ConnectorConfig): string | undefined {
   const s = cfg?.jira.siteUrl;
@@ -63,7 +75,8 @@ function linkBase(cfg?: ConnectorConfig): string | undefined {
 export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: JiraConnectorDeps): Connector {
   const api = deps.api;
   const dryRun = cfg?.dryRun ?? false;
-  const roles = projectRoles(api);
+  const prefetch = new Prefetcher({ maxInFlight: prefetchInFlight(cfg?.maxConcurrency), maxBytes: PREFETCH_BYTES });
+  const roles = projectRoles(api, prefetch);
   const applicationRoles = applicationRoleList(api);
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
@@ -104,7 +117,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
       ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }),
       deleter: siteRemoval(api, offboarding, guard),
     },
-    withDates('groups', groupSyncer(api, { org: deps.org, dryRun })),
+    withDates('groups', groupSyncer(api, { org: deps.org, dryRun, prefetch })),
     project,
     withDates('roles', projectRoleSyncer(api, roles, projectOf, { dryRun })),
     applicationRoleSyncer(applicationRoles),
@@ -131,6 +144,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     async cleanup(activeSyncId) {
       // drops what the sync's calls cached (they would expire on their own, later)
       roles.dropSync(activeSyncId);
+      prefetch.dropScope(syncKey(activeSyncId));
       activity?.dropSync(activeSyncId);
       for (const s of syncers) await s.cleanup?.(activeSyncId);
     },

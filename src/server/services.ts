@@ -10,6 +10,7 @@ import { ConnectorError, invalidInput } from '../errors';
 import { toServiceError } from './status';
 import { MAX_ID_BYTES, undecodableError } from './decode';
 import { log } from '../log';
+import { AnonymousSyncs, SyncCall } from './sync-scope';
 import type { Resource, ResourceId } from '../gen/c1/connector/v2/resource';
 import { ConnectorServiceServer, ConnectorServiceValidateResponse } from '../gen/c1/connector/v2/connector';
 import {
@@ -72,7 +73,7 @@ export function provisioningOff(what: string, how: string): ConnectorError {
 }
 
 /** Wraps an async handler: deadline and cancellation into a CallContext, errors through status.ts. */
-export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>): handleUnaryCall<Req, Res> {
+export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext) => Promise<Res>, anonymousSync?: () => string): handleUnaryCall<Req, Res> {
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     const started = Date.now();
     const ac = new AbortController();
@@ -86,7 +87,8 @@ export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext)
       const bad = undecodableError(call.request);
       if (bad) throw bad;
       // every request that carries active_sync_id: it keys per-sync caches, so it is bounded like an id before anything sees it
-      const activeSyncId = checkString('active_sync_id', (call.request as Req & { activeSyncId?: string }).activeSyncId, false) || undefined;
+      // a listing call without one belongs to the caller's anonymous sync (sync-scope.ts)
+      const activeSyncId = checkString('active_sync_id', (call.request as Req & { activeSyncId?: string }).activeSyncId, false) || anonymousSync?.() || undefined;
       const ctx: CallContext = { signal: ac.signal, deadline, activeSyncId };
       p = fn(call.request, ctx);
     } catch (e) {
@@ -109,6 +111,9 @@ export function unary<Req, Res>(method: string, fn: (req: Req, ctx: CallContext)
 
 export class ConnectorServices {
   private readonly byType = new Map<string, ResourceSyncer>();
+  /** the sync of listing calls that carry no active_sync_id */
+  private readonly anonymous = new AnonymousSyncs((id) => this.connector.cleanup?.(id) ?? Promise.resolve());
+  private readonly inSync = (call: SyncCall) => () => this.anonymous.idFor(call);
 
   constructor(
     private readonly connector: Connector,
@@ -135,32 +140,46 @@ export class ConnectorServices {
         const annotations = await this.connector.validate(ctx);
         return ConnectorServiceValidateResponse.fromPartial({ annotations, sdkVersion: SDK_VERSION });
       }),
-      cleanup: unary('Cleanup', async (_req, ctx) => {
-        await this.connector.cleanup?.(ctx.activeSyncId);
-        return { annotations: [] };
-      }),
+      cleanup: unary(
+        'Cleanup',
+        async (_req, ctx) => {
+          const anonymous = ctx.activeSyncId === this.anonymous.current;
+          await this.connector.cleanup?.(ctx.activeSyncId);
+          if (anonymous) this.anonymous.ended();
+          return { annotations: [] };
+        },
+        this.inSync('Cleanup'),
+      ),
     } as ConnectorServiceServer;
   }
 
   resourceTypesService(): ResourceTypesServiceServer {
     return {
-      listResourceTypes: unary('ListResourceTypes', async (req) => {
-        checkPageSize(req.pageSize);
-        if (req.pageToken) throw invalidInput('page_token was not issued by this connector: ListResourceTypes answers in one page');
-        return { list: this.connector.syncers.map((s) => s.type), nextPageToken: '', annotations: [] };
-      }),
+      listResourceTypes: unary(
+        'ListResourceTypes',
+        async (req) => {
+          checkPageSize(req.pageSize);
+          if (req.pageToken) throw invalidInput('page_token was not issued by this connector: ListResourceTypes answers in one page');
+          return { list: this.connector.syncers.map((s) => s.type), nextPageToken: '', annotations: [] };
+        },
+        this.inSync('ListResourceTypes'),
+      ),
     } as ResourceTypesServiceServer;
   }
 
   resourcesService(): ResourcesServiceServer {
     return {
-      listResources: unary('ListResources', async (req, ctx) => {
-        checkPageSize(req.pageSize);
-        const s = this.syncer(req.resourceTypeId);
-        const parent = checkResourceId('parent_resource_id', req.parentResourceId, false);
-        const page = await s.list(parent, req.pageToken || undefined, ctx);
-        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
-      }),
+      listResources: unary(
+        'ListResources',
+        async (req, ctx) => {
+          checkPageSize(req.pageSize);
+          const s = this.syncer(req.resourceTypeId);
+          const parent = checkResourceId('parent_resource_id', req.parentResourceId, false);
+          const page = await s.list(parent, req.pageToken || undefined, ctx);
+          return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+        },
+        this.inSync('ListResources'),
+      ),
     } as ResourcesServiceServer;
   }
 
@@ -178,31 +197,43 @@ export class ConnectorServices {
 
   entitlementsService(): EntitlementsServiceServer {
     return {
-      listEntitlements: unary('ListEntitlements', async (req, ctx) => {
-        checkPageSize(req.pageSize);
-        const r = checkResource('resource', req.resource);
-        const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
-        const page = await s.entitlements(r, req.pageToken || undefined, ctx);
-        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
-      }),
-      listStaticEntitlements: unary('ListStaticEntitlements', async (req) => {
-        checkPageSize(req.pageSize);
-        this.syncer(req.resourceTypeId);
-        // entitlements here are per resource; there are no static templates
-        return { list: [], nextPageToken: '', annotations: [] };
-      }),
+      listEntitlements: unary(
+        'ListEntitlements',
+        async (req, ctx) => {
+          checkPageSize(req.pageSize);
+          const r = checkResource('resource', req.resource);
+          const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
+          const page = await s.entitlements(r, req.pageToken || undefined, ctx);
+          return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+        },
+        this.inSync('ListEntitlements'),
+      ),
+      listStaticEntitlements: unary(
+        'ListStaticEntitlements',
+        async (req) => {
+          checkPageSize(req.pageSize);
+          this.syncer(req.resourceTypeId);
+          // entitlements here are per resource; there are no static templates
+          return { list: [], nextPageToken: '', annotations: [] };
+        },
+        this.inSync('ListStaticEntitlements'),
+      ),
     } as EntitlementsServiceServer;
   }
 
   grantsService(): GrantsServiceServer {
     return {
-      listGrants: unary('ListGrants', async (req, ctx) => {
-        checkPageSize(req.pageSize);
-        const r = checkResource('resource', req.resource);
-        const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
-        const page = await s.grants(r, req.pageToken || undefined, ctx);
-        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
-      }),
+      listGrants: unary(
+        'ListGrants',
+        async (req, ctx) => {
+          checkPageSize(req.pageSize);
+          const r = checkResource('resource', req.resource);
+          const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
+          const page = await s.grants(r, req.pageToken || undefined, ctx);
+          return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+        },
+        this.inSync('ListGrants'),
+      ),
     } as GrantsServiceServer;
   }
 

@@ -2,7 +2,7 @@
  * The per-sync caches: bounded in bytes (not only in entries), keyed by a fixed-size digest of
  * active_sync_id whatever its size, and dropped per sync (Cleanup). Time from an injected clock.
  */
-import { PromiseCache, SyncOrder, syncKey } from '../../src/connector/cache';
+import { PromiseCache, syncKey } from '../../src/connector/cache';
 import { KeyedLock } from '../../src/connector/resources/provisioning';
 
 test('a cache holds at most maxBytes (keys and loaded values), evicting the least recently used', async () => {
@@ -63,19 +63,6 @@ test('sync keys have a fixed size whatever active_sync_id is; none is "-"', () =
   expect(syncKey(big)).not.toBe(syncKey(big + 'y'));
   expect(syncKey(undefined)).toBe('-');
   expect(syncKey('')).toBe('-');
-});
-
-test('SyncOrder keeps a bounded number of syncs and items and forgets a dropped sync', () => {
-  const o = new SyncOrder(2, 5);
-  o.note('s1', ['a', 'b', 'c']);
-  o.note('s1', ['c', 'd', 'e', 'f', 'g']);
-  expect(o.after('s1', 'a', 10)).toEqual(['b', 'c', 'd', 'e']);
-  o.note('s2', ['x']);
-  o.note('s3', ['y', 'z']);
-  expect(o.after('s1', 'a', 1)).toEqual([]);
-  expect(o.after('s3', 'y', 1)).toEqual(['z']);
-  o.dropSync('s3');
-  expect(o.after('s3', 'y', 1)).toEqual([]);
 });
 
 test('KeyedLock runs one operation per key at a time, in arrival order, and forgets idle keys', async () => {

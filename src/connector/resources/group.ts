@@ -11,8 +11,9 @@ import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { Any } from '../../gen/google/protobuf/any';
 import type { CallContext, GrantResult, Page, ResourceSyncer, Provisioner } from '../types';
-import type { JiraApi, JiraGroup, JiraUserDetails, PageBean, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
-import { PromiseCache, SyncOrder, syncKey } from '../cache';
+import type { JiraApi, JiraGroup, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
+import { PromiseCache, syncKey } from '../cache';
+import type { Prefetcher } from '../prefetch';
 import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
 import { groupTrait, grantAlreadyExists, grantAlreadyRevoked } from '../anno';
 import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
@@ -71,46 +72,64 @@ const memberToken = pageToken(
   z.discriminatedUnion('p', [z.strictObject({ p: z.literal('jira'), s: startAtSchema }), z.strictObject({ p: z.literal('dir'), c: cursor.optional(), g: z.boolean() })]),
 );
 
+/** A member page as the grants need it: the account ids, and whether more pages follow. */
+interface MemberPage {
+  ids: string[];
+  /** offset of the next page, or undefined at the last */
+  next?: number;
+}
+
+const NO_CTX = { signal: undefined, deadline: undefined };
+
 /**
- * Member pages prefetched within one sync (keyed by a digest of active_sync_id): when a group's
- * page is asked for, its next page and the first pages of the next groups in listing order are
- * fetched concurrently, so the Baton syncer's one-resource-at-a-time calls do not leave the rate
- * limit idle. Only an optimisation: a dropped or missing entry is fetched on demand. Bounded in
- * bytes; a sync's entries are dropped at Cleanup.
+ * Member pages through the connector's prefetcher (prefetch.ts): every group a listing page names
+ * has its first member page wanted at once, and each page that has a next one wants it first in
+ * line, so whatever order the syncer lists grants in, the pages are being fetched before it asks
+ * and each page is fetched once per sync. Pages are kept as account ids only.
  */
-class MemberPrefetch {
-  private readonly pages = new PromiseCache<PageBean<JiraUserDetails>>({ maxEntries: 2000, maxBytes: 32 * 1024 * 1024, ttlMs: 5 * 60 * 1000 });
-  private readonly order = new SyncOrder();
+class MemberPages {
   constructor(
     private readonly api: JiraApi,
-    private readonly lookahead = 3,
+    private readonly prefetch: Prefetcher | undefined,
   ) {}
 
+  private async read(groupId: string, startAt: number, ctx: CallContext | typeof NO_CTX): Promise<MemberPage> {
+    const page = await this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
+    const ids = page.values.map((u) => u.accountId);
+    return { ids, next: page.isLast === true || ids.length === 0 ? undefined : startAt + ids.length };
+  }
+
+  private want(sync: string, groupId: string, startAt: number, urgent: boolean): void {
+    this.prefetch?.want(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, NO_CTX), {
+      sizeOf: memberPageBytes,
+      urgent,
+      then: (p) => {
+        if (p.next !== undefined) this.want(sync, groupId, p.next, true);
+      },
+    });
+  }
+
+  /** A listing page named these groups: their member pages will be asked for in this sync. */
   noteGroups(ids: string[], ctx: CallContext): void {
-    if (ctx.activeSyncId) this.order.note(syncKey(ctx.activeSyncId), ids);
-  }
-
-  private fetch(sync: string, groupId: string, startAt: number): Promise<PageBean<JiraUserDetails>> {
-    return this.pages.get(`${sync}|${groupId}|${startAt}`, () => this.api.groupMembers(groupId, startAt, MEMBER_PAGE, { signal: undefined, deadline: undefined }));
-  }
-
-  async page(groupId: string, startAt: number, ctx: CallContext): Promise<PageBean<JiraUserDetails>> {
-    if (!ctx.activeSyncId) return this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
+    if (!ctx.activeSyncId) return;
     const sync = syncKey(ctx.activeSyncId);
-    const p = this.fetch(sync, groupId, startAt);
-    if (startAt === 0) for (const next of this.order.after(sync, groupId, this.lookahead)) this.fetch(sync, next, 0).catch(() => undefined);
-    const page = await p;
-    // a page is read once per sync: do not keep it
-    this.pages.delete(`${sync}|${groupId}|${startAt}`);
-    if (page.isLast !== true && page.values.length > 0) this.fetch(sync, groupId, startAt + page.values.length).catch(() => undefined);
+    for (const id of ids) this.want(sync, id, 0, false);
+  }
+
+  async page(groupId: string, startAt: number, ctx: CallContext): Promise<MemberPage> {
+    if (!ctx.activeSyncId || !this.prefetch) return this.read(groupId, startAt, ctx);
+    const sync = syncKey(ctx.activeSyncId);
+    const page = await this.prefetch.take(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, ctx));
+    // a group the listing did not name (or whose page was read on demand): its next page is on its way before the syncer asks
+    if (page.next !== undefined) this.want(sync, groupId, page.next, true);
     return page;
   }
+}
 
-  dropSync(activeSyncId: string | undefined): void {
-    const sync = syncKey(activeSyncId);
-    this.pages.dropSync(sync);
-    this.order.dropSync(sync);
-  }
+function memberPageBytes(p: MemberPage): number {
+  let n = 64;
+  for (const id of p.ids) n += 2 * id.length + 32;
+  return n;
 }
 
 /** What a grant listing needs to know about a group (with the organization): whether the site lists it, whether it is a directory group. */
@@ -123,11 +142,13 @@ export interface GroupOptions {
   /** the organization, when configured */
   org?: OrgApi;
   dryRun?: boolean;
+  /** the connector's prefetcher (none: every page is read on demand) */
+  prefetch?: Prefetcher;
 }
 
 export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSyncer {
   const org = opts.org;
-  const prefetch = new MemberPrefetch(api);
+  const members = new MemberPages(api, opts.prefetch);
   // facts learnt while listing groups in a sync; a group not listed in this sync is asked (never read from a profile)
   const facts = new PromiseCache<GroupFacts>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 48 });
   const readFacts = async (groupId: string, ctx: CallContext): Promise<GroupFacts> => {
@@ -174,7 +195,7 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         : undefined;
       if (dir) for (const g of page.values) noteFacts(ctx, g.groupId, { onSite: true, inDirectory: dir.has(g.groupId) });
       const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
-      prefetch.noteGroups(
+      members.noteGroups(
         page.values.map((g) => g.groupId),
         ctx,
       );
@@ -216,12 +237,10 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
       }
       if (phase === 'dir') throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
       const startAt = st?.p === 'jira' ? st.s : 0;
-      const page = await prefetch.page(groupId, startAt, ctx);
-      const items = page.values.map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
-      const next = startAt + page.values.length;
-      const done = page.isLast === true || page.values.length === 0;
+      const page = await members.page(groupId, startAt, ctx);
+      const items = page.ids.map((id) => grant(resource, MEMBER, rid(USER, id)));
       let token = '';
-      if (!done) token = memberToken.encode({ p: 'jira', s: next });
+      if (page.next !== undefined) token = memberToken.encode({ p: 'jira', s: page.next });
       else if (org && (f ?? (await groupFacts(groupId, ctx))).inDirectory) token = memberToken.encode({ p: 'dir', g: true });
       return { items, nextPageToken: token };
     },
@@ -234,7 +253,6 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
       throw notFound(`group ${groupId} was not found`);
     },
     async cleanup(activeSyncId) {
-      prefetch.dropSync(activeSyncId);
       facts.dropSync(syncKey(activeSyncId));
     },
   };

@@ -1,19 +1,17 @@
 /**
  * The roles of each project and the actors of each role, shared by the project and project-role
- * types. Lookups are cached per sync (keys start with a digest of active_sync_id) so one sync asks
- * Atlassian once per project for its roles and once per (project, role) for its actors, and they
- * are prefetched: when one role of a project is asked for, the actors of all its roles and of the
- * roles of the next projects in listing order are fetched concurrently, bounded by the client's
- * concurrency and rate limits. The Baton syncer asks one resource at a time, so this keeps the
- * sync bound by Atlassian's rate instead of by round trips. Writes drop the entries they change;
- * Cleanup drops a sync's entries; the caches are bounded in bytes.
+ * types. The role lists are cached per sync (keys start with a digest of active_sync_id): several
+ * calls read them. The actors are read once per (project, role) and sync through the connector's
+ * prefetcher (prefetch.ts): every project a listing page names has its roles and then the actors
+ * of each role queued at once, so whatever order the syncer lists grants in, they are fetched
+ * ahead and once. Writes discard the actors they change; Cleanup drops a sync's entries.
  *
  * Project ids given here have been checked (numeric) by the caller.
  */
 import type { CallContext } from '../types';
 import type { JiraApi, JiraProjectRole, JiraProjectRoleDetails } from '../jira-api';
-import { PromiseCache, SyncOrder, syncKey } from '../cache';
-import { log } from '../../log';
+import { PromiseCache, jsonSize, syncKey } from '../cache';
+import type { Prefetcher } from '../prefetch';
 
 export interface ProjectRoles {
   /**
@@ -33,11 +31,8 @@ export interface ProjectRoles {
 
 const MAX_STYLES = 200_000;
 
-export function projectRoles(api: JiraApi, lookahead = 2): ProjectRoles {
+export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles {
   const roleCache = new PromiseCache<JiraProjectRoleDetails[]>({ maxEntries: 20_000, maxBytes: 16 * 1024 * 1024 });
-  const actorCache = new PromiseCache<JiraProjectRole>({ maxEntries: 50_000, maxBytes: 48 * 1024 * 1024 });
-  // per sync: project ids in the order they were listed
-  const order = new SyncOrder();
 
   const NO_CTX = { signal: undefined, deadline: undefined };
   // styles of listed projects (ids from Jira's own listing); an optimisation only: an unknown style means asking the project
@@ -47,26 +42,14 @@ export function projectRoles(api: JiraApi, lookahead = 2): ProjectRoles {
     if (styles.get(projectId) === 'classic') return roleCache.get(`${sync}|*global*`, () => api.roles(NO_CTX));
     return roleCache.get(`${sync}|${projectId}`, () => api.projectRoleDetails(projectId, NO_CTX));
   };
-
-  const actorsOfOne = (projectId: string, roleId: number, ctx: CallContext) => actorCache.get(`${syncKey(ctx.activeSyncId)}|${projectId}|${roleId}`, () => api.projectRole(projectId, roleId, NO_CTX));
-
-  function prefetch(projectId: string, ctx: CallContext): void {
-    const targets = [projectId, ...order.after(syncKey(ctx.activeSyncId), projectId, lookahead)];
-    for (const p of targets) {
-      rolesOf(p, ctx)
-        .then((roles) => {
-          for (const r of roles) actorsOfOne(p, r.id, ctx).catch(() => undefined);
-        })
-        .catch((e) => log().debug({ err: e, projectId: p }, 'prefetch of project roles failed; it will be fetched on demand'));
-    }
-  }
+  const actorsKey = (projectId: string, roleId: number) => `actors|${projectId}|${roleId}`;
 
   return {
     rolesOf,
     async actorsOf(projectId, roleId, ctx) {
-      const key = `${syncKey(ctx.activeSyncId)}|${projectId}|${roleId}`;
-      if (!actorCache.peek(key) && ctx.activeSyncId) prefetch(projectId, ctx);
-      return actorsOfOne(projectId, roleId, ctx);
+      const read = () => api.projectRole(projectId, roleId, ctx);
+      if (!ctx.activeSyncId || !prefetch) return read();
+      return prefetch.take(syncKey(ctx.activeSyncId), actorsKey(projectId, roleId), read);
     },
     noteProjects(projects, ctx) {
       for (const p of projects) {
@@ -74,20 +57,23 @@ export function projectRoles(api: JiraApi, lookahead = 2): ProjectRoles {
         if (styles.size > MAX_STYLES) styles.clear();
         styles.set(p.id, p.style);
       }
-      if (ctx.activeSyncId)
-        order.note(
-          syncKey(ctx.activeSyncId),
-          projects.map((p) => p.id),
-        );
+      if (!ctx.activeSyncId || !prefetch) return;
+      // the roles of every listed project, then the actors of each role: all of them will be asked for in this sync
+      const sync = syncKey(ctx.activeSyncId);
+      for (const p of projects)
+        prefetch.want(sync, `roles|${p.id}`, () => rolesOf(p.id, ctx), {
+          store: false,
+          then: (roles) => {
+            for (const r of roles) prefetch.want(sync, actorsKey(p.id, r.id), () => api.projectRole(p.id, r.id, NO_CTX), { sizeOf: jsonSize });
+          },
+        });
     },
     invalidate(projectId, roleId) {
-      actorCache.deleteWhere((k) => k.endsWith(`|${projectId}|${roleId}`));
+      prefetch?.discard(actorsKey(projectId, roleId));
     },
     dropSync(activeSyncId) {
       const sync = syncKey(activeSyncId);
       roleCache.dropSync(sync);
-      actorCache.dropSync(sync);
-      order.dropSync(sync);
     },
   };
 }
