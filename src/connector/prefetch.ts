@@ -190,9 +190,11 @@ export class Prefetcher {
     this.pump();
   }
 
+  /** Gives a result's bytes back (room for the queue to go on). */
   private release(slot: Slot): void {
     this.bytes -= slot.bytes;
     slot.bytes = 0;
+    if (slot.state === 'ready') queueMicrotask(() => this.pump());
   }
 
   private next(): [string, Slot] | undefined {

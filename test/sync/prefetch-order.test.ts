@@ -1,0 +1,129 @@
+/**
+ * Issue 20: whatever order a syncer lists grants in, with or without active_sync_id, and with one
+ * worker or several, each group member page and each role's actors are fetched from Atlassian once
+ * (the fake's request counts against the page caps of its own model), and the grants are the
+ * model's. A syncer that lists grants in listing order, in reverse, or shuffled, as the SDK's
+ * store-ordered syncer does, must not make the connector fetch anything twice.
+ */
+import { startHarness, Harness } from '../helpers/harness';
+import { Resource, ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest } from '../../src/gen/c1/connector/v2/resource';
+import { Grant, GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
+import { ConnectorServiceCleanupRequest } from '../../src/gen/c1/connector/v2/connector';
+
+const MEMBER_PAGE = 50;
+const DEADLINE = { deadlineMs: 60_000 };
+
+/** Every page of a paged listing. */
+async function all<T>(page: (token: string) => Promise<{ list: T[]; nextPageToken: string }>): Promise<T[]> {
+  const out: T[] = [];
+  for (let token = ''; ;) {
+    const r = await page(token);
+    out.push(...r.list);
+    if (!r.nextPageToken) return out;
+    token = r.nextPageToken;
+  }
+}
+
+/** A deterministic shuffle (the order of an id-sorted store is as unrelated to listing order as this). */
+function shuffled<T>(xs: T[], seed: number): T[] {
+  const a = [...xs];
+  let s = seed;
+  for (let i = a.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+type Order = 'listing' | 'reverse' | 'shuffled';
+
+/** A syncer: resource types, every resource (project roles under their projects), then grants of every resource in `order` with `workers` at once. */
+async function sync(h: Harness, opts: { order: Order; workers: number; activeSyncId?: string }): Promise<Grant[]> {
+  const c = h.client;
+  const activeSyncId = opts.activeSyncId ?? '';
+  const types = (await c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ activeSyncId }), DEADLINE)).list;
+  const resources: Resource[] = [];
+  for (const t of types) {
+    const top = await all((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), DEADLINE));
+    resources.push(...top);
+    if (t.id === 'project')
+      for (const p of top)
+        resources.push(
+          ...(await all((pageToken) =>
+            c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: p.id, pageToken, activeSyncId }), DEADLINE),
+          )),
+        );
+  }
+  const ordered = opts.order === 'listing' ? resources : opts.order === 'reverse' ? [...resources].reverse() : shuffled(resources, 7);
+  const grants: Grant[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: opts.workers }, async () => {
+      while (next < ordered.length) {
+        const resource = ordered[next++];
+        grants.push(...(await all((pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId }), DEADLINE))));
+      }
+    }),
+  );
+  if (activeSyncId) await c.connector.cleanup(ConnectorServiceCleanupRequest.fromPartial({ activeSyncId }), DEADLINE);
+  return grants;
+}
+
+let h: Harness;
+beforeAll(async () => {
+  // tier M: 100 groups (some with several member pages), 50 projects, 245 project roles
+  h = await startHarness({ fake: { tier: 'M', seed: 3 }, config: () => ({ 'jira-project-permissions': ['none'] }) });
+}, 60_000);
+afterAll(() => h?.stop());
+
+/** The fewest member-page and actor requests the model allows. */
+function minimum(): { memberPages: number; actors: number } {
+  const t = h.fake.tenant;
+  const site = new Set(t.users().map((u) => u.accountId));
+  let memberPages = 0;
+  for (const g of t.groups()) memberPages += Math.max(1, Math.ceil(t.groupMembers(g.groupId).filter((a) => site.has(a)).length / MEMBER_PAGE));
+  const actors = t.projects().reduce((n, p) => n + t.projectRoles(p.id).length, 0);
+  return { memberPages, actors };
+}
+
+const cases: { order: Order; workers: number; withId: boolean }[] = [
+  { order: 'listing', workers: 1, withId: true },
+  { order: 'reverse', workers: 1, withId: true },
+  { order: 'shuffled', workers: 4, withId: true },
+  { order: 'shuffled', workers: 1, withId: false },
+  { order: 'reverse', workers: 8, withId: false },
+];
+
+test.each(cases)(
+  'grants listed in $order order by $workers worker(s), active_sync_id sent: $withId — each member page and role fetched once, grants as the model',
+  async ({ order, workers, withId }) => {
+    const min = minimum();
+    expect(min.memberPages).toBeGreaterThan(h.fake.tenant.groups().length); // some groups span several pages
+    h.fake.stats.reset();
+    const grants = await sync(h, { order, workers, activeSyncId: withId ? `sync-${order}-${workers}` : undefined });
+    const ops = h.fake.stats.snapshot().byOperation;
+    expect(ops['GET /rest/api/3/group/member']).toBe(min.memberPages);
+    expect(ops['GET /rest/api/3/project/{projectIdOrKey}/role/{id}']).toBe(min.actors);
+    // nothing outside a sync is read per resource: each project's lead came from the listing
+    expect(ops['GET /rest/api/3/project/{projectIdOrKey}'] ?? 0).toBe(0);
+
+    // the grants are the model's: every group's members, every role's user actors
+    const t = h.fake.tenant;
+    const site = new Set(t.users().map((u) => u.accountId));
+    const members = new Set(grants.filter((g) => g.entitlement?.resource?.id?.resourceType === 'group').map((g) => `${g.entitlement!.resource!.id!.resource}|${g.principal!.id!.resource}`));
+    const expected = new Set(
+      t.groups().flatMap((g) =>
+        t
+          .groupMembers(g.groupId)
+          .filter((a) => site.has(a))
+          .map((a) => `${g.groupId}|${a}`),
+      ),
+    );
+    expect(members).toEqual(expected);
+    const roleUsers = grants.filter((g) => g.entitlement?.resource?.id?.resourceType === 'project-role' && g.principal?.id?.resourceType === 'user').length;
+    const modelRoleUsers = t.projects().reduce((n, p) => n + t.projectRoles(p.id).reduce((m, r) => m + t.roleActors(p.id, r.id).users.length, 0), 0);
+    expect(roleUsers).toBe(modelRoleUsers);
+  },
+  120_000,
+);
