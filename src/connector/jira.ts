@@ -87,6 +87,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     skipParticipants: cfg?.skipProjectParticipants ?? false,
     childTypes: workItems ? [WORK_ITEM] : [],
     linkBase: base,
+    prefetch,
     permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
     onListed: (projects, ctx) => {
       for (const p of projects) projectRefs.get(p.id, async () => ({ id: p.id, name: p.name, key: p.key }));
@@ -114,7 +115,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   // the registry: one entry per resource type
   const syncers: ResourceSyncer[] = [
     {
-      ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity }),
+      ...userSyncer(api, { skipCustomers: cfg?.skipCustomerUser ?? false, linkBase: base, org: deps.org, onPage: globals.notePage, issueActivity: activity, prefetch }),
       deleter: siteRemoval(api, offboarding, guard),
     },
     withDates('groups', groupSyncer(api, { org: deps.org, dryRun, prefetch })),

@@ -26,7 +26,9 @@
  * Only an optimisation: a result missing for any reason is fetched by the call that needs it.
  */
 import { log } from '../log';
-import { track } from './cache';
+import { jsonSize, syncKey, track } from './cache';
+import type { CallContext } from './types';
+import type { RequestContext } from '../atlassian';
 
 export interface PrefetchOptions {
   /** most background reads in flight at once */
@@ -285,4 +287,29 @@ export class Prefetcher {
       });
     }
   }
+}
+
+const NO_CTX = { signal: undefined, deadline: undefined };
+
+/**
+ * One page of a listing the syncer reads page after page: taken from the prefetcher when it was
+ * wanted, and the page after it wanted at once (first in line), so the syncer's next call finds it
+ * fetched. `at` is the page's position (an offset or a cursor); `nextOf` the next page's, or
+ * undefined at the last page. Outside a sync (no id) the page is just read.
+ */
+export async function listingPage<T, A extends string | number>(
+  prefetch: Prefetcher | undefined,
+  ctx: CallContext,
+  what: string,
+  at: A,
+  read: (at: A, ctx: RequestContext) => Promise<T>,
+  nextOf: (page: T) => A | undefined,
+  sizeOf: (page: T) => number = jsonSize,
+): Promise<T> {
+  if (!prefetch || !ctx.activeSyncId) return read(at, ctx);
+  const scope = syncKey(ctx.activeSyncId);
+  const page = await prefetch.take(scope, `${what}|${at}`, () => read(at, ctx));
+  const next = nextOf(page);
+  if (next !== undefined) prefetch.want(scope, `${what}|${next}`, () => read(next, NO_CTX), { urgent: true, sizeOf });
+  return page;
 }

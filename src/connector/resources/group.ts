@@ -11,9 +11,9 @@ import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { Any } from '../../gen/google/protobuf/any';
 import type { CallContext, GrantResult, Page, ResourceSyncer, Provisioner } from '../types';
-import type { JiraApi, JiraGroup, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
+import type { JiraApi, JiraGroup, PageBean, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
 import { PromiseCache, syncKey } from '../cache';
-import type { Prefetcher } from '../prefetch';
+import { listingPage, type Prefetcher } from '../prefetch';
 import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
 import { groupTrait, grantAlreadyExists, grantAlreadyRevoked } from '../anno';
 import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
@@ -183,9 +183,10 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         return { items, nextPageToken: page.nextCursor ? listToken.encode({ p: 'dir', c: page.nextCursor }) : '' };
       }
       const startAt = st.s;
-      const page = await api.listGroups(startAt, GROUP_PAGE, ctx);
+      const isDone = (p: PageBean<JiraGroup>, at: number) => p.isLast === true || p.values.length === 0 || (p.total !== undefined && p.isLast === undefined && at + p.values.length >= p.total);
+      const page = await listingPage(opts.prefetch, ctx, 'groups', startAt, (at, c) => api.listGroups(at, GROUP_PAGE, c), (p) => (isDone(p, startAt) ? undefined : startAt + p.values.length));
       const next = startAt + page.values.length;
-      const done = page.isLast === true || page.values.length === 0 || (page.total !== undefined && page.isLast === undefined && next >= page.total);
+      const done = isDone(page, startAt);
       const dir = org
         ? await directoryGroupsById(
             org,

@@ -20,6 +20,7 @@ import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { childResourceType, externalLink, grantExpandable, grantImmutable } from '../anno';
 import { pageToken, refuseToken, startAt } from '../pagetoken';
 import { PromiseCache, syncKey } from '../cache';
+import { listingPage, type Prefetcher } from '../prefetch';
 import { userType, USER } from './user';
 import { PROJECT_ROLE, projectRoleType, ASSIGNED } from './project-role';
 import { projectRoleId } from '../ids';
@@ -49,6 +50,8 @@ export interface ProjectOptions {
   onListed?: (projects: JiraProject[], ctx: CallContext) => void;
   /** further child resource types of a project (work-item, when synced) */
   childTypes?: string[];
+  /** the connector's prefetcher: the next page is on its way while the syncer handles this one */
+  prefetch?: Prefetcher;
 }
 
 export function projectResource(p: JiraProject, linkBase?: string, extraProfile: Record<string, unknown> = {}, childTypes: string[] = []): Resource {
@@ -100,7 +103,14 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
       if (parent) return { items: [] };
       if (st.c > 0 && st.c >= keyChunks.length) throw invalidInput('page_token names a chunk of project keys this configuration does not have; restart the listing with an empty token');
       const keys = keyChunks.length ? keyChunks[st.c] : undefined;
-      const page = await api.searchProjects({ startAt: st.s, maxResults: PAGE, keys, expand: 'lead,description' }, ctx);
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        `projects|${st.c}`,
+        st.s,
+        (at, c) => api.searchProjects({ startAt: at, maxResults: PAGE, keys, expand: 'lead,description' }, c),
+        (p) => (p.isLast === true || p.values.length === 0 ? undefined : st.s + p.values.length),
+      );
       const next = st.s + page.values.length;
       const chunkDone = page.isLast === true || page.values.length === 0;
       let token = '';

@@ -10,8 +10,15 @@
  */
 import type { CallContext } from '../types';
 import type { JiraApi, JiraProjectRole, JiraProjectRoleDetails } from '../jira-api';
-import { PromiseCache, jsonSize, syncKey } from '../cache';
+import { PromiseCache, syncKey } from '../cache';
 import type { Prefetcher } from '../prefetch';
+
+/** A role's actors as its grants need them (the rest of Jira's answer is not kept). */
+export interface RoleActors {
+  id: number;
+  name: string;
+  actors: { type: string; displayName?: string; actorUser?: { accountId: string }; actorGroup?: { groupId: string } }[];
+}
 
 export interface ProjectRoles {
   /**
@@ -20,7 +27,7 @@ export interface ProjectRoles {
    * directly (GET /project/{id}/roledetails). The style is only ever learnt from a listing.
    */
   rolesOf(projectId: string, ctx: CallContext): Promise<JiraProjectRoleDetails[]>;
-  actorsOf(projectId: string, roleId: number, ctx: CallContext): Promise<JiraProjectRole>;
+  actorsOf(projectId: string, roleId: number, ctx: CallContext): Promise<RoleActors>;
   /** records listed projects: their style (which roles they have) and order (for look-ahead prefetching) */
   noteProjects(projects: { id: string; style?: string }[], ctx: CallContext): void;
   /** after a write to (project, role) */
@@ -43,11 +50,12 @@ export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles 
     return roleCache.get(`${sync}|${projectId}`, () => api.projectRoleDetails(projectId, NO_CTX));
   };
   const actorsKey = (projectId: string, roleId: number) => `actors|${projectId}|${roleId}`;
+  const readActors = async (projectId: string, roleId: number, ctx: CallContext | typeof NO_CTX) => compactRole(await api.projectRole(projectId, roleId, ctx));
 
   return {
     rolesOf,
     async actorsOf(projectId, roleId, ctx) {
-      const read = () => api.projectRole(projectId, roleId, ctx);
+      const read = () => readActors(projectId, roleId, ctx);
       if (!ctx.activeSyncId || !prefetch) return read();
       return prefetch.take(syncKey(ctx.activeSyncId), actorsKey(projectId, roleId), read);
     },
@@ -64,7 +72,7 @@ export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles 
         prefetch.want(sync, `roles|${p.id}`, () => rolesOf(p.id, ctx), {
           store: false,
           then: (roles) => {
-            for (const r of roles) prefetch.want(sync, actorsKey(p.id, r.id), () => api.projectRole(p.id, r.id, NO_CTX), { sizeOf: jsonSize });
+            for (const r of roles) prefetch.want(sync, actorsKey(p.id, r.id), () => readActors(p.id, r.id, NO_CTX), { sizeOf: roleBytes });
           },
         });
     },
@@ -76,4 +84,25 @@ export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles 
       roleCache.dropSync(sync);
     },
   };
+}
+
+/** A role as its grants need it: each actor's type, name (for warnings) and account or group id. */
+function compactRole(r: JiraProjectRole): RoleActors {
+  return {
+    id: r.id,
+    name: r.name,
+    actors: (r.actors ?? []).map((a) => ({
+      type: a.type,
+      displayName: a.displayName,
+      actorUser: a.actorUser?.accountId !== undefined ? { accountId: a.actorUser.accountId } : undefined,
+      actorGroup: a.actorGroup?.groupId !== undefined ? { groupId: a.actorGroup.groupId } : undefined,
+    })),
+  };
+}
+
+/** About what a compact role holds in memory (objects and strings, not their JSON). */
+function roleBytes(r: RoleActors): number {
+  let n = 120 + 2 * r.name.length;
+  for (const a of r.actors ?? []) n += 160 + 2 * ((a.displayName?.length ?? 0) + a.type.length + (a.actorUser?.accountId?.length ?? 0) + (a.actorGroup?.groupId?.length ?? 0));
+  return n;
 }

@@ -3,6 +3,7 @@
  * /users/search answers a bare array with no end marker and may return short pages, so the
  * listing ends on an empty page, never on a short one.
  */
+import { listingPage, type Prefetcher } from '../prefetch';
 import { Resource, Status, Status_ResourceStatus } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer } from '../types';
 import { z } from 'zod';
@@ -32,6 +33,8 @@ export interface UserOptions {
   onPage?: (startAt: number, users: readonly JiraUser[], ctx: CallContext) => void;
   /** last issue activity per account (BATON_JIRA_ACTIVITY_DAYS) */
   issueActivity?: IssueActivity;
+  /** the connector's prefetcher: the next page is on its way while the syncer handles this one */
+  prefetch?: Prefetcher;
 }
 
 /** Page size of the Jira user listing (smaller with the organization: each page is enriched). */
@@ -224,7 +227,9 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       }
       const startAt = st.s;
       // with the organization, smaller pages keep each call's enrichment requests bounded
-      const users = await api.searchUsers(startAt, org ? ORG_PAGE : PAGE, ctx);
+      const size = org ? ORG_PAGE : PAGE;
+      // a bare array: the listing ends with an empty page
+      const users = await listingPage(opts.prefetch, ctx, `users|${size}`, startAt, (at, c) => api.searchUsers(at, size, c), (page) => (page.length ? startAt + page.length : undefined));
       opts.onPage?.(startAt, users, ctx);
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;
