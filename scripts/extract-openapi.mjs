@@ -49,6 +49,7 @@ const OPERATIONS = {
     ['POST', '/user'],
     ['DELETE', '/user'],
     ['GET', '/user/search'],
+    ['GET', '/user/viewissue/search'],
     ['GET', '/user/groups'],
     ['GET', '/user/bulk'],
     ['GET', '/mypermissions'],

@@ -76,6 +76,16 @@ export function renderUser(ctx: Ctx, u: TenantUser, opts: { expand?: Set<string>
   return out;
 }
 
+/** Jira's user-search match: a word of the display name or the visible email starts with the query (lower case), or the email or account id equals it. */
+function matchesUserQuery(u: TenantUser, q: string): boolean {
+  const email = u.email.toLowerCase();
+  const byName = u.displayName
+    .toLowerCase()
+    .split(/\s+/)
+    .some((w) => w.startsWith(q));
+  return byName || (u.emailVisible && email.startsWith(q)) || email === q || u.accountId.toLowerCase() === q;
+}
+
 /** UserDetails (group/member values): no appType, no locale, no expand. */
 export function renderUserDetails(ctx: Ctx, u: TenantUser): J {
   const out: J = { self: userSelf(ctx.base, u), accountId: u.accountId, accountType: u.accountType };
@@ -492,16 +502,63 @@ export const JIRA_ROUTES: JiraRoute[] = [
       const matches: TenantUser[] = [];
       for (const u of t.users()) {
         if (!t.isActiveInJira(u)) continue;
-        const email = u.email.toLowerCase();
-        const byName = u.displayName
-          .toLowerCase()
-          .split(/\s+/)
-          .some((w) => w.startsWith(q));
-        const byEmail = (u.emailVisible && email.startsWith(q)) || email === q || u.accountId.toLowerCase() === q;
-        if (byName || byEmail) matches.push(u);
+        if (matchesUserQuery(u, q)) matches.push(u);
         if (matches.length >= 1000) break;
       }
       return { status: 200, body: matches.slice(startAt, startAt + max).map((u) => renderUser(ctx, u)) };
+    },
+  },
+  {
+    // GET /user/viewissue/search (findUsersWithBrowsePermission). baton-jira calls it as
+    // /rest/api/2/user/viewissue/search for every project (query=., projectKey, startAt, maxResults=50);
+    // like every route here it is served under /rest/api/3 and /rest/api/2, and since the shared
+    // documents hold only the v3 operation, the v2 path is validated against the v3 one.
+    // As Atlassian documents it: the operation takes the window startAt..startAt+maxResults of the
+    // user list, up to the 1,000th user, and returns only the users of that window who match the query
+    // and can browse the project's (or the issue's) issues, so a page usually holds fewer than
+    // maxResults and nothing lies past the 1,000th user. Who can browse: tenant.issueBrowsers (active
+    // accounts only). 400 without query/accountId, with both, or without projectKey/issueKey; 404 for an
+    // unknown project (the key is case sensitive) or issue; empty without "Browse users and groups"
+    // (anonymous included). query "." matches every user [unverified: baton-jira relies on it].
+    method: 'GET',
+    suffix: '/user/viewissue/search',
+    anonymousOk: true,
+    handler: (ctx) => {
+      const t = ctx.s.tenant;
+      const query = ctx.q.query as string | undefined;
+      const accountId = ctx.q.accountId as string | undefined;
+      if (query === undefined && accountId === undefined) return jiraError(400, 'The query parameter or the accountId parameter is required.');
+      if (query !== undefined && accountId !== undefined) return jiraError(400, 'The query parameter and the accountId parameter cannot be provided together.');
+      const projectKey = ctx.q.projectKey as string | undefined;
+      const issueKey = ctx.q.issueKey as string | undefined;
+      if (projectKey === undefined && issueKey === undefined) return jiraError(400, 'Either the issueKey or the projectKey parameter is required.');
+      let project: TenantProject | undefined;
+      if (issueKey !== undefined) {
+        const dash = issueKey.lastIndexOf('-');
+        const p = dash > 0 ? t.project(issueKey.slice(0, dash)) : undefined;
+        const seq = Number(issueKey.slice(dash + 1));
+        const found = p && p.key === issueKey.slice(0, dash) && t.issueRecords().some((r) => r.projectIdx === p.index && r.seq === seq);
+        if (!found) return jiraError(404, `Issue '${issueKey}' does not exist or you do not have permission to see it.`);
+        project = p;
+      } else {
+        const p = t.project(projectKey as string);
+        if (!p || p.key !== projectKey) return jiraError(404, `No project could be found with key '${projectKey}'.`);
+        project = p;
+      }
+      if (!ctx.perms.browseUsersAndGroups) return { status: 200, body: [] };
+      const startAt = clampInt(ctx.q.startAt, 0, 0, Number.MAX_SAFE_INTEGER);
+      const max = clampInt(ctx.q.maxResults, 50, 0, 1000);
+      const end = Math.min(startAt + max, 1000);
+      const browsers = t.issueBrowsers(project.id);
+      const q = (query ?? accountId ?? '').toLowerCase();
+      const out: J[] = [];
+      const users = t.users();
+      for (let i = startAt; i < end && i < users.length; i++) {
+        const u = users[i];
+        if (!t.isActiveInJira(u) || !(browsers.anyone || browsers.accountIds.has(u.accountId))) continue;
+        if (accountId !== undefined ? u.accountId === accountId : q === '.' || matchesUserQuery(u, q)) out.push(renderUser(ctx, u));
+      }
+      return { status: 200, body: out };
     },
   },
   {

@@ -1280,6 +1280,36 @@ export class Tenant {
     return out;
   }
 
+  /**
+   * Who can view a project's issues (the ground truth of GET /user/viewissue/search): for a
+   * company-managed project, the holders of BROWSE_PROJECTS through its scheme (`anyone`: every
+   * account); a team-managed project has no scheme, so its role holders (directly or through a group
+   * actor) [model: Jira's open/limited access levels are not modelled]. Accounts active or not (the
+   * endpoint leaves inactive ones out). The last 16 projects asked are kept until the next change.
+   */
+  issueBrowsers(projectIdOrKey: string): { anyone: boolean; accountIds: ReadonlySet<string> } {
+    const p = this.project(projectIdOrKey);
+    if (!p) return { anyone: false, accountIds: new Set() };
+    if (this.browsersCache.version !== this.version) this.browsersCache = { version: this.version, byProject: new Map() };
+    const byProject = this.browsersCache.byProject;
+    const hit = byProject.get(p.id);
+    if (hit) return hit;
+    let out: { anyone: boolean; accountIds: ReadonlySet<string> };
+    if (p.style === 'classic') {
+      const h = this.projectPermissionHolders(p.id, 'BROWSE_PROJECTS');
+      out = { anyone: h.anyone, accountIds: h.accountIds };
+    } else {
+      const ids = new Set<string>();
+      for (const r of this.projectRoles(p.id)) for (const a of this.effectiveRoleUsers(p.id, r.id)) ids.add(a);
+      out = { anyone: false, accountIds: ids };
+    }
+    if (byProject.size >= 16) byProject.delete(byProject.keys().next().value as string);
+    byProject.set(p.id, out);
+    return out;
+  }
+
+  private browsersCache: { version: number; byProject: Map<string, { anyone: boolean; accountIds: ReadonlySet<string> }> } = { version: -1, byProject: new Map() };
+
   /** The generated schemes: every holder type, shared by several projects. */
   private schemeDefs(): PermissionSchemeDef[] {
     const role = (id: number) => ({ type: 'projectRole', parameter: String(id), value: String(id) });
