@@ -380,7 +380,7 @@ export async function runSdkBench(args: SdkBenchArgs): Promise<SdkBenchResult> {
 // ------------------------------------------------------------------------------------------------
 // Report
 
-const sec = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+const sec = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 const mark = (ok: boolean) => (ok ? '✓' : '✗');
 
 function label(r: RunFigures): string {
@@ -460,7 +460,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   }
   if (res.peer) {
     const p = res.peer;
-    lines.push(`- baton-jira: ${p.install.split('\n').slice(0, 3).join(' ')}${p.installed ? '' : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}) instead`}.`);
+    lines.push(`- baton-jira: ${p.install.replace(/\s+/g, ' ').replace(/\.$/, '')}${p.installed ? '' : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}) instead`}.`);
   }
   lines.push('');
   lines.push(
