@@ -326,7 +326,8 @@ async function runPeer(args: SdkBenchArgs, peer: PeerStatus, bridge: string, dir
     const ok = ex.code === 0;
     let synced: SyncedCounts | undefined;
     let readError = '';
-    if (ok && existsSync(out)) {
+    if (ok && !existsSync(out)) readError = `it wrote no ${out}`;
+    else if (ok) {
       const rd = await run(bridge, ['read', '--c1z', out, '--tmp-dir', dir], { env: scrubbedEnv(), timeoutSec: 600, logFile: join(dir, 'read.log') });
       const rep = parseJson<BridgeReport>(rd.stdout);
       if (rep?.ok) synced = countsOf(rep);
@@ -460,7 +461,9 @@ export function formatSdkBench(res: SdkBenchResult): string {
   }
   if (res.peer) {
     const p = res.peer;
-    lines.push(`- baton-jira: ${p.install.replace(/\s+/g, ' ').replace(/\.$/, '')}${p.installed ? '' : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}) instead`}.`);
+    lines.push(
+      `- the baton-jira binary: ${p.install.replace(/\s+/g, ' ').replace(/\.$/, '')}${p.installed ? '' : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}) instead`}.`,
+    );
   }
   lines.push('');
   lines.push(
