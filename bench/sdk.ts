@@ -423,7 +423,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
     } else targets.push('reference');
     const failed = r.ok ? '' : ' **failed**';
     lines.push(
-      `| ${label(r)}${failed} | ${r.workers ?? 'its default'} | ${wall} | ${Number.isFinite(floorRatio) ? `${floorRatio.toFixed(3)} (floor ${sec(r.floorMs)})` : 'n/a'} | ${r.requests} (${reqRatio.toFixed(3)}) | ${r.status['429'] ?? 0} | ${Number.isFinite(r.peakRssMb) ? `${Math.round(r.peakRssMb)} MB` : 'n/a'}${r.driver === 'baton-jira' ? ' (whole process tree)' : ' (server)'} | ${Number.isFinite(vsPeer) ? `${vsPeer.toFixed(3)} (${(1 / vsPeer).toFixed(1)}× faster)` : '–'} | ${targets.join('; ')} |`,
+      `| ${label(r)}${failed} | ${r.workers ?? 'its default'} | ${wall} | ${Number.isFinite(floorRatio) ? `${floorRatio.toFixed(3)} (floor ${sec(r.floorMs)})` : 'n/a'} | ${r.requests} (${reqRatio.toFixed(3)}) | ${r.status['429'] ?? 0} | ${Number.isFinite(r.peakRssMb) ? `${Math.round(r.peakRssMb)} MB` : 'n/a'}${r.driver === 'baton-jira' ? ' (whole process tree)' : ' (server)'} | ${Number.isFinite(vsPeer) ? `${vsPeer.toFixed(3)} (${vsPeer <= 1 ? `${(1 / vsPeer).toFixed(1)}× faster` : `${vsPeer.toFixed(1)}× slower`})` : '–'} | ${targets.join('; ')} |`,
     );
   }
   lines.push('');
