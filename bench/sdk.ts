@@ -89,6 +89,8 @@ export interface PeerStatus {
   /** the binary that ran, and where it came from */
   bin?: string;
   source?: string;
+  /** what `<bin> --version` printed */
+  version?: string;
   /** why the peer did not run */
   skipped?: string;
 }
@@ -367,9 +369,16 @@ export async function runSdkBench(args: SdkBenchArgs): Promise<SdkBenchResult> {
       peer = resolvePeer(args.peer);
       say(peer.installed ? peer.install : `${peer.install}\n[bench sdk] ${peer.skipped ? `peer skipped: ${peer.skipped}` : `falling back to ${peer.bin} (${peer.source})`}`);
       if (peer.bin) {
-        const r = await runPeer(args, peer, bridge, dir);
-        runs.push(r);
-        if (!r.ok) say(`baton-jira failed: ${r.error}`);
+        const v = spawnSync(peer.bin, ['--version'], { encoding: 'utf8', timeout: 30_000, env: scrubbedEnv() });
+        peer.version = v.status === 0 ? v.stdout.trim().split('\n')[0] : undefined;
+        try {
+          const r = await runPeer(args, peer, bridge, dir);
+          runs.push(r);
+          if (!r.ok) say(`baton-jira failed: ${r.error}`);
+        } catch (e) {
+          peer.skipped = `${peer.bin} did not start: ${e instanceof Error ? e.message : String(e)}`;
+          say(`peer skipped: ${peer.skipped}`);
+        }
       }
     }
   } finally {
@@ -404,7 +413,9 @@ export function formatSdkBench(res: SdkBenchResult): string {
   const lines: string[] = [];
   const min = res.minimum.total;
   const peer = res.runs.find((r) => r.driver === 'baton-jira' && r.ok);
-  lines.push(`### SDK syncer and baton-jira, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`);
+  lines.push(
+    `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
+  );
   lines.push('');
   lines.push('| driver | workers | wall | floor ratio | requests (ratio to minimum) | 429s | peak RSS | ours ÷ baton-jira | target |');
   lines.push('|---|---|---|---|---|---|---|---|---|');
@@ -462,7 +473,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   if (res.peer) {
     const p = res.peer;
     lines.push(
-      `- the baton-jira binary: ${p.install.replace(/\s+/g, ' ').replace(/\.$/, '')}${p.installed ? '' : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}) instead`}.`,
+      `- the baton-jira binary: ${p.install.replace(/\s+/g, ' ').replace(/\.$/, '')}${p.installed && !p.skipped ? (p.version ? ` (${p.version})` : '') : p.skipped ? `. **Peer skipped**: ${p.skipped}` : `. Ran ${p.bin} (${p.source}${p.version ? `; ${p.version}` : ''}) instead`}.`,
     );
   }
   lines.push('');
