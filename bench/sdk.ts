@@ -402,10 +402,13 @@ function syncWall(r: RunFigures): number {
   return r.syncMs ?? r.wallMs;
 }
 
-function statusCell(r: RunFigures, k: string): string {
+/** A run's requests to one endpoint: the count, its ratio to the endpoint's minimum when it has one and differs, and the answers that were not 2xx. */
+function endpointCell(r: RunFigures, k: string, minimum: number | undefined): string {
   const n = r.byEndpoint[k] ?? 0;
-  const odd = Object.entries(r.byEndpointStatus[k] ?? {}).filter(([s]) => !s.startsWith('2'));
-  return odd.length ? `${n} (${odd.map(([s, c]) => `${s}: ${c}`).join(', ')})` : String(n);
+  const notes: string[] = [];
+  if (minimum && n && n !== minimum) notes.push(`${(n / minimum).toFixed(2)}×`);
+  for (const [s, c] of Object.entries(r.byEndpointStatus[k] ?? {})) if (!s.startsWith('2')) notes.push(`${s}: ${c}`);
+  return notes.length ? `${n} (${notes.join(', ')})` : String(n);
 }
 
 export function formatSdkBench(res: SdkBenchResult): string {
@@ -442,7 +445,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   lines.push(`| endpoint | minimum | ${cols.join(' | ')} |`);
   lines.push(`|---|---|${cols.map(() => '---|').join('')}`);
   const keys = new Set([...Object.keys(res.minimum.byEndpoint), ...res.runs.flatMap((r) => Object.keys(r.byEndpoint))]);
-  for (const k of [...keys].sort()) lines.push(`| \`${k}\` | ${res.minimum.byEndpoint[k] ?? '–'} | ${res.runs.map((r) => statusCell(r, k)).join(' | ')} |`);
+  for (const k of [...keys].sort()) lines.push(`| \`${k}\` | ${res.minimum.byEndpoint[k] ?? '–'} | ${res.runs.map((r) => endpointCell(r, k, res.minimum.byEndpoint[k])).join(' | ')} |`);
   lines.push(`| total | ${min} | ${res.runs.map((r) => String(r.requests)).join(' | ')} |`);
   lines.push('');
   const floorMin = a.rps > 0 ? ` The floor of the minimum: ${sec((min / a.rps) * 1000)}.` : '';
