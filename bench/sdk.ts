@@ -406,7 +406,7 @@ function syncWall(r: RunFigures): number {
 function endpointCell(r: RunFigures, k: string, minimum: number | undefined): string {
   const n = r.byEndpoint[k] ?? 0;
   const notes: string[] = [];
-  if (minimum && n && n !== minimum) notes.push(`${(n / minimum).toFixed(2)}×`);
+  if (minimum && n && n !== minimum) notes.push(`${(n / minimum).toFixed(3)}×`);
   for (const [s, c] of Object.entries(r.byEndpointStatus[k] ?? {})) if (!s.startsWith('2')) notes.push(`${s}: ${c}`);
   return notes.length ? `${n} (${notes.join(', ')})` : String(n);
 }
