@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     minimum: minimumRequests(fake.tenant),
   });
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'stats') process.send!({ type: 'stats', stats: fake.stats.snapshot(), validationErrors: fake.validationErrors.length });
+    if (m.type === 'stats') process.send!({ type: 'stats', stats: { ...fake.stats.snapshot(), byOperationStatus: fake.stats.byOperationStatus }, validationErrors: fake.validationErrors.length });
     if (m.type === 'stop') fake.stop().then(() => process.exit(0));
   });
 }

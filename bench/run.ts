@@ -1,11 +1,13 @@
 /**
- * npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--write docs/PERFORMANCE.md]
+ * npm run bench -- --driver sdk [--workers 1,4] [--tier L] [--latency 50] [--rps 100] [--seed 1] [--peer baton-jira [--peer-version latest] [--peer-bin PATH] [--peer-cache DIR]] [--timeout 3600] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
 import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { runSyncBench, formatSyncBench, SyncBenchArgs } from './sync';
 import { runSoak, formatSoak } from './soak';
+import { runSdkBench, formatSdkBench, sdkBenchCommand, SdkBenchArgs } from './sdk';
 
 /** Puts `text` between two `marker` lines in the document `out` (replacing what was there). */
 function record(out: string, marker: string, text: string): void {
@@ -41,6 +43,48 @@ async function main(): Promise<void> {
         `<!-- bench:soak:${soak.tier}${abandon ? ':abandon' : ''} -->`,
         `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --soak ${soak.syncs} --tier ${soak.tier}${abandon ? ` --abandon --ttl-minutes ${soak.ttlMinutes}` : ''}\` on this project's 2-core machine.`,
       );
+    return;
+  }
+  const withPeer = argv.includes('--with-peer') || argv.includes('--peer');
+  const driver = get('driver', withPeer ? 'sdk' : 'loop');
+  if (driver !== 'loop' && driver !== 'sdk') throw new Error(`--driver ${driver}: loop (our sync loop, the default) or sdk (the Baton SDK's syncer through tools/baton-bridge)`);
+  if (withPeer && driver !== 'sdk') throw new Error('baton-jira runs beside the SDK driver only: --driver sdk --peer baton-jira');
+  if (argv.includes('--peer') && get('peer', '') !== 'baton-jira') throw new Error(`--peer ${get('peer', '')}: the only peer is baton-jira`);
+  const tenant = {
+    tier: get('tier', 'L').toUpperCase(),
+    seed: Number(get('seed', '1')),
+    latency: Number(get('latency', '50')),
+    rps: Number(get('rps', '100')),
+    validate: get('validate', 'all'),
+    projectPermissions: argv.includes('--project-permissions') ? get('project-permissions', 'none') : undefined,
+    globalPermissions: argv.includes('--global-permissions'),
+    activityDays: argv.includes('--activity-days') ? Number(get('activity-days', '90')) : undefined,
+    workItems: argv.includes('--work-items'),
+  };
+  if (driver === 'sdk') {
+    const workers = get('workers', '1,4')
+      .split(',')
+      .map((w) => Number(w.trim()));
+    if (workers.some((w) => !Number.isInteger(w) || w < 1)) throw new Error(`--workers ${get('workers', '')}: a comma-separated list of worker counts, e.g. 1,4`);
+    const peerBin = argv.includes('--peer-bin') ? get('peer-bin', '') : process.env.BATON_JIRA_BIN;
+    const sdkArgs: SdkBenchArgs = {
+      ...tenant,
+      workers,
+      timeoutSec: Number(get('timeout', '3600')),
+      peer: withPeer
+        ? {
+            version: get('peer-version', 'latest'),
+            bin: peerBin || undefined,
+            binFrom: argv.includes('--peer-bin') ? '--peer-bin' : 'BATON_JIRA_BIN',
+            cacheDir: argv.includes('--peer-cache') ? get('peer-cache', '') : undefined,
+            timeoutSec: Number(get('timeout', '3600')),
+          }
+        : undefined,
+    };
+    const text = formatSdkBench(await runSdkBench(sdkArgs));
+    process.stdout.write(text + '\n');
+    const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
+    if (out) record(out, `<!-- bench:sdk:${sdkArgs.tier} -->`, `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${sdkBenchCommand(sdkArgs)}\` on this project's 2-core machine.`);
     return;
   }
   const args: SyncBenchArgs = {

@@ -7,29 +7,14 @@
  *
  *   npm run bench -- [--tier L] [--latency 50] [--rps 100] [--workers 4] [--write docs/PERFORMANCE.md]
  */
-import { fork, spawn, ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { dialConnector } from '../src/client/connector-client';
 import { runSync } from '../src/client/sync';
 import { summarize } from '../src/client/summary';
 import type { Minimum } from './minimum';
+import { fakeStats, peakRssMb, startFake, startServer, stopFake, TenantArgs } from './children';
 
-export interface SyncBenchArgs {
-  tier: string;
-  seed: number;
-  latency: number;
-  rps: number;
+export interface SyncBenchArgs extends TenantArgs {
   workers: number;
-  validate: string;
-  /** BATON_JIRA_PROJECT_PERMISSIONS for the server: undefined = the connector's default, 'none' = off */
-  projectPermissions?: string;
-  /** BATON_JIRA_GLOBAL_PERMISSIONS=true for the server (one permissions/check per account) */
-  globalPermissions?: boolean;
-  /** BATON_JIRA_ACTIVITY_DAYS for the server (issue activity pass) */
-  activityDays?: number;
-  /** BATON_JIRA_WORK_ITEMS=true for the server */
-  workItems?: boolean;
 }
 
 export interface SyncBenchResult {
@@ -48,75 +33,13 @@ export interface SyncBenchResult {
   validationErrors: number;
 }
 
-function peakRssMb(pid: number): number {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-function once<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onMsg = (m: { type: string }) => {
-      if (m.type === type) {
-        child.off('message', onMsg);
-        resolve(m as T);
-      }
-    };
-    child.on('message', onMsg);
-    child.once('exit', (code) => reject(new Error(`child exited (${code}) before "${type}"`)));
-  });
-}
-
 export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult> {
-  const dist = join(__dirname, '..');
-  const fake = fork(join(dist, 'bench', 'fake-child.js'), [args.tier, String(args.seed), String(args.latency), String(args.rps), args.validate], {
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    execArgv: ['--max-old-space-size=4096'],
-  });
-  const ready = await once<{ genMs: number; siteUrl: string; apiUrl: string; authUrl: string; email: string; token: string; counts: Record<string, number>; minimum: Minimum }>(fake, 'ready');
-  const port = 45000 + Math.floor(Math.random() * 15000);
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BATON_')));
-  const server = spawn(process.execPath, [join(dist, 'src', 'cli', 'main.js'), 'serve', '--port', String(port), '--log-level', 'warn'], {
-    env: {
-      ...env,
-      ...(args.projectPermissions !== undefined ? { BATON_JIRA_PROJECT_PERMISSIONS: args.projectPermissions } : {}),
-      ...(args.globalPermissions ? { BATON_JIRA_GLOBAL_PERMISSIONS: 'true' } : {}),
-      ...(args.activityDays ? { BATON_JIRA_ACTIVITY_DAYS: String(args.activityDays) } : {}),
-      ...(args.workItems ? { BATON_JIRA_WORK_ITEMS: 'true' } : {}),
-      BATON_JIRA_URL: ready.siteUrl,
-      BATON_JIRA_EMAIL: ready.email,
-      BATON_JIRA_API_TOKEN: ready.token,
-      BATON_ATLASSIAN_API_URL: ready.apiUrl,
-      BATON_ATLASSIAN_AUTH_URL: ready.authUrl,
-    },
-    stdio: ['ignore', 'inherit', 'pipe'],
-  });
-  if (args.projectPermissions?.toLowerCase() === 'none') {
-    // project permissions off: their two endpoints are not part of the minimum
-    for (const k of ['GET /rest/api/3/permissionscheme', 'GET /rest/api/3/project/{projectKeyOrId}/permissionscheme']) {
-      ready.minimum.total -= ready.minimum.byEndpoint[k] ?? 0;
-      delete ready.minimum.byEndpoint[k];
-    }
-  }
-  let serverLog = '';
-  server.stderr!.on('data', (d) => {
-    serverLog += d;
-    if (serverLog.length > 100000) serverLog = serverLog.slice(-50000);
-  });
+  const { fake, ready } = await startFake(args);
+  let server: Awaited<ReturnType<typeof startServer>>['server'] | undefined;
   try {
-    const client = dialConnector(`127.0.0.1:${port}`);
-    for (let i = 0; ; i++) {
-      try {
-        await client.connector.getMetadata({}, { deadlineMs: 1000 });
-        break;
-      } catch {
-        if (i > 100) throw new Error(`server did not start: ${serverLog.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
+    const started = await startServer(args, ready);
+    server = started.server;
+    const client = dialConnector(`127.0.0.1:${started.port}`);
     const t0 = Date.now();
     const result = await runSync(client, {
       workers: args.workers,
@@ -129,8 +52,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     const wallMs = Date.now() - t0;
     if (process.stderr.isTTY) process.stderr.write('\n');
     client.close();
-    fake.send({ type: 'stats' });
-    const st = await once<{ stats: { total: number; byOperation: Record<string, number>; byStatus: Record<string, number> }; validationErrors: number }>(fake, 'stats');
+    const st = await fakeStats(fake);
     const s = summarize(result);
     const requests = Object.entries(st.stats.byOperation)
       .filter(([k]) => k.includes('/rest/api/3/'))
@@ -151,10 +73,8 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
       validationErrors: st.validationErrors,
     };
   } finally {
-    server.kill('SIGTERM');
-    fake.send({ type: 'stop' });
-    await new Promise((r) => setTimeout(r, 200));
-    fake.kill();
+    server?.kill('SIGTERM');
+    await stopFake(fake);
   }
 }
 
