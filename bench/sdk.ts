@@ -69,6 +69,8 @@ export interface RunFigures {
   wallMs: number;
   /** the SDK syncer's own time (NewSyncer to Close), ours only */
   syncMs?: number;
+  /** the part of syncMs that called the connector; the rest is the syncer's grant expansion and indexing */
+  collectMs?: number;
   requests: number;
   byEndpoint: Record<string, number>;
   byEndpointStatus: Record<string, Record<string, number>>;
@@ -266,6 +268,7 @@ async function runOurs(args: SdkBenchArgs, workers: number, bridge: string, dir:
       error: ok ? undefined : (rep?.error ?? `baton-bridge exited ${ex.code ?? ex.signal}`) + `\n${ex.stderrTail.slice(-2000)}\n${server.log().slice(-2000)}`,
       wallMs: ex.wallMs,
       syncMs: rep?.syncSeconds !== undefined ? rep.syncSeconds * 1000 : undefined,
+      collectMs: rep?.collectSeconds !== undefined ? rep.collectSeconds * 1000 : undefined,
       peakRssMb: peak,
       rssNote: rep?.peakRssMB ? `syncer (baton-bridge, c1z read back included) ${Math.round(rep.peakRssMB)} MB` : '',
       synced: ok && rep ? countsOf(rep) : undefined,
@@ -420,8 +423,8 @@ export function formatSdkBench(res: SdkBenchResult): string {
     `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
   );
   lines.push('');
-  lines.push('| driver | workers | wall | floor ratio | requests (ratio to minimum) | 429s | peak RSS | ours ÷ baton-jira | target |');
-  lines.push('|---|---|---|---|---|---|---|---|---|');
+  lines.push('| driver | workers | wall | floor ratio | connector phase (ratio to floor) | requests (ratio to minimum) | 429s | peak RSS | ours ÷ baton-jira | target |');
+  lines.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of res.runs) {
     const floorRatio = r.floorMs ? syncWall(r) / r.floorMs : NaN;
     const reqRatio = r.requests / min;
@@ -437,7 +440,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
     } else targets.push('reference');
     const failed = r.ok ? '' : ' **failed**';
     lines.push(
-      `| ${label(r)}${failed} | ${r.workers ?? 'its default'} | ${wall} | ${Number.isFinite(floorRatio) ? `${floorRatio.toFixed(3)} (floor ${sec(r.floorMs)})` : 'n/a'} | ${r.requests} (${reqRatio.toFixed(3)}) | ${r.status['429'] ?? 0} | ${Number.isFinite(r.peakRssMb) ? `${Math.round(r.peakRssMb)} MB` : 'n/a'}${r.driver === 'baton-jira' ? ' (whole process tree)' : ' (server)'} | ${Number.isFinite(vsPeer) ? `${vsPeer.toFixed(3)} (${vsPeer <= 1 ? `${(1 / vsPeer).toFixed(1)}× faster` : `${vsPeer.toFixed(1)}× slower`})` : '–'} | ${targets.join('; ')} |`,
+      `| ${label(r)}${failed} | ${r.workers ?? 'its default'} | ${wall} | ${Number.isFinite(floorRatio) ? `${floorRatio.toFixed(3)} (floor ${sec(r.floorMs)})` : 'n/a'} | ${r.collectMs !== undefined && r.floorMs ? `${sec(r.collectMs)} (${(r.collectMs / r.floorMs).toFixed(3)})` : '–'} | ${r.requests} (${reqRatio.toFixed(3)}) | ${r.status['429'] ?? 0} | ${Number.isFinite(r.peakRssMb) ? `${Math.round(r.peakRssMb)} MB` : 'n/a'}${r.driver === 'baton-jira' ? ' (whole process tree)' : ' (server)'} | ${Number.isFinite(vsPeer) ? `${vsPeer.toFixed(3)} (${vsPeer <= 1 ? `${(1 / vsPeer).toFixed(1)}× faster` : `${vsPeer.toFixed(1)}× slower`})` : '–'} | ${targets.join('; ')} |`,
     );
   }
   lines.push('');
@@ -450,7 +453,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   lines.push('');
   const floorMin = a.rps > 0 ? ` The floor of the minimum: ${sec((min / a.rps) * 1000)}.` : '';
   lines.push(
-    `Wall: ours, the SDK syncer's own time (\`syncSeconds\`: NewSyncer to the packed c1z) with the bridge process's (c1z read back included) in brackets; the floor ratio uses the former, the ratio to baton-jira the process walls. Floor: the run's requests ÷ the rate limit.${floorMin} Peak RSS: our server's VmHWM just before it is stopped; baton-jira's the sum of its processes' peaks (polled every 200 ms; the SDK runs the connector as a subprocess).`,
+    `Wall: ours, the SDK syncer's own time (\`syncSeconds\`: NewSyncer to the packed c1z) with the bridge process's (c1z read back included) in brackets; the floor ratio uses the former, the ratio to baton-jira the process walls. Connector phase: the part of the SDK's time that called the connector, up to its log line "sync data collection complete"; the rest is the syncer's own grant expansion, index and digest builds, which grow with the expanded grants and call nothing. Floor: the run's requests ÷ the rate limit.${floorMin} Peak RSS: our server's VmHWM just before it is stopped; baton-jira's the sum of its processes' peaks (polled every 200 ms; the SDK runs the connector as a subprocess).`,
   );
   for (const r of res.runs) {
     const parts: string[] = [];

@@ -120,6 +120,8 @@ export interface BridgeReport {
   syncId: string;
   syncType: string;
   syncSeconds?: number;
+  /** the part of syncSeconds that called the connector (until the SDK's "sync data collection complete") */
+  collectSeconds?: number;
   readSeconds: number;
   /** the bridge's peak RSS (Linux) */
   peakRssMB?: number;

@@ -32,6 +32,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/grpc-ecosystem/go-grpc-middleware/logging/zap/ctxzap"
 	"go.uber.org/zap"
@@ -205,7 +206,13 @@ type capturedLog struct {
 	Level   string         `json:"level"`
 	Message string         `json:"message"`
 	Fields  map[string]any `json:"fields,omitempty"`
+	// Time is when the SDK logged it (for the milestones' timings; not in the JSON)
+	Time time.Time `json:"-"`
 }
+
+// milestones are Info entries of the SDK's syncer that are kept too: when the connector's part of
+// a sync ended and the syncer's own grant expansion and indexing began.
+var milestones = map[string]bool{"sync data collection complete": true, "Expanding grants...": true, "Sync complete.": true}
 
 func (l logCapture) With(f []zapcore.Field) zapcore.Core {
 	l.fields = append(append([]zapcore.Field{}, l.fields...), f...)
@@ -213,7 +220,7 @@ func (l logCapture) With(f []zapcore.Field) zapcore.Core {
 }
 
 func (l logCapture) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if l.Enabled(e.Level) {
+	if e.Level >= zapcore.WarnLevel || milestones[e.Message] {
 		return ce.AddCore(e, l)
 	}
 	return ce
@@ -225,7 +232,7 @@ func (l logCapture) Write(e zapcore.Entry, f []zapcore.Field) error {
 		x.AddTo(enc)
 	}
 	l.mu.Lock()
-	*l.entries = append(*l.entries, capturedLog{Level: e.Level.String(), Message: e.Message, Fields: enc.Fields})
+	*l.entries = append(*l.entries, capturedLog{Level: e.Level.String(), Message: e.Message, Fields: enc.Fields, Time: e.Time})
 	l.mu.Unlock()
 	return nil
 }
@@ -243,7 +250,8 @@ func newLogger(level string) (context.Context, func() []capturedLog, error) {
 	stderr := zapcore.NewCore(zapcore.NewConsoleEncoder(encCfg), zapcore.Lock(os.Stderr), lvl)
 	var mu sync.Mutex
 	var entries []capturedLog
-	capture := logCapture{LevelEnabler: zapcore.WarnLevel, mu: &mu, entries: &entries}
+	// enabled at Info so the milestones reach Check, which keeps only them and Warn+
+	capture := logCapture{LevelEnabler: zapcore.InfoLevel, mu: &mu, entries: &entries}
 	logger := zap.New(zapcore.NewTee(stderr, capture))
 	if lvl > zapcore.DebugLevel {
 		// Pebble logs its recovery chatter ("Found 0 WALs") through the standard library logger.

@@ -28,7 +28,10 @@ type report struct {
 	SyncID      string  `json:"syncId"`
 	SyncType    string  `json:"syncType"`
 	SyncSeconds float64 `json:"syncSeconds,omitempty"`
-	ReadSeconds float64 `json:"readSeconds"`
+	// CollectSeconds is the part of SyncSeconds that called the connector (until the SDK logged
+	// "sync data collection complete"); the rest is the syncer's own grant expansion and indexing.
+	CollectSeconds float64 `json:"collectSeconds,omitempty"`
+	ReadSeconds    float64 `json:"readSeconds"`
 	// PeakRSSMB is this process's peak resident memory (Linux only; 0 elsewhere).
 	PeakRSSMB    float64        `json:"peakRssMB,omitempty"`
 	ResourceType []string       `json:"resourceTypes"`
@@ -169,6 +172,11 @@ func cmdSync(args []string) (any, error) {
 	rep.Engine = string(eng)
 	rep.Workers = *workers
 	rep.SyncSeconds = round(syncSeconds)
+	for _, l := range captured {
+		if l.Message == "sync data collection complete" && !l.Time.IsZero() {
+			rep.CollectSeconds = round(l.Time.Sub(started).Seconds())
+		}
+	}
 	rep.Warnings = warningsOf(captured)
 	if checker != nil {
 		w := checker.report()
@@ -207,9 +215,11 @@ func engineOf(name string) (c1zstore.Engine, error) {
 // warningsOf pulls the syncer's warning count out of its closing log line and keeps every Warn+
 // entry for the report.
 func warningsOf(logs []capturedLog) *warnings {
-	w := &warnings{Logs: logs}
-	if w.Logs == nil {
-		w.Logs = []capturedLog{}
+	w := &warnings{Logs: []capturedLog{}}
+	for _, l := range logs {
+		if !milestones[l.Message] {
+			w.Logs = append(w.Logs, l)
+		}
 	}
 	for _, l := range logs {
 		if l.Message == "sync completed with warnings" {
