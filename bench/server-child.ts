@@ -7,6 +7,7 @@
 import { parseConnectorConfig, RawConfig } from '../src/config/schema';
 import { buildConnector } from '../src/connector/wire';
 import { startServer } from '../src/server/server';
+import { preferSmallHeap } from '../src/server/heap';
 import { createLogger, setRootLogger } from '../src/log';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -23,6 +24,7 @@ process.on('message', (m: { type: string; raw?: RawConfig }) => {
     if (m.type === 'start') {
       if (!gc) throw new Error('start the soak server with --expose-gc');
       setRootLogger(createLogger('warn'));
+      preferSmallHeap();
       const cfg = parseConnectorConfig(m.raw!);
       const { connector } = await buildConnector(cfg);
       const running = await startServer(connector, { host: '127.0.0.1', port: 0, provisioning: false });

@@ -2,6 +2,7 @@
 /**
  * jira-connector: serve | validate | capabilities | config | manifest | health | sync | report | diff | grant | revoke | create-account | explain | tickets | delete | invoke-action | demo
  */
+import { preferSmallHeap } from '../server/heap';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { addConfigOptions, configJson, guarded, rawFrom } from './options';
 import { parseConnectorConfig, parseServerConfig } from '../config/schema';
@@ -52,6 +53,7 @@ function setupLogging(raw: ReturnType<typeof rawFrom>, quietDefault = false): vo
 
 addConfigOptions(program.command('serve').description('run the gRPC server (default 127.0.0.1:50051)'), ['jira', 'oauth', 'organization', 'behaviour', 'server']).action(async (_opts, cmd: Command) =>
   guarded(async () => {
+    preferSmallHeap();
     const raw = rawFrom(cmd);
     const server = parseServerConfig(raw);
     setupLogging(raw);
