@@ -7,7 +7,7 @@
  */
 import { startHarness, Harness } from '../helpers/harness';
 import { GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
-import { ResourceGetterServiceGetResourceRequest, ResourcesServiceListResourcesRequest } from '../../src/gen/c1/connector/v2/resource';
+import { ResourceGetterServiceGetResourceRequest, ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest } from '../../src/gen/c1/connector/v2/resource';
 import { EntitlementsServiceListEntitlementsRequest } from '../../src/gen/c1/connector/v2/entitlement';
 import { stub, grantReq, revokeReq, annos, code } from '../helpers/grant-requests';
 import { InvokeActionRequest } from '../../src/gen/c1/connector/v2/action';
@@ -230,31 +230,55 @@ describe('a role held only through a group (issue 13 finding 7)', () => {
 });
 
 describe('Cleanup drops what a sync cached (issue 13 finding 3)', () => {
-  test('a sync id reads from its cache until Cleanup, then from Jira again', async () => {
+  test('a sync id reads from its cache until Cleanup, then from Jira again; role actors are read once per sync', async () => {
     const t = h.fake.tenant;
     const p = t.projects()[2];
     const role = t.projectRoles(p.id)[0];
     const activeSyncId = 'sync-' + 'x'.repeat(900);
-    const listGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project-role', `${p.id}:${role.id}`), activeSyncId }));
-    const path = `GET /rest/api/3/project/${p.id}/role/${role.id}`;
-    const reads = () => seen.filter((x) => x === path).length;
+    // the project's roles (the project was not listed in this sync, so its own role list is read)
+    const listRoles = () =>
+      h.client.resources.listResources(
+        ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: p.id }, activeSyncId }),
+      );
+    const rolesPath = `GET /rest/api/3/project/${p.id}/roledetails`;
+    const reads = (path: string) => seen.filter((x) => x === path).length;
     seen.length = 0;
-    const first = await listGrants();
-    expect(reads()).toBe(1);
-    const second = await listGrants();
-    expect(reads()).toBe(1);
-    expect(second.list.map((g) => g.id)).toEqual(first.list.map((g) => g.id));
+    const first = await listRoles();
+    expect(reads(rolesPath)).toBe(1);
+    const second = await listRoles();
+    expect(reads(rolesPath)).toBe(1);
+    expect(second.list.map((r) => r.id!.resource)).toEqual(first.list.map((r) => r.id!.resource));
+    // a role's actors are handed over once (prefetch.ts): a repeated call reads them again, never stale
+    const actorsPath = `GET /rest/api/3/project/${p.id}/role/${role.id}`;
+    const listGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project-role', `${p.id}:${role.id}`), activeSyncId }));
+    const g1 = await listGrants();
+    const g2 = await listGrants();
+    expect(g2.list.map((g) => g.id)).toEqual(g1.list.map((g) => g.id));
+    expect(reads(actorsPath)).toBe(2);
     await h.client.connector.cleanup({ activeSyncId, annotations: [] });
-    await listGrants();
-    expect(reads()).toBe(2);
-    // outside a sync nothing is kept: a project's lead is read each time, so a change shows at once
+    await listRoles();
+    expect(reads(rolesPath)).toBe(2);
+  });
+
+  test('listing calls without active_sync_id share an anonymous sync until the next one starts; GetResource reads afresh', async () => {
+    const t = h.fake.tenant;
     const q = t.projects()[1];
     const projectGrants = () => h.client.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource: stub('project', q.id) }));
     const leadOf = async () => (await projectGrants()).list.filter((g) => g.entitlement!.id === `project:${q.id}:lead`).map((g) => g.principal!.id!.resource);
+    const getLead = async () =>
+      (await h.client.resourceGetter.getResource(ResourceGetterServiceGetResourceRequest.fromPartial({ resourceId: { resourceType: 'project', resource: q.id } }))).resource!.profile!.lead_account_id;
+    const newSync = () => h.client.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({}));
+    await newSync();
     expect(await leadOf()).toEqual([q.leadAccountId]);
     const was = q.leadAccountId;
     q.leadAccountId = t.users().find((u) => u.accountType === 'atlassian' && u.accountId !== was)!.accountId;
     try {
+      // the same anonymous sync answers from what it read
+      expect(await leadOf()).toEqual([was]);
+      // outside any sync: read afresh
+      expect(await getLead()).toBe(q.leadAccountId);
+      // a ListResourceTypes after ListGrants starts the next anonymous sync, which reads Jira again
+      await newSync();
       expect(await leadOf()).toEqual([q.leadAccountId]);
     } finally {
       q.leadAccountId = was;
