@@ -87,18 +87,7 @@ async function main(): Promise<void> {
     if (out) record(out, `<!-- bench:sdk:${sdkArgs.tier} -->`, `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${sdkBenchCommand(sdkArgs)}\` on this project's 2-core machine.`);
     return;
   }
-  const args: SyncBenchArgs = {
-    tier: get('tier', 'L').toUpperCase(),
-    seed: Number(get('seed', '1')),
-    latency: Number(get('latency', '50')),
-    rps: Number(get('rps', '100')),
-    workers: Number(get('workers', '4')),
-    validate: get('validate', 'all'),
-    projectPermissions: argv.includes('--project-permissions') ? get('project-permissions', 'none') : undefined,
-    globalPermissions: argv.includes('--global-permissions'),
-    activityDays: argv.includes('--activity-days') ? Number(get('activity-days', '90')) : undefined,
-    workItems: argv.includes('--work-items'),
-  };
+  const args: SyncBenchArgs = { ...tenant, workers: Number(get('workers', '4')) };
   const r = await runSyncBench(args);
   const text = formatSyncBench(r);
   process.stdout.write(text + '\n');

@@ -9,7 +9,8 @@
  * With --abandon no sync sends Cleanup, so only the idle TTL (--ttl-minutes, default 1 then)
  * frees a sync's state.
  */
-import { fork, ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
+import { once } from './children';
 import { join } from 'node:path';
 import { dialConnector, ConnectorClient } from '../src/client/connector-client';
 import { runSync } from '../src/client/sync';
@@ -33,21 +34,6 @@ export interface SoakResult {
   rssMb: number[];
   grants: number;
   syncMs: number[];
-}
-
-function once<T>(child: ChildProcess, type: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const onExit = (code: number | null) => reject(new Error(`child exited (${code}) before "${type}"`));
-    const onMsg = (m: { type: string }) => {
-      if (m.type === type) {
-        child.off('message', onMsg);
-        child.off('exit', onExit);
-        resolve(m as T);
-      }
-    };
-    child.on('message', onMsg);
-    child.once('exit', onExit);
-  });
 }
 
 export async function runSoak(args: SoakArgs): Promise<SoakResult> {

@@ -184,7 +184,14 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
       }
       const startAt = st.s;
       const isDone = (p: PageBean<JiraGroup>, at: number) => p.isLast === true || p.values.length === 0 || (p.total !== undefined && p.isLast === undefined && at + p.values.length >= p.total);
-      const page = await listingPage(opts.prefetch, ctx, 'groups', startAt, (at, c) => api.listGroups(at, GROUP_PAGE, c), (p) => (isDone(p, startAt) ? undefined : startAt + p.values.length));
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        'groups',
+        startAt,
+        (at, c) => api.listGroups(at, GROUP_PAGE, c),
+        (p) => (isDone(p, startAt) ? undefined : startAt + p.values.length),
+      );
       const next = startAt + page.values.length;
       const done = isDone(page, startAt);
       const dir = org

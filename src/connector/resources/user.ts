@@ -229,7 +229,14 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
       // with the organization, smaller pages keep each call's enrichment requests bounded
       const size = org ? ORG_PAGE : PAGE;
       // a bare array: the listing ends with an empty page
-      const users = await listingPage(opts.prefetch, ctx, `users|${size}`, startAt, (at, c) => api.searchUsers(at, size, c), (page) => (page.length ? startAt + page.length : undefined));
+      const users = await listingPage(
+        opts.prefetch,
+        ctx,
+        `users|${size}`,
+        startAt,
+        (at, c) => api.searchUsers(at, size, c),
+        (page) => (page.length ? startAt + page.length : undefined),
+      );
       opts.onPage?.(startAt, users, ctx);
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;
