@@ -81,6 +81,13 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
   const projectRefs = new PromiseCache<ProjectRef>({ maxEntries: 20_000, maxBytes: 8 * 1024 * 1024, ttlMs: 30 * 60 * 1000 });
   const base = linkBase(cfg);
   const workItems = cfg?.workItems?.enabled && deps.activity ? cfg.workItems : undefined;
+  const projectOf = (projectId: string, ctx: CallContext) =>
+    projectRefs.get(projectId, async () => {
+      const p = await api.getProject(projectId, ctx);
+      return { id: p.id, name: p.name, key: p.key };
+    });
+  const workItemTypes =
+    workItems && deps.activity ? workItemSyncer(deps.activity, { ...workItems, linkBase: base, prefetch, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? '' }) : undefined;
 
   const project = projectSyncer(api, roles, {
     projectKeys: cfg?.projectKeys ?? [],
@@ -95,13 +102,9 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
         projects.map((p) => ({ id: p.id, style: p.style })),
         ctx,
       );
+      workItemTypes?.noteProjects(projects, ctx);
     },
   });
-  const projectOf = (projectId: string, ctx: CallContext) =>
-    projectRefs.get(projectId, async () => {
-      const p = await api.getProject(projectId, ctx);
-      return { id: p.id, name: p.name, key: p.key };
-    });
 
   const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
   const guard = offboardingGuard(offboarding);
@@ -125,7 +128,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     apiTokenSyncer(deps.org, guard),
     globals.syncer,
   ];
-  if (workItems && deps.activity) syncers.push(workItemSyncer(deps.activity, { ...workItems, linkBase: base, projectKey: async (id, ctx) => (await projectOf(id, ctx)).key ?? '' }));
+  if (workItemTypes) syncers.push(workItemTypes);
   // administration roles (with the organization): the organization and the site
   if (deps.org) {
     const adminRoles = adminRoleAccess(deps.org, dryRun);

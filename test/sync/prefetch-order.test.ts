@@ -6,6 +6,7 @@
  * store-ordered syncer does, must not make the connector fetch anything twice.
  */
 import { startHarness, Harness } from '../helpers/harness';
+import { workItemModel } from '../../src/fake-atlassian/work-items';
 import { Resource, ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest } from '../../src/gen/c1/connector/v2/resource';
 import { Grant, GrantsServiceListGrantsRequest } from '../../src/gen/c1/connector/v2/grant';
 import { ConnectorServiceCleanupRequest } from '../../src/gen/c1/connector/v2/connector';
@@ -49,11 +50,12 @@ async function sync(h: Harness, opts: { order: Order; workers: number; activeSyn
     resources.push(...top);
     if (t.id === 'project')
       for (const p of top)
-        resources.push(
-          ...(await all((pageToken) =>
-            c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: p.id, pageToken, activeSyncId }), DEADLINE),
-          )),
-        );
+        for (const child of types.map((x) => x.id).filter((x) => x === 'project-role' || x === 'work-item'))
+          resources.push(
+            ...(await all((pageToken) =>
+              c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: child, parentResourceId: p.id, pageToken, activeSyncId }), DEADLINE),
+            )),
+          );
   }
   const ordered = opts.order === 'listing' ? resources : opts.order === 'reverse' ? [...resources].reverse() : shuffled(resources, 7);
   const grants: Grant[] = [];
@@ -127,3 +129,20 @@ test.each(cases)(
   },
   120_000,
 );
+
+test("work items (BATON_JIRA_WORK_ITEMS): each project's search pages fetched once (prefetched and taken, never twice), whatever the order, without active_sync_id", async () => {
+  const w = await startHarness({ fake: { tier: 'S', seed: 1 }, config: () => ({ 'jira-work-items': true, 'jira-project-permissions': ['none'] }) });
+  try {
+    w.fake.stats.reset();
+    const grants = await sync(w, { order: 'reverse', workers: 1 });
+    const t = w.fake.tenant;
+    const items = workItemModel(t).items();
+    const pages = t.projects().reduce((n, p) => n + Math.max(1, Math.ceil(items.filter((i) => i.projectId === p.id).length / 100)), 0);
+    expect(w.fake.stats.snapshot().byOperation['GET /rest/api/3/search/jql']).toBe(pages);
+    // every work item's assignee is a grant
+    const assigned = grants.filter((g) => g.entitlement?.resource?.id?.resourceType === 'work-item' && g.entitlement.id.endsWith(':assignee')).length;
+    expect(assigned).toBe(items.filter((i) => i.assigneeAccountId).length);
+  } finally {
+    await w.stop();
+  }
+}, 120_000);

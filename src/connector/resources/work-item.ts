@@ -18,7 +18,9 @@ import type { ActivityApi, JiraSearchIssue } from '../jira-api';
 import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { externalLink } from '../anno';
 import { pageToken, refuseToken } from '../pagetoken';
-import { PromiseCache, syncKey } from '../cache';
+import { listingPage, type Prefetcher } from '../prefetch';
+import type { RequestContext } from '../../atlassian';
+import { PromiseCache, jsonSize, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { invalidInput, notFound } from '../../errors';
 import { checkId } from '../../id-shapes';
@@ -52,6 +54,13 @@ export interface WorkItemOptions {
   linkBase?: string;
   /** the key of a project by id (the registry's cache) */
   projectKey: (projectId: string, ctx: CallContext) => Promise<string>;
+  /** the connector's prefetcher: each listed project's first page, and each next page, fetched ahead */
+  prefetch?: Prefetcher;
+}
+
+export interface WorkItemSyncer extends ResourceSyncer {
+  /** a project listing page named these projects: their work items will be listed in this sync */
+  noteProjects(projects: { id: string; key: string }[], ctx: CallContext): void;
 }
 
 interface People {
@@ -111,7 +120,7 @@ export function workItemResource(i: JiraSearchIssue, opts: Pick<WorkItemOptions,
   });
 }
 
-export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): ResourceSyncer {
+export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): WorkItemSyncer {
   const include = new Set(opts.projects.map((k) => k.toUpperCase()));
   const fields = opts.summary ? ['summary', ...FIELDS] : FIELDS;
   // assignee and reporter of every work item listed in a sync (for its ListGrants)
@@ -125,8 +134,18 @@ export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): Resourc
   const peopleOf = (issueId: string, ctx: CallContext): Promise<People> =>
     ctx.activeSyncId ? seen.get(`${syncKey(ctx.activeSyncId)}|${issueId}`, async () => people(await read(issueId, ctx))) : read(issueId, ctx).then(people);
 
+  const search = (projectId: string, token: string, c: RequestContext) => api.searchIssuesPage(workItemJql(projectId, opts), { fields, maxResults: PAGE, nextPageToken: token || undefined }, c);
+
   return {
     type: workItemType,
+    noteProjects(projects, ctx) {
+      if (!opts.prefetch || !ctx.activeSyncId) return;
+      const scope = syncKey(ctx.activeSyncId);
+      for (const p of projects) {
+        if (include.size && !include.has(p.key.toUpperCase())) continue;
+        opts.prefetch.want(scope, `work-items|${p.id}|`, () => search(p.id, '', { signal: undefined, deadline: undefined }), { sizeOf: jsonSize });
+      }
+    },
     async list(parent, pageToken, ctx): Promise<Page<Resource>> {
       const st = listToken.decode(pageToken);
       if (!parent || parent.resourceType !== 'project') {
@@ -135,7 +154,14 @@ export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): Resourc
       }
       const projectId = idOf(parent, 'project', 'projectId', 'parent_resource_id');
       if (include.size && !include.has((await opts.projectKey(projectId, ctx)).toUpperCase())) return { items: [] };
-      const page = await api.searchIssuesPage(workItemJql(projectId, opts), { fields, maxResults: PAGE, nextPageToken: st?.t }, ctx);
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        `work-items|${projectId}`,
+        st?.t ?? '',
+        (t, c) => search(projectId, t, c),
+        (p) => p.nextPageToken || undefined,
+      );
       if (ctx.activeSyncId) for (const i of page.issues) seen.set(`${syncKey(ctx.activeSyncId)}|${i.id}`, people(i));
       return { items: page.issues.map((i) => workItemResource(i, opts)), nextPageToken: page.nextPageToken ? listToken.encode({ t: page.nextPageToken }) : '' };
     },
