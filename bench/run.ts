@@ -1,6 +1,6 @@
 /**
  * npm run bench -- --driver sdk [--workers 1,4] [--tier L] [--latency 50] [--rps 100] [--seed 1] [--peer baton-jira [--peer-version latest] [--peer-bin PATH] [--peer-cache DIR]] [--timeout 3600] [--write docs/PERFORMANCE.md]
- * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--no-sync-id] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     if (out) record(out, `<!-- bench:sdk:${sdkArgs.tier} -->`, `${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`${sdkBenchCommand(sdkArgs)}\` on this project's 2-core machine.`);
     return;
   }
-  const args: SyncBenchArgs = { ...tenant, workers: Number(get('workers', '4')) };
+  const args: SyncBenchArgs = { ...tenant, workers: Number(get('workers', '4')), sendSyncId: !argv.includes('--no-sync-id') };
   const r = await runSyncBench(args);
   const text = formatSyncBench(r);
   process.stdout.write(text + '\n');

@@ -15,6 +15,8 @@ import { fakeStats, peakRssMb, startFake, startServer, stopFake, TenantArgs } fr
 
 export interface SyncBenchArgs extends TenantArgs {
   workers: number;
+  /** false: the loop sends no active_sync_id, as an older host (--no-sync-id) */
+  sendSyncId?: boolean;
 }
 
 export interface SyncBenchResult {
@@ -43,6 +45,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     const t0 = Date.now();
     const result = await runSync(client, {
       workers: args.workers,
+      sendSyncId: args.sendSyncId,
       expansion: 'count',
       onProgress: (p) => {
         const resources = Object.values(p.resources).reduce((a, n) => a + n, 0);
@@ -81,7 +84,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
 export function formatSyncBench(r: SyncBenchResult): string {
   const lines: string[] = [];
   const a = r.args;
-  lines.push(`### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers`);
+  lines.push(`### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers${a.sendSyncId === false ? ', no active_sync_id' : ''}`);
   lines.push('');
   lines.push(`| measure | value | target |`);
   lines.push(`|---|---|---|`);

@@ -121,6 +121,8 @@ export interface LoopOptions {
   sleep?: (ms: number) => Promise<void>;
   /** the clock, in ms since the epoch (default Date.now) */
   now?: () => number;
+  /** false: calls carry no active_sync_id, as an older host's (the benchmark's --no-sync-id; default true) */
+  sendSyncId?: boolean;
 }
 
 export const DEFAULT_MAX_ATTEMPTS = DEFAULT_CALL_ATTEMPTS;
@@ -355,7 +357,7 @@ class Loop {
   async run(): Promise<SyncProgress> {
     const c = this.client;
     const sink = this.sink;
-    const activeSyncId = sink.syncId;
+    const activeSyncId = this.o.sendSyncId === false ? '' : sink.syncId;
 
     // 1. Validate (every run: the credentials may have changed since an interrupted one)
     this.enter('validate', 1);
