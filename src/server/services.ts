@@ -4,7 +4,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { handleUnaryCall, sendUnaryData, ServerUnaryCall, status as Code } from '@grpc/grpc-js';
-import { Connector, CallContext, ResourceSyncer } from '../connector/types';
+import { Connector, CallContext, Page, ResourceSyncer } from '../connector/types';
 import { computeMetadata } from '../connector/metadata';
 import { ConnectorError, invalidInput } from '../errors';
 import { toServiceError } from './status';
@@ -195,19 +195,24 @@ export class ConnectorServices {
     } as ResourceGetterServiceServer;
   }
 
+  /** ListEntitlements and ListGrants: one page of what one resource has, in the caller's sync. */
+  private perResource<T>(method: 'ListEntitlements' | 'ListGrants', list: (s: ResourceSyncer, r: Resource, pageToken: string | undefined, ctx: CallContext) => Promise<Page<T>>) {
+    return unary(
+      method,
+      async (req: { pageSize?: number; resource?: Resource; pageToken: string }, ctx) => {
+        checkPageSize(req.pageSize);
+        const r = checkResource('resource', req.resource);
+        const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
+        const page = await list(s, r, req.pageToken || undefined, ctx);
+        return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
+      },
+      this.inSync(method),
+    );
+  }
+
   entitlementsService(): EntitlementsServiceServer {
     return {
-      listEntitlements: unary(
-        'ListEntitlements',
-        async (req, ctx) => {
-          checkPageSize(req.pageSize);
-          const r = checkResource('resource', req.resource);
-          const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
-          const page = await s.entitlements(r, req.pageToken || undefined, ctx);
-          return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
-        },
-        this.inSync('ListEntitlements'),
-      ),
+      listEntitlements: this.perResource('ListEntitlements', (s, r, token, ctx) => s.entitlements(r, token, ctx)),
       listStaticEntitlements: unary(
         'ListStaticEntitlements',
         async (req) => {
@@ -223,17 +228,7 @@ export class ConnectorServices {
 
   grantsService(): GrantsServiceServer {
     return {
-      listGrants: unary(
-        'ListGrants',
-        async (req, ctx) => {
-          checkPageSize(req.pageSize);
-          const r = checkResource('resource', req.resource);
-          const s = this.syncer(r.id!.resourceType, 'resource.id.resource_type');
-          const page = await s.grants(r, req.pageToken || undefined, ctx);
-          return { list: page.items, nextPageToken: this.next(req.pageToken, page.nextPageToken), annotations: page.annotations ?? [] };
-        },
-        this.inSync('ListGrants'),
-      ),
+      listGrants: this.perResource('ListGrants', (s, r, token, ctx) => s.grants(r, token, ctx)),
     } as GrantsServiceServer;
   }
 
