@@ -26,6 +26,7 @@
  * Only an optimisation: a result missing for any reason is fetched by the call that needs it.
  */
 import { log } from '../log';
+import { observeCacheLookup } from '../call-scope';
 import { jsonSize, syncKey, track } from './cache';
 import type { CallContext } from './types';
 import type { RequestContext } from '../atlassian';
@@ -155,9 +156,11 @@ export class Prefetcher {
     if (!slot || slot.state === 'queued' || this.now() - slot.at > this.ttlMs) {
       if (slot?.state === 'ready') this.release(slot);
       this.stats.misses++;
+      observeCacheLookup(false);
       return load();
     }
     this.stats.hits++;
+    observeCacheLookup(true);
     if (slot.state === 'ready') this.release(slot);
     // in flight: its completion sees the slot gone and keeps nothing; a failure is retried by this call
     return (slot.p as Promise<T>).catch(() => load());

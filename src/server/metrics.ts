@@ -81,7 +81,7 @@ export class Metrics implements CallObserver {
       registers,
     });
     this.paceSeconds = new Counter({ name: `${PREFIX}upstream_pace_seconds_total`, help: 'seconds requests were paced because X-RateLimit-Remaining ran low', labelNames: ['upstream'], registers });
-    this.cache = new Counter({ name: `${PREFIX}cache_lookups_total`, help: 'lookups in the connector caches, by result (hit, miss)', labelNames: ['result'], registers });
+    this.cache = new Counter({ name: `${PREFIX}cache_lookups_total`, help: 'lookups in the connector caches and takes of prefetched reads, by result (hit, miss)', labelNames: ['result'], registers });
     this.emitted = new Counter({
       name: `${PREFIX}sync_emitted_total`,
       help: 'sync progress: resources, entitlements and grants answered to list calls, by kind and resource type',
