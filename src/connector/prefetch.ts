@@ -29,7 +29,7 @@ import { log } from '../log';
 import { observeCacheLookup } from '../call-scope';
 import { jsonSize, syncKey, track } from './cache';
 import type { CallContext } from './types';
-import type { RequestContext } from '../atlassian';
+import type { RequestContext } from './jira-api';
 
 export interface PrefetchOptions {
   /** most background reads in flight at once */
@@ -88,6 +88,7 @@ export class Prefetcher {
   private laterHead = 0;
   private inFlight = 0;
   private bytes = 0;
+  private lastSweep = -Infinity;
   private readonly maxKeys: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
@@ -153,7 +154,8 @@ export class Prefetcher {
     if (s.taken.size < this.maxKeys) s.taken.add(key);
     const slot = s.slots.get(key);
     if (slot) s.slots.delete(key);
-    if (!slot || slot.state === 'queued' || this.now() - slot.at > this.ttlMs) {
+    // only a waiting result expires; one in flight is about to arrive and is not fetched again
+    if (!slot || slot.state === 'queued' || (slot.state === 'ready' && this.now() - slot.at > this.ttlMs)) {
       if (slot?.state === 'ready') this.release(slot);
       this.stats.misses++;
       observeCacheLookup(false);
@@ -223,8 +225,12 @@ export class Prefetcher {
     }
   }
 
+  /** at most once a second: pump runs on every want and completion, and a full budget would scan on each */
   private sweep(): void {
-    const limit = this.now() - this.ttlMs;
+    const now = this.now();
+    if (now - this.lastSweep < 1000) return;
+    this.lastSweep = now;
+    const limit = now - this.ttlMs;
     for (const s of this.scopes.values())
       for (const [k, slot] of s.slots)
         if (slot.state === 'ready' && slot.at < limit) {
@@ -292,7 +298,8 @@ export class Prefetcher {
   }
 }
 
-const NO_CTX = { signal: undefined, deadline: undefined };
+/** The context of a background read: no caller's signal or deadline (each attempt is still bounded by http-timeout-seconds). */
+export const BACKGROUND: RequestContext = { signal: undefined, deadline: undefined };
 
 /**
  * One page of a listing the syncer reads page after page: taken from the prefetcher when it was
@@ -313,6 +320,6 @@ export async function listingPage<T, A extends string | number>(
   const scope = syncKey(ctx.activeSyncId);
   const page = await prefetch.take(scope, `${what}|${at}`, () => read(at, ctx));
   const next = nextOf(page);
-  if (next !== undefined) prefetch.want(scope, `${what}|${next}`, () => read(next, NO_CTX), { urgent: true, sizeOf });
+  if (next !== undefined) prefetch.want(scope, `${what}|${next}`, () => read(next, BACKGROUND), { urgent: true, sizeOf });
   return page;
 }

@@ -128,6 +128,22 @@ test('results not taken within the TTL are dropped (injected clock); scopes do n
   expect(p.heldBytes).toBe(0);
 });
 
+test('a read that waited in the queue longer than the TTL and is now in flight is taken from the flight, not fetched again', async () => {
+  const l = loads();
+  let now = 0;
+  const p = new Prefetcher({ maxInFlight: 1, maxBytes: 1 << 20, ttlMs: 1000, now: () => now });
+  p.want('s', 'a', l.load('a'), {});
+  p.want('s', 'b', l.load('b'), {});
+  now = 5000;
+  l.settle('a');
+  await flush();
+  expect([...l.pending.keys()]).toEqual(['b']);
+  const b = p.take('s', 'b', l.load('b'));
+  l.settle('b');
+  await expect(b).resolves.toBe('value of b');
+  expect(l.count.get('b')).toBe(1);
+});
+
 test('a scope past its key bound ignores wants (its reads are made on demand)', () => {
   const l = loads();
   const p = new Prefetcher({ maxInFlight: 1, maxBytes: 1 << 20, maxKeysPerScope: 2 });

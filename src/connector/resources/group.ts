@@ -13,7 +13,8 @@ import type { Any } from '../../gen/google/protobuf/any';
 import type { CallContext, GrantResult, Page, ResourceSyncer, Provisioner } from '../types';
 import type { JiraApi, JiraGroup, PageBean, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
 import { PromiseCache, syncKey } from '../cache';
-import { listingPage, type Prefetcher } from '../prefetch';
+import { BACKGROUND, listingPage, type Prefetcher } from '../prefetch';
+import type { RequestContext } from '../jira-api';
 import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
 import { groupTrait, grantAlreadyExists, grantAlreadyRevoked } from '../anno';
 import { pageToken, refuseToken, startAt as startAtSchema, cursor } from '../pagetoken';
@@ -79,8 +80,6 @@ interface MemberPage {
   next?: number;
 }
 
-const NO_CTX = { signal: undefined, deadline: undefined };
-
 /**
  * Member pages through the connector's prefetcher (prefetch.ts): every group a listing page names
  * has its first member page wanted at once, and each page that has a next one wants it first in
@@ -93,14 +92,14 @@ class MemberPages {
     private readonly prefetch: Prefetcher | undefined,
   ) {}
 
-  private async read(groupId: string, startAt: number, ctx: CallContext | typeof NO_CTX): Promise<MemberPage> {
+  private async read(groupId: string, startAt: number, ctx: RequestContext): Promise<MemberPage> {
     const page = await this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
     const ids = page.values.map((u) => u.accountId);
     return { ids, next: page.isLast === true || ids.length === 0 ? undefined : startAt + ids.length };
   }
 
   private want(sync: string, groupId: string, startAt: number, urgent: boolean): void {
-    this.prefetch?.want(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, NO_CTX), {
+    this.prefetch?.want(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, BACKGROUND), {
       sizeOf: memberPageBytes,
       urgent,
       then: (p) => {

@@ -11,7 +11,8 @@
 import type { CallContext } from '../types';
 import type { JiraApi, JiraProjectRole, JiraProjectRoleDetails } from '../jira-api';
 import { PromiseCache, syncKey } from '../cache';
-import type { Prefetcher } from '../prefetch';
+import { BACKGROUND, type Prefetcher } from '../prefetch';
+import type { RequestContext } from '../jira-api';
 
 /** A role's actors as its grants need them (the rest of Jira's answer is not kept). */
 export interface RoleActors {
@@ -41,16 +42,15 @@ const MAX_STYLES = 200_000;
 export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles {
   const roleCache = new PromiseCache<JiraProjectRoleDetails[]>({ maxEntries: 20_000, maxBytes: 16 * 1024 * 1024 });
 
-  const NO_CTX = { signal: undefined, deadline: undefined };
   // styles of listed projects (ids from Jira's own listing); an optimisation only: an unknown style means asking the project
   const styles = new Map<string, string>();
   const rolesOf = (projectId: string, ctx: CallContext) => {
     const sync = syncKey(ctx.activeSyncId);
-    if (styles.get(projectId) === 'classic') return roleCache.get(`${sync}|*global*`, () => api.roles(NO_CTX));
-    return roleCache.get(`${sync}|${projectId}`, () => api.projectRoleDetails(projectId, NO_CTX));
+    if (styles.get(projectId) === 'classic') return roleCache.get(`${sync}|*global*`, () => api.roles(BACKGROUND));
+    return roleCache.get(`${sync}|${projectId}`, () => api.projectRoleDetails(projectId, BACKGROUND));
   };
   const actorsKey = (projectId: string, roleId: number) => `actors|${projectId}|${roleId}`;
-  const readActors = async (projectId: string, roleId: number, ctx: CallContext | typeof NO_CTX) => compactRole(await api.projectRole(projectId, roleId, ctx));
+  const readActors = async (projectId: string, roleId: number, ctx: RequestContext) => compactRole(await api.projectRole(projectId, roleId, ctx));
 
   return {
     rolesOf,
@@ -72,7 +72,7 @@ export function projectRoles(api: JiraApi, prefetch?: Prefetcher): ProjectRoles 
         prefetch.want(sync, `roles|${p.id}`, () => rolesOf(p.id, ctx), {
           store: false,
           then: (roles) => {
-            for (const r of roles) prefetch.want(sync, actorsKey(p.id, r.id), () => readActors(p.id, r.id, NO_CTX), { sizeOf: roleBytes });
+            for (const r of roles) prefetch.want(sync, actorsKey(p.id, r.id), () => readActors(p.id, r.id, BACKGROUND), { sizeOf: roleBytes });
           },
         });
     },

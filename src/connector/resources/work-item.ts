@@ -18,8 +18,8 @@ import type { ActivityApi, JiraSearchIssue } from '../jira-api';
 import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { externalLink } from '../anno';
 import { pageToken, refuseToken } from '../pagetoken';
-import { listingPage, type Prefetcher } from '../prefetch';
-import type { RequestContext } from '../../atlassian';
+import { BACKGROUND, listingPage, type Prefetcher } from '../prefetch';
+import type { RequestContext } from '../jira-api';
 import { PromiseCache, jsonSize, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { invalidInput, notFound } from '../../errors';
@@ -143,7 +143,7 @@ export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): WorkIte
       const scope = syncKey(ctx.activeSyncId);
       for (const p of projects) {
         if (include.size && !include.has(p.key.toUpperCase())) continue;
-        opts.prefetch.want(scope, `work-items|${p.id}|`, () => search(p.id, '', { signal: undefined, deadline: undefined }), { sizeOf: jsonSize });
+        opts.prefetch.want(scope, `work-items|${p.id}|`, () => search(p.id, '', BACKGROUND), { sizeOf: jsonSize });
       }
     },
     async list(parent, pageToken, ctx): Promise<Page<Resource>> {
