@@ -24,6 +24,8 @@ export interface TenantArgs {
   activityDays?: number;
   /** BATON_JIRA_WORK_ITEMS=true for the server */
   workItems?: boolean;
+  /** BATON_JIRA_EXPAND_PRODUCT_GRANTS=true for the server (product-wide permission grants expandable) */
+  expandProductGrants?: boolean;
 }
 
 export interface FakeReady {
@@ -127,6 +129,7 @@ export async function startServer(args: TenantArgs, ready: FakeReady): Promise<S
       ...(args.globalPermissions ? { BATON_JIRA_GLOBAL_PERMISSIONS: 'true' } : {}),
       ...(args.activityDays ? { BATON_JIRA_ACTIVITY_DAYS: String(args.activityDays) } : {}),
       ...(args.workItems ? { BATON_JIRA_WORK_ITEMS: 'true' } : {}),
+      ...(args.expandProductGrants ? { BATON_JIRA_EXPAND_PRODUCT_GRANTS: 'true' } : {}),
       BATON_JIRA_URL: ready.siteUrl,
       BATON_JIRA_EMAIL: ready.email,
       BATON_JIRA_API_TOKEN: ready.token,

@@ -1,6 +1,6 @@
 /**
  * npm run bench -- --driver sdk [--workers 1,4] [--tier L] [--latency 50] [--rps 100] [--seed 1] [--peer baton-jira [--peer-version latest] [--peer-bin PATH] [--peer-cache DIR]] [--timeout 3600] [--write docs/PERFORMANCE.md]
- * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--no-sync-id] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--expand-product-grants] [--no-sync-id] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     globalPermissions: argv.includes('--global-permissions'),
     activityDays: argv.includes('--activity-days') ? Number(get('activity-days', '90')) : undefined,
     workItems: argv.includes('--work-items'),
+    expandProductGrants: argv.includes('--expand-product-grants'),
   };
   if (driver === 'sdk') {
     const workers = get('workers', '1,4')

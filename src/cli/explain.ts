@@ -20,7 +20,7 @@ import type { Resource } from '../gen/c1/connector/v2/resource';
 import type { Entitlement } from '../gen/c1/connector/v2/entitlement';
 import type { SyncResult } from '../client/sync';
 import type { RequestContext } from '../atlassian';
-import { expandWithPaths } from '../review/expand';
+import { expandWithPaths, withProductExpansion } from '../review/expand';
 
 const PERMISSION = /^permission:([A-Z][A-Z0-9_]*)$/;
 /** POST /permissions/check takes at most 1000 projects per request */
@@ -86,7 +86,8 @@ export interface ExplainIndex {
 export function indexSync(r: SyncResult): ExplainIndex {
   const resources = new Map(r.resources.map((x) => [rkey(x.id!), x]));
   const entitlements = new Map(r.entitlements.map((e) => [e.id, e]));
-  const x = expandWithPaths(r.grants, entitlements);
+  // a product-wide grant reaches every holder of the product, whether or not the connector expands it
+  const x = expandWithPaths(withProductExpansion(r.grants, entitlements), entitlements);
   const held = new Map<string, Map<string, string[][]>>();
   const put = (g: { entitlement?: { id: string }; principal?: { id?: { resourceType: string; resource: string } } }, paths: string[][]) => {
     const p = g.principal!.id!;

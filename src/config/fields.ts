@@ -171,6 +171,16 @@ export const FIELDS: FieldSpec[] = [
     default: ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'],
   },
   {
+    name: 'jira-expand-product-grants',
+    env: 'BATON_JIRA_EXPAND_PRODUCT_GRANTS',
+    displayName: 'Expand product-wide project permissions',
+    description:
+      'A project permission the scheme gives to a product (an application role, e.g. "any product access") is held by every licensed user of that product. Off (default): it stays one grant to the application-role (with GrantMetadata naming the product and the holders it stands for), and the project profile lists it in open_to_product_users. On: the grant is expandable from the application role\'s assigned, so the platform creates one grant per product user per project (with the default scheme, every licensed user on every company-managed project: millions of grants on a large site).',
+    type: 'boolean',
+    group: 'behaviour',
+    default: false,
+  },
+  {
     name: 'jira-global-permissions',
     env: 'BATON_JIRA_GLOBAL_PERMISSIONS',
     displayName: 'Global permissions',

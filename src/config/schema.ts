@@ -32,6 +32,8 @@ export interface ConnectorConfig {
   projectPermissions: string[];
   /** sync global permissions through POST /permissions/check per account (BATON_JIRA_GLOBAL_PERMISSIONS) */
   globalPermissions: boolean;
+  /** expand project permissions granted to a product to every product user (BATON_JIRA_EXPAND_PRODUCT_GRANTS) */
+  expandProductGrants: boolean;
   /** days of Jira's audit log read for the dates memberships were added; 0 = off (BATON_JIRA_AUDIT_DAYS) */
   auditDays: number;
   skipProjectParticipants: boolean;
@@ -160,6 +162,7 @@ const fieldsSchema = z.object({
     .array(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,99}$/, 'project permission keys are letters, digits and _ (e.g. BROWSE_PROJECTS,ADMINISTER_PROJECTS)'))
     .max(100, 'at most 100 project permission keys'),
   'jira-global-permissions': z.boolean(),
+  'jira-expand-product-grants': z.boolean(),
   'jira-audit-days': z.number().int('a whole number of days').min(0, '0 (off) or 1 to 3650 days').max(3650, 'at most 3650 days'),
   'skip-project-participants': z.boolean(),
   'skip-customer-user': z.boolean(),
@@ -348,6 +351,7 @@ export function parseConnectorConfig(raw: RawConfig): ConnectorConfig {
     // `none` turns project permissions off (an empty environment variable means "not set", so the default would apply)
     projectPermissions: [...new Set(f['jira-project-permissions'].map((k) => k.toUpperCase()))].filter((k) => k !== 'NONE'),
     globalPermissions: f['jira-global-permissions'],
+    expandProductGrants: f['jira-expand-product-grants'],
     auditDays: f['jira-audit-days'],
     skipProjectParticipants: f['skip-project-participants'],
     skipCustomerUser: f['skip-customer-user'],

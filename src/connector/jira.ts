@@ -95,7 +95,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     childTypes: workItems ? [WORK_ITEM] : [],
     linkBase: base,
     prefetch,
-    permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS),
+    permissions: projectPermissions(api, roles, applicationRoles, cfg?.projectPermissions ?? DEFAULT_PROJECT_PERMISSIONS, { expandProductGrants: cfg?.expandProductGrants ?? false }),
     onListed: (projects, ctx) => {
       for (const p of projects) projectRefs.get(p.id, async () => ({ id: p.id, name: p.name, key: p.key }));
       roles.noteProjects(

@@ -13,6 +13,7 @@ import { Grant } from '../gen/c1/connector/v2/grant';
 import { GrantExpandable } from '../gen/c1/connector/v2/annotation_grant';
 import { pickAnnotation } from '../connector/annotations';
 import { expandGrants } from '../client/expand';
+import { grantExpandable } from '../connector/anno';
 
 /** Paths kept per grant (the shortest first); a reviewer needs the routes, not every permutation. */
 export const MAX_PATHS = 16;
@@ -43,10 +44,25 @@ export function expansionOf(g: Grant): { entitlementIds: string[]; resourceTypeI
  * Software", or, keyless, to any product): the snapshot keeps it as that one grant and does not
  * multiply it into a row per product holder (at tier L the default BROWSE_PROJECTS alone would be
  * millions of rows: 750 projects × 8,500 licensed users). The report counts it through the product's
- * holders. The platform, over gRPC, still gets the grant with its GrantExpandable as always.
+ * holders. Over gRPC the platform gets it as one grant too, unless BATON_JIRA_EXPAND_PRODUCT_GRANTS
+ * makes it expandable.
  */
 export function isProductWide(g: Grant, entitlements: Map<string, Entitlement>): boolean {
   return g.principal?.id?.resourceType === 'application-role' && (entitlements.get(g.entitlement?.id ?? '')?.slug ?? '').startsWith('permission:');
+}
+
+/**
+ * The grants with every product-wide grant made expandable from its product's holders
+ * (`application-role:<key>:assigned`), as BATON_JIRA_EXPAND_PRODUCT_GRANTS=true would send it: for
+ * answers about one person (explain), where "every product user" must reach that person.
+ */
+export function withProductExpansion(grants: Grant[], entitlements: Map<string, Entitlement>): Grant[] {
+  return grants.map((g) => {
+    if (!isProductWide(g, entitlements) || expansionOf(g)) return g;
+    const p = g.principal!.id!;
+    const ge = grantExpandable([`${p.resourceType}:${p.resource}:assigned`], ['user']);
+    return { ...g, annotations: [...g.annotations, ge] };
+  });
 }
 
 export function expandWithPaths(direct: Grant[], entitlements: Map<string, Entitlement>): ExpansionResult {

@@ -203,7 +203,8 @@ const PROJECT_PERMISSIONS = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'];
  * member), and the organization and site resources carry the administration roles of the model.
  */
 /** `globalPermissions`: BATON_JIRA_GLOBAL_PERMISSIONS is on (the fake's global permission model gives the holders). */
-export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions?: boolean; workItems?: boolean } = {}): Expected {
+/** `expandProductGrants`: BATON_JIRA_EXPAND_PRODUCT_GRANTS is on (a permission granted to a product expands to its users). */
+export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions?: boolean; workItems?: boolean; expandProductGrants?: boolean } = {}): Expected {
   // the synced users: the site's, plus (with the organization) managed accounts without site access
   const siteUsers = new Set(t.users().map((u) => u.accountId));
   if (opts.org) for (const u of t.orgUsers()) siteUsers.add(u.accountId);
@@ -286,7 +287,8 @@ export function expectedFrom(t: Tenant, opts: { org?: boolean; globalPermissions
           for (const a of t.applicationRoles()) {
             if (h.parameter && a.key !== h.parameter) continue;
             addDirect(e, 'application-role', a.key);
-            for (const u of appRoleUsers(a.key)) addVia(e, u, `application-role:${a.key}:assigned`);
+            // a product-wide grant is one grant unless BATON_JIRA_EXPAND_PRODUCT_GRANTS makes it expandable
+            if (opts.expandProductGrants) for (const u of appRoleUsers(a.key)) addVia(e, u, `application-role:${a.key}:assigned`);
           }
         } else if (h.type === 'user' && h.value) addDirect(e, 'user', h.value);
         else if (h.type === 'projectLead' && p.leadAccountId) {

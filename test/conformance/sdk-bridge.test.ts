@@ -58,18 +58,19 @@ function expectConformant(report: BridgeReport, dump: Dump, fake: FakeAtlassian,
   expect(report.grants.expanded).toBe(dump.grants.filter((g) => g.expanded).length);
 }
 
-describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS) and audit dates (BATON_JIRA_AUDIT_DAYS) on the S tier', () => {
+describe('the SDK syncer with global permissions (BATON_JIRA_GLOBAL_PERMISSIONS), audit dates (BATON_JIRA_AUDIT_DAYS) and product-wide grants expanded (BATON_JIRA_EXPAND_PRODUCT_GRANTS) on the S tier', () => {
   test(
-    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings; dated grants keep their GrantMetadata",
+    "the c1z holds a global-permission resource per key and exactly the holders of the fake's model, with 0 warnings; dated grants keep their GrantMetadata; product users hold product-wide permissions through expansion",
     async () => {
       const fake = await startFakeAtlassian({ tier: 'S', seed: 3 });
-      const server = await serve(fake, {}, { 'jira-global-permissions': true, 'jira-audit-days': '90' });
+      const server = await serve(fake, {}, { 'jira-global-permissions': true, 'jira-audit-days': '90', 'jira-expand-product-grants': true });
       try {
         const { report, dump } = await sdkSync(server.address, 's-global', ['--workers', '4']);
-        expectConformant(report, dump, fake, expectedFrom(fake.tenant, { globalPermissions: true }));
+        expectConformant(report, dump, fake, expectedFrom(fake.tenant, { globalPermissions: true, expandProductGrants: true }));
+        expect(dump.grants.filter((g) => g.expanded && g.sources?.some((x) => x.startsWith('application-role:')) && g.entitlement.includes(':permission:')).length).toBeGreaterThan(0);
         expect(dump.grants.filter((g) => g.entitlement.startsWith('global-permission:')).length).toBeGreaterThan(0);
         // the annotation passes the SDK's checks and is stored with the grant
-        expect(dump.grants.filter((g) => g.annotations?.includes('GrantMetadata')).length).toBeGreaterThan(10);
+        expect(dump.grants.filter((g) => g.annotations?.includes('GrantMetadata') && !g.entitlement.includes(':permission:')).length).toBeGreaterThan(10);
         expect(fake.validationErrors).toEqual([]);
       } finally {
         await server.stop();

@@ -59,7 +59,7 @@ function setDiff(a: Set<string>, b: Set<string>) {
 
 test('sync then report: the numbers equal the tenant’s ground truth', async () => {
   const t = h.fake.tenant;
-  truthA = accessTruth(t, { snapshot: true });
+  truthA = accessTruth(t);
   const started = Date.now();
   const r = await syncSnapshot(h.client, { out: snapA, source, workers: 4 });
   const syncMs = Date.now() - started;
@@ -280,7 +280,7 @@ const stub = (resourceType: string, resource: string) => Resource.fromPartial({ 
 
 test('a diff after provisioning changes shows exactly those changes (data, text, JSON, CSV)', async () => {
   const t = h.fake.tenant;
-  const before = accessTruth(t, { snapshot: true });
+  const before = accessTruth(t);
   const accountsBefore = new Set(t.users().map((u) => u.accountId));
   const humans = t.users().filter((u) => u.accountType === 'atlassian' && t.isActiveInJira(u));
   const group = t.groups().find((g) => !g.system && !g.externalSynced && t.applicationRoles().every((a) => !a.groups.includes(g.groupId)) && t.groupMembers(g.groupId).length > 2)!;
@@ -319,7 +319,7 @@ test('a diff after provisioning changes shows exactly those changes (data, text,
   const gone = humans.find((u) => ![newMember, roleUser, u2].includes(u) && u.accountId !== oldMember && t.userGroups(u.accountId).length > 0)!;
   expect(t.deleteUser(gone.accountId)).toBe('ok');
 
-  const after = accessTruth(t, { snapshot: true });
+  const after = accessTruth(t);
   const snapC = join(dir, 'c.sqlite');
   await syncSnapshot(h.client, { out: snapC, source, workers: 4 });
   const d = diffSnapshots(snapA, snapC);

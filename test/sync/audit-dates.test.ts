@@ -23,7 +23,7 @@ function datesOf(r: SyncResult): Map<string, { at: string; by?: string; source?:
   const out = new Map<string, { at: string; by?: string; source?: string }>();
   for (const g of r.grants) {
     const m = pickAnnotation(g.annotations, GrantMetadata, 'c1.connector.v2.GrantMetadata')?.metadata;
-    if (m) out.set(g.id, { at: m.added_at, by: m.added_by, source: m.added_source });
+    if (m?.added_source) out.set(g.id, { at: m.added_at, by: m.added_by, source: m.added_source });
   }
   return out;
 }

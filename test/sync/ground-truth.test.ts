@@ -3,6 +3,7 @@
  * tenant's ground truth: every user, group, project, role, membership, role actor and product
  * seat, and nothing extra; also with 429s and 503s injected.
  */
+import { effectiveUsers } from '../helpers/effective';
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import type { Tenant } from '../../src/fake-atlassian';
@@ -110,15 +111,8 @@ function assertMatches(r: SyncResult, t: Tenant): void {
   const extra = [...direct].filter((x) => !truth.direct.has(x));
   expect({ missing: missing.slice(0, 5), extra: extra.slice(0, 5) }).toEqual({ missing: [], extra: [] });
 
-  // effective user access after expansion (direct user grants + expanded grants)
-  const effective = new Map<string, Set<string>>();
-  const add = (ent: string, p: { resourceType: string; resource: string }) => {
-    if (p.resourceType !== 'user') return;
-    if (!effective.has(ent)) effective.set(ent, new Set());
-    effective.get(ent)!.add(p.resource);
-  };
-  for (const g of r.grants) add(g.entitlement!.id, g.principal!.id!);
-  for (const e of r.expanded) add(e.grant.entitlement!.id, e.grant.principal!.id!);
+  // effective user access after expansion (direct user grants + expanded grants; a product-wide grant stands for the product's holders)
+  const effective = effectiveUsers(r, { productWide: true });
   for (const [ent, users] of truth.effective) {
     if (ent.endsWith(':lead')) continue;
     expect([ent, effective.get(ent) ?? new Set()]).toEqual([ent, users]);

@@ -11,12 +11,38 @@ import { countExpandedGrants } from '../../src/client/expand';
 import type { Tenant } from '../../src/fake-atlassian';
 import { parseConnectorConfig } from '../../src/config/schema';
 import { permissionCatalogue } from '../../src/fake-atlassian/permissions-check';
+import { pickAnnotation } from '../../src/connector/annotations';
+import { GrantExpandable, GrantMetadata } from '../../src/gen/c1/connector/v2/annotation_grant';
 
 const ISSUE_LEVEL = ['reporter', 'assignee', 'userCustomField', 'groupCustomField'];
 
+/**
+ * By default (BATON_JIRA_EXPAND_PRODUCT_GRANTS off) a grant of a permission to an application role is
+ * kept as one grant, not expandable, with metadata naming the product's holders: whom it stands for
+ * are the users holding `application-role:<key>:assigned` in the same sync (effectiveUsers'
+ * productWide). Expanded (on), the platform's expansion alone must give them.
+ */
+function checkProductWide(r: SyncResult, expandProduct: boolean): void {
+  for (const g of r.grants) {
+    if (!g.entitlement!.id.includes(':permission:') || g.principal!.id!.resourceType !== 'application-role') continue;
+    const ge = pickAnnotation(g.annotations, GrantExpandable, 'c1.connector.v2.GrantExpandable');
+    const md = pickAnnotation(g.annotations, GrantMetadata, 'c1.connector.v2.GrantMetadata');
+    const seat = `application-role:${g.principal!.id!.resource}:assigned`;
+    if (expandProduct) {
+      expect([g.id, ge?.entitlementIds]).toEqual([g.id, [seat]]);
+      continue;
+    }
+    expect([g.id, ge]).toEqual([g.id, undefined]);
+    expect(md?.metadata).toMatchObject({ product_wide: true, holders: `every account holding ${seat}` });
+  }
+  // nothing the platform expands comes from a product unless asked
+  if (!expandProduct) for (const e of r.expanded) if (e.grant.entitlement!.id.includes(':permission:')) expect(e.sources.filter((x) => x.startsWith('application-role:'))).toEqual([]);
+}
+
 /** every (project, key): the synced holders equal the model's; entitlements exist exactly for company-managed projects */
-function assertPermissions(r: SyncResult, t: Tenant, keys: string[]): void {
-  const eff = effectiveUsers(r);
+function assertPermissions(r: SyncResult, t: Tenant, keys: string[], expandProduct = false): void {
+  checkProductWide(r, expandProduct);
+  const eff = effectiveUsers(r, { productWide: true });
   const ents = new Set(r.entitlements.map((e) => e.id));
   let compared = 0;
   for (const p of t.projects()) {
@@ -90,6 +116,10 @@ describe.each([
       expect(prof.permission_scheme).toBe(scheme.name);
       const wantOpen = ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'].filter((k) => t.projectPermissionHolders(p.id, k).anyone);
       expect([p.key, prof.open_to_anyone]).toEqual([p.key, wantOpen]);
+      const wantProduct = scheme.permissions
+        .filter((g) => ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'].includes(g.permission) && g.holder.type === 'applicationRole')
+        .map((g) => `${g.permission}: ${g.holder.parameter ?? g.holder.value ?? 'any product'}`);
+      expect([p.key, prof.open_to_product_users]).toEqual([p.key, [...new Set(wantProduct)].sort()]);
       if (wantOpen.length) open++;
       const issueLevel = scheme.permissions.filter((g) => ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'].includes(g.permission) && ISSUE_LEVEL.includes(g.holder.type));
       expect((prof.conditional_access as string[]).length).toBe(issueLevel.length);
@@ -103,6 +133,22 @@ describe.each([
       const holders = t.projectPermissionHolders(projectId, key);
       if (g.principal!.id!.resourceType === 'user') expect(holders.accountIds.has(g.principal!.id!.resource)).toBe(true);
     }
+  });
+});
+
+describe('BATON_JIRA_EXPAND_PRODUCT_GRANTS=true', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ fake: { tier: 'S', seed: 1 }, config: () => ({ 'jira-expand-product-grants': true }) });
+  });
+  afterAll(async () => h?.stop());
+
+  test("a grant to a product is expandable from the product's holders: after expansion alone each permission has exactly the scheme's holders", async () => {
+    const r = await runSync(h.client, { workers: 4 });
+    assertPermissions(r, h.fake.tenant, ['BROWSE_PROJECTS', 'ADMINISTER_PROJECTS'], true);
+    // and the expansion really carries the product's users (the default leaves them out)
+    expect(r.expanded.filter((e) => e.grant.entitlement!.id.includes(':permission:') && e.sources.some((s) => s.startsWith('application-role:'))).length).toBeGreaterThan(0);
+    expect(r.warnings).toEqual([]);
   });
 });
 

@@ -7,8 +7,13 @@
  * permission become grants whose expansion yields exactly the accounts Jira gives it to:
  *   projectRole      → the project's project-role resource, expandable from its `assigned`
  *   group            → the group, expandable from its `member`
- *   applicationRole  → the application-role resource (without a product key: every one of the site's),
- *                      expandable from its `assigned`
+ *   applicationRole  → the application-role resource (without a product key: every one of the site's);
+ *                      a product-wide grant: held by every licensed user of the product. By default it
+ *                      is NOT expandable (GrantMetadata says whom it stands for, and the project profile
+ *                      lists it in `open_to_product_users`): with Jira's default scheme it would become
+ *                      one grant per licensed user per project (13.7 M at tier L, where the platform's
+ *                      own expansion then takes longer than the whole sync's requests).
+ *                      BATON_JIRA_EXPAND_PRODUCT_GRANTS=true makes it expandable from `assigned`.
  *   user             → the user, directly
  *   projectLead      → the project itself, expandable from its `lead`
  * `anyone` (anonymous access) is no grant: the project's profile lists the keys in `open_to_anyone`.
@@ -28,7 +33,7 @@ import type { Grant } from '../../gen/c1/connector/v2/grant';
 import type { CallContext } from '../types';
 import type { JiraApi, JiraPermissionScheme } from '../jira-api';
 import { entitlement, grant, rid } from './common';
-import { grantExpandable, grantImmutable } from '../anno';
+import { grantExpandable, grantImmutable, grantMetadata } from '../anno';
 import { PromiseCache, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { groupType, GROUP, MEMBER } from './group';
@@ -65,7 +70,22 @@ export function permissionSlug(key: string): string {
   return `${PERMISSION_PREFIX}${key}`;
 }
 
-export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicationRoles: ApplicationRoleList, keys: readonly string[]): ProjectPermissions {
+export interface ProjectPermissionOptions {
+  /** BATON_JIRA_EXPAND_PRODUCT_GRANTS: a grant to a product is expandable to its users */
+  expandProductGrants?: boolean;
+}
+
+/** The metadata of a product-wide grant kept as one grant (not expanded). */
+export function productWideMetadata(productKey: string, anyProduct: boolean): Record<string, unknown> {
+  return {
+    product_wide: true,
+    holders: `every account holding ${APPLICATION_ROLE}:${productKey}:${SEAT}`,
+    scheme_holder: anyProduct ? 'applicationRole (any product access)' : `applicationRole ${productKey}`,
+    expand_with: 'BATON_JIRA_EXPAND_PRODUCT_GRANTS=true',
+  };
+}
+
+export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicationRoles: ApplicationRoleList, keys: readonly string[], opts: ProjectPermissionOptions = {}): ProjectPermissions {
   const schemes = new PromiseCache<Map<number, Scheme>>({ maxEntries: 64, maxBytes: 32 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (m) => 4096 * Math.max(1, m.size) });
   const schemeIds = new PromiseCache<number>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 64 });
   const styles = new PromiseCache<string>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: (v) => v.length + 16 });
@@ -107,13 +127,15 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
       if (!s) return { permission_scheme: 'unknown (the project names a scheme Jira did not list)' };
       const wanted = new Set(wantedKeys);
       const anyone = new Set<string>();
+      const products = new Set<string>();
       const conditional = new Set<string>();
       for (const g of s.permissions) {
         if (!wanted.has(g.permission) || !g.holder) continue;
         if (g.holder.type === 'anyone') anyone.add(g.permission);
+        else if (g.holder.type === 'applicationRole') products.add(`${g.permission}: ${g.holder.value ?? g.holder.parameter ?? 'any product'}`);
         else if (ISSUE_LEVEL.has(g.holder.type)) conditional.add(`${g.permission}: ${g.holder.type}${g.holder.parameter ? ` (${g.holder.parameter})` : ''}`);
       }
-      return { permission_scheme: s.name, permission_scheme_id: s.id, open_to_anyone: [...anyone].sort(), conditional_access: [...conditional].sort() };
+      return { permission_scheme: s.name, permission_scheme_id: s.id, open_to_anyone: [...anyone].sort(), open_to_product_users: [...products].sort(), conditional_access: [...conditional].sort() };
     },
     async entitlements(resource, projectId, ctx) {
       if (!keys.length || !companyManaged(await styleOf(projectId, ctx))) return [];
@@ -165,7 +187,8 @@ export function projectPermissions(api: JiraApi, roles: ProjectRoles, applicatio
             const targets = key ? [key] : await appRoleKeys(ctx);
             for (const k of targets) {
               if (!isId('applicationRoleKey', k)) continue;
-              add(grant(resource, slug, rid(APPLICATION_ROLE, k), [grantExpandable([`${APPLICATION_ROLE}:${k}:${SEAT}`], [USER]), grantImmutable()]));
+              const how = opts.expandProductGrants ? grantExpandable([`${APPLICATION_ROLE}:${k}:${SEAT}`], [USER]) : grantMetadata(productWideMetadata(k, !key));
+              add(grant(resource, slug, rid(APPLICATION_ROLE, k), [how, grantImmutable()]));
             }
             break;
           }

@@ -16,11 +16,12 @@ export interface TenantTruth {
 }
 
 /**
- * `snapshot`: as a review snapshot holds it: a project permission granted to a product stays that one
- * grant (isProductWide in src/review/expand.ts), so its holders through the product are not rows;
- * without it, as the platform (and the in-memory sink) expands it.
+ * A project permission granted to a product stays that one grant (BATON_JIRA_EXPAND_PRODUCT_GRANTS
+ * off, the default: no GrantExpandable; a review snapshot keeps it so too, isProductWide in
+ * src/review/expand.ts), so its holders through the product are not rows; `expandProductGrants`:
+ * as the platform (and the in-memory sink) expands it with the option on.
  */
-export function accessTruth(t: Tenant, opts: { snapshot?: boolean } = {}): TenantTruth {
+export function accessTruth(t: Tenant, opts: { expandProductGrants?: boolean } = {}): TenantTruth {
   const site = new Set(t.users().map((u) => u.accountId));
   const members = (gid: string) => t.groupMembers(gid).filter((a) => site.has(a));
   const direct = new Set<string>();
@@ -70,11 +71,11 @@ export function accessTruth(t: Tenant, opts: { snapshot?: boolean } = {}): Tenan
         } else if (h.type === 'user') d(`${ent}|user:${h.value}`);
         else if (h.type === 'projectLead') d(`${ent}|project:${p.id}`);
       }
-      if (!opts.snapshot) {
+      if (opts.expandProductGrants) {
         for (const a of holders.accountIds) all.add(`${ent}|user:${a}`);
         continue;
       }
-      // the snapshot keeps a grant to a product as that one grant (isProductWide): expanded rows come from the other holders
+      // a grant to a product stays that one grant: expanded rows come from the other holders
       for (const g of t.permissionScheme(holders.schemeId)!.permissions) {
         if (g.permission !== key) continue;
         const h = g.holder;
