@@ -59,7 +59,7 @@ export interface ProjectPermissions {
   readonly keys: readonly string[];
   /** records listed projects' styles (only company-managed projects have a scheme) */
   noteProjects(projects: { id: string; style?: string }[], ctx: CallContext): void;
-  /** profile fields of a project: its scheme, `open_to_anyone`, `conditional_access` */
+  /** profile fields of a project: its scheme, `open_to_anyone`, `open_to_product_users`, `conditional_access` */
   profile(projectId: string, style: string | undefined, ctx: CallContext): Promise<Record<string, unknown>>;
   entitlements(resource: Resource, projectId: string, ctx: CallContext): Promise<Entitlement[]>;
   grants(resource: Resource, projectId: string, lead: string, ctx: CallContext): Promise<Grant[]>;

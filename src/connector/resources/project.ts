@@ -10,7 +10,7 @@
  *
  * Project permissions (BATON_JIRA_PROJECT_PERMISSIONS) add one `permission:<KEY>` entitlement per
  * key to company-managed projects, with grants from the project's permission scheme, and the scheme,
- * `open_to_anyone` and `conditional_access` to the profile: see project-permission.ts.
+ * `open_to_anyone`, `open_to_product_users` and `conditional_access` to the profile: see project-permission.ts.
  */
 import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
