@@ -90,7 +90,7 @@ interface Best {
 
 /** Jira refuses the search for good: the users go without issue activity, and each profile says why. */
 const PERMANENT = ['invalid-input', 'permission', 'not-found', 'auth'];
-/** a sync's pass is kept this long (and at most this many syncs' passes) unless Cleanup or the idle TTL drops it first */
+/** a sync's pass is kept this long after the sync's last call (the pass of calls outside a sync, this long after it began), for at most this many syncs, unless Cleanup or the idle expiry drops it first */
 const TTL_MS = 6 * 60 * 60 * 1000;
 const MAX_SYNCS = 16;
 
@@ -102,6 +102,8 @@ const MAX_SYNCS = 16;
 interface Run {
   readonly scope: string;
   readonly born: number;
+  /** when a call of the sync last asked for it */
+  at: number;
   readonly cutoff: number;
   readonly best: Map<string, Best>;
   /** the next search page's token (undefined: the first page, or none left once `searched`) */
@@ -135,9 +137,11 @@ export function issueActivity(api: ActivityApi, opts: IssueActivityOptions): Iss
     const t = Date.now();
     let run = runs.get(scope);
     if (run) runs.delete(scope);
-    if (!run || t - run.born > TTL_MS) {
-      run = { scope, born: t, cutoff: now() - opts.days * DAY, best: new Map(), searched: false, truncated: [], issues: 0, requests: 0, background: false, backgroundFailed: false, steps: 0 };
+    // a sync's pass lives as long as the sync goes on; outside a sync (GetResource) it is read again after the TTL
+    if (!run || t - (activeSyncId ? run.at : run.born) > TTL_MS) {
+      run = { scope, born: t, at: t, cutoff: now() - opts.days * DAY, best: new Map(), searched: false, truncated: [], issues: 0, requests: 0, background: false, backgroundFailed: false, steps: 0 };
     }
+    run.at = t;
     runs.set(scope, run);
     while (runs.size > MAX_SYNCS) runs.delete(runs.keys().next().value as string);
     return run;
