@@ -17,7 +17,8 @@
  *
  * Early and resumable: the sync's first listing call of any resource type starts the pass in the
  * background, one request at a time through the connector's prefetcher (its budget of background
- * reads, the client's concurrency slots and rate pacing), so the user listing usually finds it done.
+ * reads, the client's concurrency slots and rate pacing): a user listing that comes after other
+ * listings usually finds it done; one that comes first waits for it.
  * The pass's progress (the accounts' best so far, the next page token, the issues waiting for the
  * bulk changelog, the counters) is applied request by request, only when a request succeeded: a
  * failure (429 past the retries, 503, a deadline) leaves it where it was, and the next caller goes
