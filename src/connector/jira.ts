@@ -28,7 +28,7 @@ import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, 
 import { createTicketManager } from './tickets/manager';
 import type { IssuesApi, ActivityApi } from './jira-api';
 import { auditDates } from './audit-dates';
-import { issueActivity } from './issue-activity';
+import { issueActivity, startingIssueActivity } from './issue-activity';
 import { workItemSyncer, WORK_ITEM } from './resources/work-item';
 
 export const CONNECTOR_INFO = {
@@ -108,7 +108,7 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
 
   const offboarding: OffboardingOptions = { allowDelete: cfg?.allowDelete ?? false, dryRun, authMode: cfg?.jira.authMode };
   const guard = offboardingGuard(offboarding);
-  const activity = cfg?.activityDays && deps.activity ? issueActivity(deps.activity, { days: cfg.activityDays, projectKeys: cfg.projectKeys }) : undefined;
+  const activity = cfg?.activityDays && deps.activity ? issueActivity(deps.activity, { days: cfg.activityDays, projectKeys: cfg.projectKeys, prefetch }) : undefined;
   const globals = globalPermissions(api, { enabled: cfg?.globalPermissions ?? false, pageSize: userPageSize(!!deps.org), skipCustomers: cfg?.skipCustomerUser ?? false });
 
   // BATON_JIRA_AUDIT_DAYS: dates from Jira's audit log on group and project-role grants (audit-dates.ts)
@@ -134,10 +134,12 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     const adminRoles = adminRoleAccess(deps.org, dryRun);
     syncers.push(organizationSyncer(deps.org, adminRoles), siteSyncer(deps.org, adminRoles, applicationRoles));
   }
+  // BATON_JIRA_ACTIVITY_DAYS: a sync's first listing call, of whatever type, starts the issue-activity pass in the background
+  const served = activity ? syncers.map((s) => startingIssueActivity(s, activity)) : syncers;
 
   return {
     info: CONNECTOR_INFO,
-    syncers,
+    syncers: served,
     accountManager: accountManager(api, base, deps.org),
     actions: withOffboardingActions(accountActions(deps.org), deps.org, guard),
     tickets: cfg?.ticketing && deps.issues ? createTicketManager(api, deps.issues, { projectKeys: cfg.projectKeys, siteUrl: cfg.jira.siteUrl }) : undefined,
