@@ -5,15 +5,50 @@
  * list once; roledetails once per team-managed project; role actors once per (project, role);
  * application roles once; with project permissions (BATON_JIRA_PROJECT_PERMISSIONS, on by default)
  * the permission schemes once and each company-managed project's scheme once.
+ *
+ * Each option the sync runs with adds its own endpoints (counted from the tenant model, keyed as the
+ * fake's stats name them):
+ * - `all` project permissions or global permissions: `GET /permissions` once (the keys);
+ * - global permissions: one `POST /permissions/check` per account of the user listing;
+ * - work items: per project, one `GET /search/jql` page per 100 of its issues (at least one);
+ * - issue activity (n days): one `GET /search/jql` page per 100 issues updated in the window (at
+ *   least one), and for the issues whose changelog the search cuts (more than 40 histories) one
+ *   `POST /changelog/bulkfetch` per 1,000 issues and 10,000 histories;
+ * - the organization: see orgMinimum below.
+ * Validate's probes (one small request per capability) are not part of it.
  */
 import type { Tenant } from '../src/fake-atlassian';
+import { SEARCH_CHANGELOG_CAP, workItemModel } from '../src/fake-atlassian/work-items';
 
 export interface Minimum {
   total: number;
   byEndpoint: Record<string, number>;
 }
 
-export function minimumRequests(t: Tenant): Minimum {
+/** The sync's options the minimum depends on (the bench's server options). */
+export interface MinimumOptions {
+  /** BATON_JIRA_PROJECT_PERMISSIONS for the server: undefined = the connector's default, 'none' = off */
+  projectPermissions?: string;
+  /** BATON_JIRA_GLOBAL_PERMISSIONS=true for the server (one permissions/check per account) */
+  globalPermissions?: boolean;
+  /** BATON_JIRA_ACTIVITY_DAYS for the server (issue activity pass) */
+  activityDays?: number;
+  /** BATON_JIRA_WORK_ITEMS=true for the server */
+  workItems?: boolean;
+  /** the organization configured (BATON_ATLASSIAN_ORGID and its admin API key) */
+  org?: boolean;
+}
+
+/** Jira's enhanced search: issues per page. */
+const SEARCH_PAGE = 100;
+/** POST /changelog/bulkfetch: issues per request, histories per page. */
+const BULK_ISSUES = 1000;
+const BULK_HISTORIES = 10_000;
+const DAY = 86_400_000;
+
+const pages = (n: number, size: number) => Math.max(1, Math.ceil(n / size));
+
+export function minimumRequests(t: Tenant, options: MinimumOptions = {}): Minimum {
   const users = t.users().length;
   const site = new Set(t.users().map((u) => u.accountId));
   const groups = t.groups();
@@ -30,8 +65,43 @@ export function minimumRequests(t: Tenant): Minimum {
     'GET /rest/api/3/project/{projectIdOrKey}/roledetails': nextGen,
     'GET /rest/api/3/project/{projectIdOrKey}/role/{id}': projects.reduce((n, p) => n + t.projectRoles(p.id).length, 0),
     'GET /rest/api/3/applicationrole': 1,
-    'GET /rest/api/3/permissionscheme': 1,
-    'GET /rest/api/3/project/{projectKeyOrId}/permissionscheme': projects.length - nextGen,
   };
+  const add = (k: string, n: number) => {
+    if (n > 0) byEndpoint[k] = (byEndpoint[k] ?? 0) + n;
+  };
+  const permissions = options.projectPermissions?.trim().toLowerCase();
+  if (permissions !== 'none') {
+    byEndpoint['GET /rest/api/3/permissionscheme'] = 1;
+    byEndpoint['GET /rest/api/3/project/{projectKeyOrId}/permissionscheme'] = projects.length - nextGen;
+  }
+  // the permission keys: read once per sync, shared by `all` and the global permissions
+  if (permissions === 'all' || options.globalPermissions) add('GET /rest/api/3/permissions', 1);
+  if (options.globalPermissions) add('POST /rest/api/3/permissions/check', users);
+  if (options.workItems) {
+    const perProject = new Map<string, number>();
+    for (const i of t.issues()) perProject.set(i.projectId, (perProject.get(i.projectId) ?? 0) + 1);
+    add(
+      'GET /rest/api/3/search/jql',
+      projects.reduce((n, p) => n + pages(perProject.get(p.id) ?? 0, SEARCH_PAGE), 0),
+    );
+  }
+  if (options.activityDays) {
+    const m = workItemModel(t);
+    const updated = m.items().filter((w) => m.updatedAgo(w) <= options.activityDays! * DAY);
+    add('GET /rest/api/3/search/jql', pages(updated.length, SEARCH_PAGE));
+    const cut = updated.filter((w) => w.changes.length > SEARCH_CHANGELOG_CAP);
+    let bulk = 0;
+    for (let i = 0; i < cut.length; i += BULK_ISSUES) bulk += pages(
+      cut.slice(i, i + BULK_ISSUES).reduce((n, w) => n + w.changes.length, 0),
+      BULK_HISTORIES,
+    );
+    add('POST /rest/api/3/changelog/bulkfetch', bulk);
+  }
+  if (options.org) for (const [k, n] of Object.entries(orgMinimum(t))) add(k, n);
   return { total: Object.values(byEndpoint).reduce((a, b) => a + b, 0), byEndpoint };
+}
+
+/** The organization's part: filled in below. */
+function orgMinimum(_t: Tenant): Record<string, number> {
+  return {};
 }

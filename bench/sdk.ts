@@ -26,7 +26,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBridge, type BridgeReport } from '../test/conformance/bridge';
-import { fakeStats, peakRssMb, scrubbedEnv, startFake, startServer, stopFake, FakeReady, FakeStats, TenantArgs } from './children';
+import { fakeStats, optionFlags, peakRssMb, scrubbedEnv, startFake, startServer, stopFake, FakeReady, FakeStats, TenantArgs } from './children';
 import type { Minimum } from './minimum';
 
 export const PEER_MODULE = 'github.com/conductorone/baton-jira/cmd/baton-jira';
@@ -420,7 +420,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   const min = res.minimum.total;
   const peer = res.runs.find((r) => r.driver === 'baton-jira' && r.ok);
   lines.push(
-    `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
+    `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit${optionFlags(a).length ? `, ${optionFlags(a).join(' ')}` : ''} (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
   );
   lines.push('');
   lines.push('| driver | workers | wall | floor ratio | connector phase (ratio to floor) | requests (ratio to minimum) | 429s | peak RSS | ours ÷ baton-jira | target |');
@@ -495,6 +495,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
 export function sdkBenchCommand(a: SdkBenchArgs): string {
   const opts = [`--driver sdk`, `--workers ${a.workers.join(',')}`, `--tier ${a.tier}`, `--latency ${a.latency}`, `--rps ${a.rps}`];
   if (a.seed !== 1) opts.push(`--seed ${a.seed}`);
+  opts.push(...optionFlags(a));
   if (a.peer) opts.push(`--peer baton-jira${a.peer.version !== 'latest' ? ` --peer-version ${a.peer.version}` : ''}${a.peer.bin ? ' --peer-bin …' : ''}`);
   return `npm run bench -- ${opts.join(' ')}`;
 }

@@ -11,7 +11,7 @@ import { dialConnector } from '../src/client/connector-client';
 import { runSync } from '../src/client/sync';
 import { summarize } from '../src/client/summary';
 import type { Minimum } from './minimum';
-import { fakeStats, peakRssMb, startFake, startServer, stopFake, TenantArgs } from './children';
+import { fakeStats, optionFlags, peakRssMb, startFake, startServer, stopFake, TenantArgs } from './children';
 
 export interface SyncBenchArgs extends TenantArgs {
   workers: number;
@@ -84,7 +84,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
 export function formatSyncBench(r: SyncBenchResult): string {
   const lines: string[] = [];
   const a = r.args;
-  lines.push(`### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers${a.sendSyncId === false ? ', no active_sync_id' : ''}`);
+  lines.push(`### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers${a.sendSyncId === false ? ', no active_sync_id' : ''}${optionFlags(a).length ? `, ${optionFlags(a).join(' ')}` : ''}`);
   lines.push('');
   lines.push(`| measure | value | target |`);
   lines.push(`|---|---|---|`);
