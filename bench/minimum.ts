@@ -14,11 +14,13 @@
  * - issue activity (n days): one `GET /search/jql` page per 100 issues updated in the window (at
  *   least one), and for the issues whose changelog the search cuts (more than 40 histories) one
  *   `POST /changelog/bulkfetch` per 1,000 issues and 10,000 histories;
- * - the organization: see orgMinimum below.
+ * - the organization: see orgMinimum below (the Jira user listing's pages stay at 1000 here, although
+ *   the connector takes 100 a page with the organization, to bound each page's admin lookups).
  * Validate's probes (one small request per capability) are not part of it.
  */
 import type { Tenant } from '../src/fake-atlassian';
 import { SEARCH_CHANGELOG_CAP, workItemModel } from '../src/fake-atlassian/work-items';
+import { ADMIN_ROLE, adminRoles } from '../src/fake-atlassian/admin-roles';
 
 export interface Minimum {
   total: number;
@@ -91,17 +93,62 @@ export function minimumRequests(t: Tenant, options: MinimumOptions = {}): Minimu
     add('GET /rest/api/3/search/jql', pages(updated.length, SEARCH_PAGE));
     const cut = updated.filter((w) => w.changes.length > SEARCH_CHANGELOG_CAP);
     let bulk = 0;
-    for (let i = 0; i < cut.length; i += BULK_ISSUES) bulk += pages(
-      cut.slice(i, i + BULK_ISSUES).reduce((n, w) => n + w.changes.length, 0),
-      BULK_HISTORIES,
-    );
+    for (let i = 0; i < cut.length; i += BULK_ISSUES)
+      bulk += pages(
+        cut.slice(i, i + BULK_ISSUES).reduce((n, w) => n + w.changes.length, 0),
+        BULK_HISTORIES,
+      );
     add('POST /rest/api/3/changelog/bulkfetch', bulk);
   }
   if (options.org) for (const [k, n] of Object.entries(orgMinimum(t))) add(k, n);
   return { total: Object.values(byEndpoint).reduce((a, b) => a + b, 0), byEndpoint };
 }
 
-/** The organization's part: filled in below. */
-function orgMinimum(_t: Tenant): Record<string, number> {
-  return {};
+/** Admin API v2 searches and the v1 user listing: at most 100 a page. */
+const ADMIN_PAGE = 100;
+/** The administration roles, whose holders in a granting group have their own assignments read. */
+const ADMINISTRATION = new Set<string>([ADMIN_ROLE.orgAdmin, ADMIN_ROLE.siteAdmin, ADMIN_ROLE.userAccessAdmin, ADMIN_ROLE.admin]);
+
+/**
+ * The organization's part (BATON_ATLASSIAN_ORGID and its API key): what the connector's types read,
+ * each fact once, at the admin API's page cap of 100:
+ * - `GET /admin/v1/orgs`, the directories, the workspaces, the domains and the policies: once each;
+ * - the v1 managed-account listing (accounts without site access): one page per 100 managed accounts;
+ * - directory user searches: the directory's users once (facts of every account, the managed
+ *   accounts whose API tokens are read and the posture counts), each directory group's members
+ *   (at least one page each) and each (role, resource) pair's holders (at least one page each);
+ * - directory group searches: the directory's groups once, and each pair's granting groups;
+ * - role assignments: one per holder of an administration role who is also in a group granting it;
+ * - API tokens: one `GET /users/{account_id}/manage/api-tokens` per managed account.
+ */
+function orgMinimum(t: Tenant): Record<string, number> {
+  const dirUsers = t.directoryUsersView();
+  const inDirectory = new Set(dirUsers.map((u) => u.accountId));
+  const roles = adminRoles(t);
+  const assignments = roles.assignments();
+  let holderPages = 0;
+  let grantingPages = 0;
+  let roleReads = 0;
+  for (const p of roles.pairs()) {
+    const holders = dirUsers.filter((u) => roles.userHolds(u.accountId, [p.roleId], [p.resourceId]));
+    const granting = assignments.filter((a) => a.kind === 'group' && a.roleId === p.roleId && a.resourceId === p.resourceId).map((a) => a.id);
+    holderPages += pages(holders.length, ADMIN_PAGE);
+    grantingPages += pages(granting.length, ADMIN_PAGE);
+    if (ADMINISTRATION.has(p.roleId)) roleReads += holders.filter((u) => granting.some((g) => t.isGroupMember(g, u.accountId))).length;
+  }
+  const dirGroups = t.directoryGroups();
+  const memberPages = dirGroups.reduce((n, g) => n + pages(t.directoryGroupMembers('-', g.groupId).filter((a) => inDirectory.has(a)).length, ADMIN_PAGE), 0);
+  const v2 = '/admin/v2/orgs/{orgId}/directories/{directoryId}';
+  return {
+    'GET /admin/v1/orgs': 1,
+    'GET /admin/v2/orgs/{orgId}/directories': 1,
+    'POST /admin/v2/orgs/{orgId}/workspaces': 1,
+    'GET /admin/v1/orgs/{orgId}/domains': 1,
+    'GET /admin/v1/orgs/{orgId}/policies': 1,
+    'GET /admin/v1/orgs/{orgId}/users': pages(t.orgUsersView().length, ADMIN_PAGE),
+    [`POST ${v2}/users/search`]: pages(dirUsers.length, ADMIN_PAGE) + memberPages + holderPages,
+    [`POST ${v2}/groups/search`]: pages(dirGroups.length, ADMIN_PAGE) + grantingPages,
+    [`GET ${v2}/users/{accountId}/role-assignments`]: roleReads,
+    'GET /users/{account_id}/manage/api-tokens': dirUsers.filter((u) => u.claimStatus === 'managed').length,
+  };
 }

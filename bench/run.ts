@@ -96,7 +96,11 @@ async function main(): Promise<void> {
   const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
   if (out) {
     const marker = `<!-- bench:sync:${args.tier} -->`;
-    const section = `${marker}\n${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --tier ${args.tier} --latency ${args.latency} --rps ${args.rps} --workers ${args.workers}${optionFlags(args).map((f) => ` ${f}`).join('')}\` on this project's 2-core machine.\n${marker}`;
+    const section = `${marker}\n${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --tier ${args.tier} --latency ${args.latency} --rps ${args.rps} --workers ${args.workers}${optionFlags(
+      args,
+    )
+      .map((f) => ` ${f}`)
+      .join('')}\` on this project's 2-core machine.\n${marker}`;
     let doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Performance\n\n';
     const re = new RegExp(`${marker}[\\s\\S]*?${marker}`);
     doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section + '\n';

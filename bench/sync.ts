@@ -57,8 +57,10 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     client.close();
     const st = await fakeStats(fake);
     const s = summarize(result);
+    // Jira's API, and with the organization its admin and user management APIs (the areas the bench's rate limit covers)
+    const counted = (k: string) => k.includes(' /rest/api/3/') || (!!args.org && (k.includes(' /admin/') || k.includes(' /users/')));
     const requests = Object.entries(st.stats.byOperation)
-      .filter(([k]) => k.includes('/rest/api/3/'))
+      .filter(([k]) => counted(k))
       .reduce((a, [, n]) => a + n, 0);
     return {
       args,
@@ -84,11 +86,13 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
 export function formatSyncBench(r: SyncBenchResult): string {
   const lines: string[] = [];
   const a = r.args;
-  lines.push(`### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers${a.sendSyncId === false ? ', no active_sync_id' : ''}${optionFlags(a).length ? `, ${optionFlags(a).join(' ')}` : ''}`);
+  lines.push(
+    `### Sync of tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit, ${a.workers} sync workers${a.sendSyncId === false ? ', no active_sync_id' : ''}${optionFlags(a).length ? `, ${optionFlags(a).join(' ')}` : ''}`,
+  );
   lines.push('');
   lines.push(`| measure | value | target |`);
   lines.push(`|---|---|---|`);
-  lines.push(`| upstream Jira requests | ${r.requests} (minimum ${r.minimum.total}, ratio ${(r.requests / r.minimum.total).toFixed(3)}) | ≤ 1.05 × minimum |`);
+  lines.push(`| upstream ${a.org ? 'Jira and organization' : 'Jira'} requests | ${r.requests} (minimum ${r.minimum.total}, ratio ${(r.requests / r.minimum.total).toFixed(3)}) | ≤ 1.05 × minimum |`);
   lines.push(`| wall time | ${(r.wallMs / 1000).toFixed(1)} s (floor ${(r.floorMs / 1000).toFixed(1)} s, ratio ${r.floorMs ? (r.wallMs / r.floorMs).toFixed(3) : 'n/a'}) | ≤ 1.25 × floor |`);
   lines.push(`| connector server peak RSS | ${r.serverPeakRssMb.toFixed(0)} MB | ≤ 300 MB |`);
   lines.push(`| sync retries (UNAVAILABLE answered to the syncer) | ${r.retries} | |`);
