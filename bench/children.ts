@@ -55,6 +55,25 @@ export interface FakeStats {
   validationErrors: number;
 }
 
+/** A request to the organization's APIs (admin, user management), by the fake's stats key ("GET /admin/…", "GET /users/…/manage/api-tokens"). */
+export const isOrgRequest = (key: string): boolean => / \/(?:admin|users)\//.test(key);
+
+/**
+ * The time the rate limit alone imposes on these requests: Jira's bucket and, with the
+ * organization, the organization's own bucket (bench/fake-child.ts) drain in parallel, so the
+ * longer of the two (without the organization: requests ÷ rate limit).
+ */
+export function floorMs(byEndpoint: Record<string, number>, rps: number): number {
+  if (rps <= 0) return 0;
+  let org = 0;
+  let jira = 0;
+  for (const [k, n] of Object.entries(byEndpoint)) {
+    if (isOrgRequest(k)) org += n;
+    else jira += n;
+  }
+  return (Math.max(org, jira) / rps) * 1000;
+}
+
 /** VmHWM (peak resident set) of a live process in MB; NaN once it is gone. */
 export function peakRssMb(pid: number): number {
   try {

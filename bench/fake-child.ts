@@ -5,21 +5,19 @@
 import { startFakeAtlassian, Tier } from '../src/fake-atlassian';
 import { minimumRequests, MinimumOptions } from './minimum';
 
-/** The areas a bench's latency and shared rate limit apply to: Jira, and with the organization its admin and user management APIs. */
-const JIRA_ONLY = ['jira'];
-const WITH_ORG = ['jira', 'admin', 'user-management'];
+/** The organization's APIs (admin, user management): with --org they take the bench's latency and have their own bucket at the same rate. */
+const isOrgArea = (r: { area: string }) => r.area === 'admin' || r.area === 'user-management';
 
 async function main(): Promise<void> {
   const [tier = 'L', seed = '1', latencyMs = '50', rps = '100', validate = 'all', optionsJson = '{}'] = process.argv.slice(2);
   const options = JSON.parse(optionsJson) as MinimumOptions;
-  const areas = options.org ? WITH_ORG : JIRA_ONLY;
-  const match = (r: { area: string }) => areas.includes(r.area);
   const t0 = Date.now();
   const fake = await startFakeAtlassian({ tier: tier as Tier, seed: Number(seed), validate: validate as 'all' });
   const genMs = Date.now() - t0;
-  // with the organization, its APIs take the same latency and share Jira's bucket (so the floor stays requests ÷ rate limit)
-  if (Number(latencyMs) > 0) fake.faults.latency(Number(latencyMs), options.org ? match : 'jira');
-  if (Number(rps) > 0) fake.faults.rateLimit({ capacity: Number(rps), refillPerSec: Number(rps), perOperation: false }, options.org ? match : 'jira');
+  if (Number(latencyMs) > 0) fake.faults.latency(Number(latencyMs), 'jira');
+  if (Number(rps) > 0) fake.faults.rateLimit({ capacity: Number(rps), refillPerSec: Number(rps), perOperation: false }, 'jira');
+  if (options.org && Number(latencyMs) > 0) fake.faults.latency(Number(latencyMs), isOrgArea);
+  if (options.org && Number(rps) > 0) fake.faults.rateLimit({ capacity: Number(rps), refillPerSec: Number(rps), perOperation: false }, isOrgArea);
   fake.stats.reset();
   process.send!({
     type: 'ready',

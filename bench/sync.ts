@@ -11,7 +11,7 @@ import { dialConnector } from '../src/client/connector-client';
 import { runSync } from '../src/client/sync';
 import { summarize } from '../src/client/summary';
 import type { Minimum } from './minimum';
-import { fakeStats, optionFlags, peakRssMb, startFake, startServer, stopFake, TenantArgs } from './children';
+import { fakeStats, floorMs, isOrgRequest, optionFlags, peakRssMb, startFake, startServer, stopFake, TenantArgs } from './children';
 
 export interface SyncBenchArgs extends TenantArgs {
   workers: number;
@@ -57,11 +57,9 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
     client.close();
     const st = await fakeStats(fake);
     const s = summarize(result);
-    // Jira's API, and with the organization its admin and user management APIs (the areas the bench's rate limit covers)
-    const counted = (k: string) => k.includes(' /rest/api/3/') || (!!args.org && (k.includes(' /admin/') || k.includes(' /users/')));
-    const requests = Object.entries(st.stats.byOperation)
-      .filter(([k]) => counted(k))
-      .reduce((a, [, n]) => a + n, 0);
+    // Jira's API, and with the organization its admin and user management APIs (the areas the bench's rate limits cover)
+    const counted = Object.fromEntries(Object.entries(st.stats.byOperation).filter(([k]) => k.includes(' /rest/api/3/') || (!!args.org && isOrgRequest(k))));
+    const requests = Object.values(counted).reduce((a, n) => a + n, 0);
     return {
       args,
       genMs: ready.genMs,
@@ -69,7 +67,7 @@ export async function runSyncBench(args: SyncBenchArgs): Promise<SyncBenchResult
       requests,
       byEndpoint: st.stats.byOperation,
       minimum: ready.minimum,
-      floorMs: args.rps > 0 ? (requests / args.rps) * 1000 : 0,
+      floorMs: floorMs(counted, args.rps),
       serverPeakRssMb: peakRssMb(server.pid!),
       counts: ready.counts,
       synced: { resources: s.byType, grants: result.grants.length, expanded: result.expandedCount, entitlements: result.entitlements.length },
