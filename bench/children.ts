@@ -7,25 +7,29 @@ import { fork, spawn, ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dialConnector } from '../src/client/connector-client';
-import type { Minimum } from './minimum';
+import type { Minimum, MinimumOptions } from './minimum';
 
-/** The fake tenant's and the server's options shared by every driver. */
-export interface TenantArgs {
+/** The fake tenant's and the server's options shared by every driver (the server's options are the minimum's). */
+export interface TenantArgs extends MinimumOptions {
   tier: string;
   seed: number;
   latency: number;
   rps: number;
   validate: string;
-  /** BATON_JIRA_PROJECT_PERMISSIONS for the server: undefined = the connector's default, 'none' = off */
-  projectPermissions?: string;
-  /** BATON_JIRA_GLOBAL_PERMISSIONS=true for the server (one permissions/check per account) */
-  globalPermissions?: boolean;
-  /** BATON_JIRA_ACTIVITY_DAYS for the server (issue activity pass) */
-  activityDays?: number;
-  /** BATON_JIRA_WORK_ITEMS=true for the server */
-  workItems?: boolean;
   /** BATON_JIRA_EXPAND_PRODUCT_GRANTS=true for the server (product-wide permission grants expandable) */
   expandProductGrants?: boolean;
+}
+
+/** The option flags of a run, as `npm run bench` takes them (for headings and recorded commands). */
+export function optionFlags(a: MinimumOptions & { expandProductGrants?: boolean }): string[] {
+  const out: string[] = [];
+  if (a.projectPermissions !== undefined) out.push(`--project-permissions ${a.projectPermissions}`);
+  if (a.globalPermissions) out.push('--global-permissions');
+  if (a.activityDays) out.push(`--activity-days ${a.activityDays}`);
+  if (a.workItems) out.push('--work-items');
+  if (a.org) out.push('--org');
+  if (a.expandProductGrants) out.push('--expand-product-grants');
+  return out;
 }
 
 export interface FakeReady {
@@ -35,6 +39,9 @@ export interface FakeReady {
   authUrl: string;
   email: string;
   token: string;
+  /** the fake's organization and its admin API key (BATON_ATLASSIAN_ORGID / _API_TOKEN with --org) */
+  orgId: string;
+  orgKey: string;
   counts: Record<string, number>;
   minimum: Minimum;
 }
@@ -49,6 +56,25 @@ export interface FakeStats {
     byOperationStatus: Record<string, Record<string, number>>;
   };
   validationErrors: number;
+}
+
+/** A request to the organization's APIs (admin, user management), by the fake's stats key ("GET /admin/…", "GET /users/…/manage/api-tokens"). */
+export const isOrgRequest = (key: string): boolean => / \/(?:admin|users)\//.test(key);
+
+/**
+ * The time the rate limit alone imposes on these requests: Jira's bucket and, with the
+ * organization, the organization's own bucket (bench/fake-child.ts) drain in parallel, so the
+ * longer of the two (without the organization: requests ÷ rate limit).
+ */
+export function floorMs(byEndpoint: Record<string, number>, rps: number): number {
+  if (rps <= 0) return 0;
+  let org = 0;
+  let jira = 0;
+  for (const [k, n] of Object.entries(byEndpoint)) {
+    if (isOrgRequest(k)) org += n;
+    else jira += n;
+  }
+  return (Math.max(org, jira) / rps) * 1000;
 }
 
 /** VmHWM (peak resident set) of a live process in MB; NaN once it is gone. */
@@ -79,18 +105,18 @@ export function once<T>(child: ChildProcess, type: string): Promise<T> {
 /** Starts the fake tenant in its own process; resolves when it serves (stats reset, latency and rate limit on). */
 export async function startFake(args: TenantArgs): Promise<{ fake: ChildProcess; ready: FakeReady }> {
   const dist = join(__dirname, '..');
-  const fake = fork(join(dist, 'bench', 'fake-child.js'), [args.tier, String(args.seed), String(args.latency), String(args.rps), args.validate], {
+  const options: MinimumOptions = {
+    projectPermissions: args.projectPermissions,
+    globalPermissions: args.globalPermissions,
+    activityDays: args.activityDays,
+    workItems: args.workItems,
+    org: args.org,
+  };
+  const fake = fork(join(dist, 'bench', 'fake-child.js'), [args.tier, String(args.seed), String(args.latency), String(args.rps), args.validate, JSON.stringify(options)], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: ['--max-old-space-size=4096'],
   });
   const ready = await once<FakeReady>(fake, 'ready');
-  if (args.projectPermissions?.toLowerCase() === 'none') {
-    // project permissions off: their two endpoints are not part of the minimum
-    for (const k of ['GET /rest/api/3/permissionscheme', 'GET /rest/api/3/project/{projectKeyOrId}/permissionscheme']) {
-      ready.minimum.total -= ready.minimum.byEndpoint[k] ?? 0;
-      delete ready.minimum.byEndpoint[k];
-    }
-  }
   return { fake, ready };
 }
 
@@ -130,6 +156,7 @@ export async function startServer(args: TenantArgs, ready: FakeReady): Promise<S
       ...(args.activityDays ? { BATON_JIRA_ACTIVITY_DAYS: String(args.activityDays) } : {}),
       ...(args.workItems ? { BATON_JIRA_WORK_ITEMS: 'true' } : {}),
       ...(args.expandProductGrants ? { BATON_JIRA_EXPAND_PRODUCT_GRANTS: 'true' } : {}),
+      ...(args.org ? { BATON_ATLASSIAN_ORGID: ready.orgId, BATON_ATLASSIAN_API_TOKEN: ready.orgKey } : {}),
       BATON_JIRA_URL: ready.siteUrl,
       BATON_JIRA_EMAIL: ready.email,
       BATON_JIRA_API_TOKEN: ready.token,

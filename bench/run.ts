@@ -1,6 +1,6 @@
 /**
  * npm run bench -- --driver sdk [--workers 1,4] [--tier L] [--latency 50] [--rps 100] [--seed 1] [--peer baton-jira [--peer-version latest] [--peer-bin PATH] [--peer-cache DIR]] [--timeout 3600] [--write docs/PERFORMANCE.md]
- * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--expand-product-grants] [--no-sync-id] [--write docs/PERFORMANCE.md]
+ * npm run bench -- [--driver loop] [--tier L] [--latency 50] [--rps 100] [--workers 4] [--seed 1] [--validate all] [--project-permissions KEYS|none] [--global-permissions] [--activity-days N] [--work-items] [--org] [--expand-product-grants] [--no-sync-id] [--write docs/PERFORMANCE.md]
  * npm run bench -- --soak 20 [--tier M] [--seed 1] [--workers 4] [--abandon [--ttl-minutes 1]] [--write docs/PERFORMANCE.md]
  * Runs the sync benchmark (or the memory soak: N syncs in one server) and prints (and with --write, records) the figures.
  */
@@ -8,6 +8,7 @@ import { writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { runSyncBench, formatSyncBench, SyncBenchArgs } from './sync';
 import { runSoak, formatSoak } from './soak';
 import { runSdkBench, formatSdkBench, sdkBenchCommand, SdkBenchArgs } from './sdk';
+import { optionFlags } from './children';
 
 /** Puts `text` between two `marker` lines in the document `out` (replacing what was there). */
 function record(out: string, marker: string, text: string): void {
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     globalPermissions: argv.includes('--global-permissions'),
     activityDays: argv.includes('--activity-days') ? Number(get('activity-days', '90')) : undefined,
     workItems: argv.includes('--work-items'),
+    org: argv.includes('--org'),
     expandProductGrants: argv.includes('--expand-product-grants'),
   };
   if (driver === 'sdk') {
@@ -95,7 +97,11 @@ async function main(): Promise<void> {
   const out = argv.includes('--write') ? get('write', 'docs/PERFORMANCE.md') : undefined;
   if (out) {
     const marker = `<!-- bench:sync:${args.tier} -->`;
-    const section = `${marker}\n${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --tier ${args.tier} --latency ${args.latency} --rps ${args.rps} --workers ${args.workers}\` on this project's 2-core machine.\n${marker}`;
+    const section = `${marker}\n${text}\n\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench -- --tier ${args.tier} --latency ${args.latency} --rps ${args.rps} --workers ${args.workers}${optionFlags(
+      args,
+    )
+      .map((f) => ` ${f}`)
+      .join('')}\` on this project's 2-core machine.\n${marker}`;
     let doc = existsSync(out) ? readFileSync(out, 'utf8') : '# Performance\n\n';
     const re = new RegExp(`${marker}[\\s\\S]*?${marker}`);
     doc = re.test(doc) ? doc.replace(re, section) : doc.trimEnd() + '\n\n' + section + '\n';

@@ -26,7 +26,7 @@ import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rea
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureBridge, type BridgeReport } from '../test/conformance/bridge';
-import { fakeStats, peakRssMb, scrubbedEnv, startFake, startServer, stopFake, FakeReady, FakeStats, TenantArgs } from './children';
+import { fakeStats, floorMs, optionFlags, peakRssMb, scrubbedEnv, startFake, startServer, stopFake, FakeReady, FakeStats, TenantArgs } from './children';
 import type { Minimum } from './minimum';
 
 export const PEER_MODULE = 'github.com/conductorone/baton-jira/cmd/baton-jira';
@@ -129,7 +129,7 @@ function figures(driver: RunFigures['driver'], workers: number | undefined, st: 
     byEndpoint: st.stats.byOperation,
     byEndpointStatus: statusByEndpoint(st),
     status: st.stats.byStatus,
-    floorMs: rps > 0 ? (requests / rps) * 1000 : 0,
+    floorMs: floorMs(st.stats.byOperation, rps),
     validationErrors: st.validationErrors,
   };
 }
@@ -420,7 +420,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
   const min = res.minimum.total;
   const peer = res.runs.find((r) => r.driver === 'baton-jira' && r.ok);
   lines.push(
-    `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
+    `### SDK syncer${res.runs.some((r) => r.driver === 'baton-jira') ? ' and baton-jira' : ''}, tier ${a.tier} (seed ${a.seed}), ${a.latency} ms latency, ${a.rps} requests/s limit${optionFlags(a).length ? `, ${optionFlags(a).join(' ')}` : ''} (baton-sdk ${res.sdkVersion} in tools/baton-bridge)`,
   );
   lines.push('');
   lines.push('| driver | workers | wall | floor ratio | connector phase (ratio to floor) | requests (ratio to minimum) | 429s | peak RSS | ours ÷ baton-jira | target |');
@@ -451,9 +451,9 @@ export function formatSdkBench(res: SdkBenchResult): string {
   for (const k of [...keys].sort()) lines.push(`| \`${k}\` | ${res.minimum.byEndpoint[k] ?? '–'} | ${res.runs.map((r) => endpointCell(r, k, res.minimum.byEndpoint[k])).join(' | ')} |`);
   lines.push(`| total | ${min} | ${res.runs.map((r) => String(r.requests)).join(' | ')} |`);
   lines.push('');
-  const floorMin = a.rps > 0 ? ` The floor of the minimum: ${sec((min / a.rps) * 1000)}.` : '';
+  const floorMin = a.rps > 0 ? ` The floor of the minimum: ${sec(floorMs(res.minimum.byEndpoint, a.rps))}.` : '';
   lines.push(
-    `Wall: ours, the SDK syncer's own time (\`syncSeconds\`: NewSyncer to the packed c1z) with the bridge process's (c1z read back included) in brackets; the floor ratio uses the former, the ratio to baton-jira the process walls. Connector phase: the part of the SDK's time that called the connector, up to its log line "sync data collection complete"; the rest is the syncer's own grant expansion, index and digest builds, which grow with the expanded grants and call nothing. Floor: the run's requests ÷ the rate limit.${floorMin} Peak RSS: our server's VmHWM just before it is stopped; baton-jira's the sum of its processes' peaks (polled every 200 ms; the SDK runs the connector as a subprocess).`,
+    `Wall: ours, the SDK syncer's own time (\`syncSeconds\`: NewSyncer to the packed c1z) with the bridge process's (c1z read back included) in brackets; the floor ratio uses the former, the ratio to baton-jira the process walls. Connector phase: the part of the SDK's time that called the connector, up to its log line "sync data collection complete"; the rest is the syncer's own grant expansion, index and digest builds, which grow with the expanded grants and call nothing. Floor: the run's requests ÷ the rate limit${a.org ? " (the organization's APIs have their own bucket at the same rate: the longer of the two)" : ''}.${floorMin} Peak RSS: our server's VmHWM just before it is stopped; baton-jira's the sum of its processes' peaks (polled every 200 ms; the SDK runs the connector as a subprocess).`,
   );
   for (const r of res.runs) {
     const parts: string[] = [];
@@ -495,6 +495,7 @@ export function formatSdkBench(res: SdkBenchResult): string {
 export function sdkBenchCommand(a: SdkBenchArgs): string {
   const opts = [`--driver sdk`, `--workers ${a.workers.join(',')}`, `--tier ${a.tier}`, `--latency ${a.latency}`, `--rps ${a.rps}`];
   if (a.seed !== 1) opts.push(`--seed ${a.seed}`);
+  opts.push(...optionFlags(a));
   if (a.peer) opts.push(`--peer baton-jira${a.peer.version !== 'latest' ? ` --peer-version ${a.peer.version}` : ''}${a.peer.bin ? ' --peer-bin …' : ''}`);
   return `npm run bench -- ${opts.join(' ')}`;
 }
