@@ -11,7 +11,7 @@ import type { JiraClient, AdminClient, RequestContext } from '../atlassian';
 export type { RequestContext, WriteResult, PageBean, CursorPage } from '../atlassian';
 export type { JiraUser, JiraUserDetails, JiraGroup, JiraGroupName, JiraProject, JiraProjectRole, JiraProjectRoleDetails, JiraRoleActor, JiraApplicationRole, JiraPermissionScheme } from '../atlassian';
 export type { JiraAuditRecord } from '../atlassian';
-export type { AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
+export type { AdminApiToken, AdminDirectoryGroup, AdminDirectoryUser, AdminOrgUser } from '../atlassian';
 export type { ActivityClient as ActivityApi, JiraHistory, JiraSearchIssue } from '../atlassian';
 export type { IssuesClient as IssuesApi, JiraIssue, JiraFieldMeta, JiraIssueType, JiraStatus } from '../atlassian';
 

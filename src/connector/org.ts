@@ -7,8 +7,10 @@
  * "On the site" is asked of the admin API itself (the resourceIds filter with the site's ARI), one
  * request per page, so no listing depends on state kept between calls.
  */
-import type { AdminDirectoryUser, AdminOrgUser, OrgApi, RequestContext } from './jira-api';
+import type { AdminApiToken, AdminDirectoryUser, AdminOrgUser, OrgApi, RequestContext } from './jira-api';
+import type { CallContext } from './types';
 import { isConnectorError } from '../errors';
+import { PromiseCache, syncKey } from './cache';
 
 export type { OrgApi } from './jira-api';
 
@@ -91,17 +93,66 @@ export function orgFacts(d: AdminDirectoryUser | undefined, v1?: AdminOrgUser): 
   };
 }
 
-/** API-token counts of managed accounts (user management API, one request each, run concurrently). */
-export async function apiTokenCounts(org: OrgApi, accountIds: string[], ctx: RequestContext): Promise<Map<string, number>> {
+/** Who reads a managed account's token list in a sync: the user listing (api_token_count) and the api-token type. */
+export type TokenReader = 'count' | 'list';
+const READERS: readonly TokenReader[] = ['count', 'list'];
+
+/**
+ * Managed accounts' API-token lists (user management API, one request per account), read once per
+ * sync: the user listing counts them and the api-token type lists them, in whichever order the
+ * syncer calls them; the first reader's request answers both, and an entry both have read is
+ * dropped. Bounded (32 MiB, 30 minutes), dropped at Cleanup; outside a sync each call reads.
+ * `undefined`: the key may not read that account's tokens (e.g. it is no longer managed).
+ */
+export interface TokenLists {
+  read(accountId: string, reader: TokenReader, ctx: CallContext): Promise<AdminApiToken[] | undefined>;
+  dropSync(activeSyncId: string | undefined): void;
+}
+
+const sharedLists = new WeakMap<OrgApi, TokenLists>();
+
+/** The token lists of one organization connection (one per connector, shared by its resource types). */
+export function tokenLists(org: OrgApi): TokenLists {
+  const known = sharedLists.get(org);
+  if (known) return known;
+  const cache = new PromiseCache<{ tokens: AdminApiToken[] | undefined; read: Set<TokenReader> }>({
+    maxEntries: 500_000,
+    maxBytes: 32 * 1024 * 1024,
+    ttlMs: 30 * 60 * 1000,
+    sizeOf: (v) => 96 + (v.tokens?.length ?? 0) * 320,
+  });
+  const fetch = async (accountId: string, ctx: RequestContext) => {
+    try {
+      return await org.admin.userApiTokens(accountId, ctx);
+    } catch (e) {
+      if (isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'permission')) return undefined;
+      throw e;
+    }
+  };
+  const lists: TokenLists = {
+    async read(accountId, reader, ctx) {
+      if (!ctx.activeSyncId) return fetch(accountId, ctx);
+      const key = `${syncKey(ctx.activeSyncId)}|${accountId}`;
+      const entry = await cache.get(key, async () => ({ tokens: await fetch(accountId, ctx), read: new Set<TokenReader>() }));
+      entry.read.add(reader);
+      if (READERS.every((r) => entry.read.has(r))) cache.delete(key);
+      return entry.tokens;
+    },
+    dropSync: (id) => cache.dropSync(syncKey(id)),
+  };
+  sharedLists.set(org, lists);
+  return lists;
+}
+
+/** API-token counts of managed accounts (their lists read once per sync, see tokenLists; run concurrently). */
+export async function apiTokenCounts(org: OrgApi, accountIds: string[], ctx: CallContext): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  const lists = tokenLists(org);
   await Promise.all(
     accountIds.map(async (id) => {
-      try {
-        out.set(id, (await org.admin.userApiTokens(id, ctx)).length);
-      } catch (e) {
-        // a token list we may not read (e.g. not a managed account) leaves the count unknown
-        if (!(isConnectorError(e) && (e.kind === 'not-found' || e.kind === 'permission'))) throw e;
-      }
+      // a token list we may not read (e.g. not a managed account) leaves the count unknown
+      const tokens = await lists.read(id, 'count', ctx);
+      if (tokens) out.set(id, tokens.length);
     }),
   );
   return out;

@@ -3,6 +3,7 @@
  * Jira account; emails Jira hides come from the organization; managed accounts without site
  * access are listed and marked; directory groups and their memberships match the tenant.
  */
+import { heldForSync } from '../../src/connector/cache';
 import { status as Code, ServiceError } from '@grpc/grpc-js';
 import { startHarness, Harness, fakeConfig } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
@@ -59,6 +60,21 @@ describe('organization sync (tier M, small admin pages)', () => {
     for (const u of t.users().filter((x) => x.suspended && x.directoryId)) expect(users.get(u.accountId)!.profile!.suspended).toBe(true);
     // accounts outside the directory are external
     for (const u of t.users().filter((x) => !x.directoryId)) expect(users.get(u.accountId)!.profile!.managed).toBe(false);
+  });
+
+  test("each managed account's API-token list is read once per sync: the user's api_token_count and the api-token type share it", () => {
+    const t = h.fake.tenant;
+    const managed = t.allAccounts().filter((u) => u.claimStatus === 'managed' && u.directoryId !== null);
+    expect(managed.length).toBeGreaterThan(100);
+    expect(h.fake.stats.count('getApiTokens')).toBe(managed.length);
+    const users = byType(r, 'user');
+    const tokens = byType(r, 'api-token');
+    const want = new Set(managed.flatMap((u) => t.apiTokens(u.accountId).map((x) => `${u.accountId}:${x.id}`)));
+    expect(want.size).toBeGreaterThan(0);
+    expect(new Set(tokens.keys())).toEqual(want);
+    for (const u of managed) if (users.has(u.accountId)) expect([u.accountId, users.get(u.accountId)!.profile!.api_token_count]).toEqual([u.accountId, t.apiTokens(u.accountId).length]);
+    // nothing of it is kept after the sync's Cleanup
+    expect(heldForSync(r.syncId)).toBe(0);
   });
 
   test('groups and directory groups, with memberships as the tenant holds them', () => {

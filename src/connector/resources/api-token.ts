@@ -18,8 +18,8 @@ import { resourceType, rid, TRAIT, expectType } from './common';
 import { USER } from './user';
 import { secretTrait, skipEntitlementsAndGrants } from '../anno';
 import { pageToken, cursor } from '../pagetoken';
-import { ALL_DIRECTORIES, orgFacts } from '../org';
-import { ConnectorError, invalidInput, isConnectorError, notFound } from '../../errors';
+import { ALL_DIRECTORIES, orgFacts, tokenLists } from '../org';
+import { ConnectorError, invalidInput, notFound } from '../../errors';
 import { checkId } from '../../id-shapes';
 import { log } from '../../log';
 import type { OffboardingGuard } from '../offboarding';
@@ -111,22 +111,19 @@ export function apiTokenResource(t: ApiTokenRecord, owner: TokenOwner, now = Dat
   });
 }
 
-/** The token list of one managed account; undefined when the key may not read it (e.g. no longer managed). */
+/** The token list of one managed account (read once per sync with the user listing's count); undefined when the key may not read it. */
 async function tokensOf(org: OrgApi, accountId: string, ctx: CallContext): Promise<ApiTokenRecord[] | undefined> {
-  try {
-    return await org.admin.userApiTokens(accountId, ctx);
-  } catch (e) {
-    if (isConnectorError(e) && (e.kind === 'permission' || e.kind === 'not-found')) {
-      log().warn({ accountId, kind: e.kind }, 'api-token: the token list of a managed account could not be read; its tokens are left out');
-      return undefined;
-    }
-    throw e;
-  }
+  const tokens = await tokenLists(org).read(accountId, 'list', ctx);
+  if (!tokens) log().warn({ accountId }, 'api-token: the token list of a managed account could not be read; its tokens are left out');
+  return tokens;
 }
 
 export function apiTokenSyncer(org: OrgApi | undefined, guard: OffboardingGuard): ResourceSyncer {
   return {
     type: apiTokenType,
+    async cleanup(activeSyncId) {
+      if (org) tokenLists(org).dropSync(activeSyncId);
+    },
     async list(parent, token, ctx): Promise<Page<Resource>> {
       const state = listToken.decode(token);
       if (parent || !org) return { items: [] };
