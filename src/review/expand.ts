@@ -43,7 +43,7 @@ export function expansionOf(g: Grant): { entitlementIds: string[]; resourceTypeI
  * A project permission granted to a product (an application role: "every user with access to Jira
  * Software", or, keyless, to any product): the snapshot keeps it as that one grant and does not
  * multiply it into a row per product holder (at tier L the default BROWSE_PROJECTS alone would be
- * millions of rows: 750 projects × 8,500 licensed users). The report counts it through the product's
+ * millions of rows: 1,270 company-managed projects × up to 14,615 licensed users). The report counts it through the product's
  * holders. Over gRPC the platform gets it as one grant too, unless BATON_JIRA_EXPAND_PRODUCT_GRANTS
  * makes it expandable.
  */

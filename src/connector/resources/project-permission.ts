@@ -11,8 +11,8 @@
  *                      a product-wide grant: held by every licensed user of the product. By default it
  *                      is NOT expandable (GrantMetadata says whom it stands for, and the project profile
  *                      lists it in `open_to_product_users`): with Jira's default scheme it would become
- *                      one grant per licensed user per project (13.7 M at tier L, where the platform's
- *                      own expansion then takes longer than the whole sync's requests).
+ *                      one grant per licensed user per project (13.7 M at tier L, which the platform's
+ *                      syncer spends about a minute expanding and indexing after its last request).
  *                      BATON_JIRA_EXPAND_PRODUCT_GRANTS=true makes it expandable from `assigned`.
  *   user             → the user, directly
  *   projectLead      → the project itself, expandable from its `lead`
