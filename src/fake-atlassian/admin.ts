@@ -618,7 +618,11 @@ export const ADMIN_ROUTES: AdminRoute[] = [
       if (err) return err;
       const { dir, error } = directoryParam(ctx, true);
       if (error) return error;
-      return listUsers(ctx, dir as string, (ctx.body ?? {}) as UserFilters & { cursor?: string; limit?: number });
+      const body = (ctx.body ?? {}) as UserFilters & { cursor?: string; limit?: number };
+      // which group's member page was asked for (tests count each page's reads)
+      const groupIds = (body as { groupIds?: unknown }).groupIds;
+      if (Array.isArray(groupIds) && groupIds.length === 1) ctx.s.stats.recordDetail(`directory-group-members|${String(groupIds[0])}|${body.cursor ?? ''}`);
+      return listUsers(ctx, dir as string, body);
     },
   },
   {

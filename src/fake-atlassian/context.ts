@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { CredentialStore, Principal } from './auth';
 import type { OperationSpec } from './openapi';
 import type { JiraPermissions, Tenant, TenantGroup, TenantUser } from './tenant';
+import type { RequestStats } from './stats';
 
 export type Area = 'jira' | 'admin' | 'user-management' | 'oauth' | 'edge';
 
@@ -18,6 +19,8 @@ export interface ServerSettings {
 
 export interface ServerState {
   tenant: Tenant;
+  /** the server's request counters (handlers may record details) */
+  stats: RequestStats;
   creds: CredentialStore;
   settings: ServerSettings;
   siteUrl: string;

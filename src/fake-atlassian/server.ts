@@ -236,7 +236,7 @@ export class FakeAtlassianServer {
     const hostForUrl = host.includes(':') ? `[${host}]` : host;
     const siteUrl = `http://${hostForUrl}:${port}`;
     this.creds = new CredentialStore(this.tenant, this.jiraScopes(), ALL_ADMIN_SCOPES, { accessTokenTtlSec: this.accessTokenTtlSec });
-    this.state = { tenant: this.tenant, creds: this.creds, settings: this.settings, siteUrl, apiUrl: siteUrl, gatewayUrl: `${siteUrl}/ex/jira/${this.tenant.cloudId}` };
+    this.state = { tenant: this.tenant, stats: this.stats, creds: this.creds, settings: this.settings, siteUrl, apiUrl: siteUrl, gatewayUrl: `${siteUrl}/ex/jira/${this.tenant.cloudId}` };
     return this.state;
   }
 

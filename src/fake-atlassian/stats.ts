@@ -20,6 +20,8 @@ export class RequestStats {
   byStatus: Record<string, number> = {};
   /** by operation key and by operationId, then status */
   byOperationStatus: Record<string, Record<string, number>> = {};
+  /** finer counts a handler records about what it was asked (e.g. one directory group's member page), for tests */
+  byDetail: Record<string, number> = {};
   startedAt = Date.now();
   /** opt-in request log: off until enableLog(); keeps at most `max` entries, counts the rest as dropped */
   private log?: { max: number; entries: LoggedRequest[]; dropped: number };
@@ -65,6 +67,10 @@ export class RequestStats {
     }
   }
 
+  recordDetail(detail: string): void {
+    this.byDetail[detail] = (this.byDetail[detail] ?? 0) + 1;
+  }
+
   /** Requests seen for an operation key or operationId. */
   count(keyOrOperationId: string): number {
     return this.byOperation[keyOrOperationId] ?? this.byOperationId[keyOrOperationId] ?? 0;
@@ -83,6 +89,7 @@ export class RequestStats {
     this.byOperationId = {};
     this.byStatus = {};
     this.byOperationStatus = {};
+    this.byDetail = {};
     this.startedAt = Date.now();
   }
 

@@ -146,3 +146,38 @@ test("work items (BATON_JIRA_WORK_ITEMS): each project's search pages fetched on
     await w.stop();
   }
 }, 120_000);
+
+test("with the organization: each group's directory member pages (search and site lookup) are fetched once whatever the order; the grants do not depend on it", async () => {
+  const o = await startHarness({
+    fake: { tier: 'M', seed: 3 },
+    config: (fake) => ({ 'jira-project-permissions': ['none'], 'atlassian-orgid': fake.orgId, 'atlassian-api-token': fake.credentials.orgApiKey.key }),
+  });
+  try {
+    const t = o.fake.tenant;
+    const site = new Set(t.users().map((u) => u.accountId));
+    // the model's pages: per directory group, one per 100 members (at least one)
+    const pages = t.directoryGroups().reduce((n, g) => n + Math.max(1, Math.ceil(t.directoryGroupMembers('-', g.groupId).length / 100)), 0);
+    expect(pages).toBeGreaterThan(t.directoryGroups().length); // some groups span several pages
+    let first: string[] | undefined;
+    for (const [i, c] of [
+      { order: 'listing' as const, workers: 1 },
+      { order: 'reverse' as const, workers: 1 },
+      { order: 'shuffled' as const, workers: 4 },
+    ].entries()) {
+      o.fake.stats.reset();
+      const grants = await sync(o, { ...c, activeSyncId: `org-sync-${i}` });
+      const reads = Object.entries(o.fake.stats.byDetail).filter(([k]) => k.startsWith('directory-group-members|'));
+      expect([c.order, reads.length, reads.filter(([, n]) => n !== 1)]).toEqual([c.order, pages, []]);
+      const members = grants
+        .filter((g) => g.entitlement?.resource?.id?.resourceType === 'group')
+        .map((g) => `${g.entitlement!.resource!.id!.resource}|${g.principal!.id!.resource}`)
+        .sort();
+      // managed accounts without site access are members through the directory only
+      expect(members.filter((m) => !site.has(m.slice(m.indexOf('|') + 1))).length).toBeGreaterThan(0);
+      first ??= members;
+      expect(members).toEqual(first);
+    }
+  } finally {
+    await o.stop();
+  }
+}, 180_000);

@@ -80,49 +80,106 @@ interface MemberPage {
   next?: number;
 }
 
+/** A directory member page (with the organization): each account, whether it is managed and whether it has site access. */
+interface DirMemberPage {
+  members: { id: string; managed: boolean; onSite: boolean }[];
+  /** cursor of the next page, or undefined at the last */
+  next?: string;
+}
+
+/** How one kind of a group's member pages is read: `at` is the page's position (offset or cursor; undefined: the first). */
+interface GroupPageKind<P, A> {
+  name: string;
+  first: A;
+  read(groupId: string, at: A, ctx: RequestContext): Promise<P>;
+  nextOf(p: P): A | undefined;
+  sizeOf(p: P): number;
+}
+
 /**
- * Member pages through the connector's prefetcher (prefetch.ts): every group a listing page names
- * has its first member page wanted at once, and each page that has a next one wants it first in
+ * A group's member pages through the connector's prefetcher (prefetch.ts): every group a listing
+ * page names has its first page wanted at once, and each page that has a next one wants it first in
  * line, so whatever order the syncer lists grants in, the pages are being fetched before it asks
- * and each page is fetched once per sync. Pages are kept as account ids only.
+ * and each page is fetched once per sync. Two kinds: Jira's member pages (kept as account ids) and,
+ * with the organization, the directory's (kept as id, managed, on site).
  */
-class MemberPages {
+class GroupPages<P, A> {
   constructor(
-    private readonly api: JiraApi,
+    private readonly kind: GroupPageKind<P, A>,
     private readonly prefetch: Prefetcher | undefined,
   ) {}
 
-  private async read(groupId: string, startAt: number, ctx: RequestContext): Promise<MemberPage> {
-    const page = await this.api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
-    const ids = page.values.map((u) => u.accountId);
-    return { ids, next: page.isLast === true || ids.length === 0 ? undefined : startAt + ids.length };
+  private key(groupId: string, at: A): string {
+    return `${this.kind.name}|${groupId}|${at ?? ''}`;
   }
 
-  private want(sync: string, groupId: string, startAt: number, urgent: boolean): void {
-    this.prefetch?.want(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, BACKGROUND), {
-      sizeOf: memberPageBytes,
+  private want(sync: string, groupId: string, at: A, urgent: boolean): void {
+    this.prefetch?.want(sync, this.key(groupId, at), () => this.kind.read(groupId, at, BACKGROUND), {
+      sizeOf: (p) => this.kind.sizeOf(p),
       urgent,
       then: (p) => {
-        if (p.next !== undefined) this.want(sync, groupId, p.next, true);
+        const next = this.kind.nextOf(p);
+        if (next !== undefined) this.want(sync, groupId, next, true);
       },
     });
   }
 
-  /** A listing page named these groups: their member pages will be asked for in this sync. */
+  /** A listing page named these groups: their first pages will be asked for in this sync. */
   noteGroups(ids: string[], ctx: CallContext): void {
     if (!ctx.activeSyncId) return;
     const sync = syncKey(ctx.activeSyncId);
-    for (const id of ids) this.want(sync, id, 0, false);
+    for (const id of ids) this.want(sync, id, this.kind.first, false);
   }
 
-  async page(groupId: string, startAt: number, ctx: CallContext): Promise<MemberPage> {
-    if (!ctx.activeSyncId || !this.prefetch) return this.read(groupId, startAt, ctx);
+  async page(groupId: string, at: A, ctx: CallContext): Promise<P> {
+    if (!ctx.activeSyncId || !this.prefetch) return this.kind.read(groupId, at, ctx);
     const sync = syncKey(ctx.activeSyncId);
-    const page = await this.prefetch.take(sync, `member|${groupId}|${startAt}`, () => this.read(groupId, startAt, ctx));
+    const page = await this.prefetch.take(sync, this.key(groupId, at), () => this.kind.read(groupId, at, ctx));
     // a group the listing did not name (or whose page was read on demand): its next page is on its way before the syncer asks
-    if (page.next !== undefined) this.want(sync, groupId, page.next, true);
+    const next = this.kind.nextOf(page);
+    if (next !== undefined) this.want(sync, groupId, next, true);
     return page;
   }
+}
+
+function jiraMemberPages(api: JiraApi, prefetch: Prefetcher | undefined): GroupPages<MemberPage, number> {
+  return new GroupPages<MemberPage, number>(
+    {
+      name: 'member',
+      first: 0,
+      async read(groupId, startAt, ctx) {
+        const page = await api.groupMembers(groupId, startAt, MEMBER_PAGE, ctx);
+        const ids = page.values.map((u) => u.accountId);
+        return { ids, next: page.isLast === true || ids.length === 0 ? undefined : startAt + ids.length };
+      },
+      nextOf: (p) => p.next,
+      sizeOf: memberPageBytes,
+    },
+    prefetch,
+  );
+}
+
+/** Directory member pages: one directory search of the group's members, then one lookup of which of them have site access. */
+function directoryMemberPages(org: OrgApi, prefetch: Prefetcher | undefined): GroupPages<DirMemberPage, string | undefined> {
+  return new GroupPages<DirMemberPage, string | undefined>(
+    {
+      name: 'dir-member',
+      first: undefined,
+      async read(groupId, cursor, ctx) {
+        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], cursor, limit: DIR_PAGE }, ctx);
+        const onSite = await directoryUsersById(
+          org,
+          page.data.map((u) => u.accountId),
+          ctx,
+          { siteOnly: true },
+        );
+        return { members: page.data.map((u) => ({ id: u.accountId, managed: u.claimStatus === 'managed', onSite: onSite.has(u.accountId) })), next: page.nextCursor || undefined };
+      },
+      nextOf: (p) => p.next,
+      sizeOf: (p) => 64 + p.members.reduce((n, m) => n + 2 * m.id.length + 40, 0),
+    },
+    prefetch,
+  );
 }
 
 function memberPageBytes(p: MemberPage): number {
@@ -147,7 +204,8 @@ export interface GroupOptions {
 
 export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSyncer {
   const org = opts.org;
-  const members = new MemberPages(api, opts.prefetch);
+  const members = jiraMemberPages(api, opts.prefetch);
+  const dirMembers = org ? directoryMemberPages(org, opts.prefetch) : undefined;
   // facts learnt while listing groups in a sync; a group not listed in this sync is asked (never read from a profile)
   const facts = new PromiseCache<GroupFacts>({ maxEntries: 200_000, maxBytes: 16 * 1024 * 1024, ttlMs: 30 * 60 * 1000, sizeOf: () => 48 });
   const readFacts = async (groupId: string, ctx: CallContext): Promise<GroupFacts> => {
@@ -178,6 +236,10 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         );
         const off = page.data.filter((g) => !onSite.has(g.id));
         for (const g of off) noteFacts(ctx, g.id, { onSite: false, inDirectory: true });
+        dirMembers?.noteGroups(
+          off.map((g) => g.id),
+          ctx,
+        );
         const items = off.map((g) => groupResource({ groupId: g.id, name: g.name }, g, false));
         return { items, nextPageToken: page.nextCursor ? listToken.encode({ p: 'dir', c: page.nextCursor }) : '' };
       }
@@ -206,6 +268,11 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         page.values.map((g) => g.groupId),
         ctx,
       );
+      if (dir)
+        dirMembers?.noteGroups(
+          page.values.filter((g) => dir.has(g.groupId)).map((g) => g.groupId),
+          ctx,
+        );
       const token = !done ? listToken.encode({ p: 'jira', s: next }) : org ? listToken.encode({ p: 'dir' }) : '';
       return { items, nextPageToken: token };
     },
@@ -229,18 +296,12 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
       const st = memberToken.decode(pageToken);
       const f = st === undefined && org ? await groupFacts(groupId, ctx) : undefined;
       const phase = st?.p ?? (f && !f.onSite ? 'dir' : 'jira');
-      if (phase === 'dir' && org) {
+      if (phase === 'dir' && dirMembers) {
         // directory members: site users when the site does not list the group; managed accounts without site access always
         const onSiteGroup = st?.p === 'dir' ? st.g : (f?.onSite ?? true);
-        const page = await org.admin.searchDirectoryUsers(org.orgId, ALL_DIRECTORIES, { groupIds: [groupId], cursor: st?.p === 'dir' ? st.c : undefined, limit: DIR_PAGE }, ctx);
-        const onSite = await directoryUsersById(
-          org,
-          page.data.map((u) => u.accountId),
-          ctx,
-          { siteOnly: true },
-        );
-        const items = page.data.filter((u) => (onSite.has(u.accountId) ? !onSiteGroup : u.claimStatus === 'managed')).map((u) => grant(resource, MEMBER, rid(USER, u.accountId)));
-        return { items, nextPageToken: page.nextCursor ? memberToken.encode({ p: 'dir', c: page.nextCursor, g: onSiteGroup }) : '' };
+        const page = await dirMembers.page(groupId, st?.p === 'dir' ? st.c : undefined, ctx);
+        const items = page.members.filter((m) => (m.onSite ? !onSiteGroup : m.managed)).map((m) => grant(resource, MEMBER, rid(USER, m.id)));
+        return { items, nextPageToken: page.next ? memberToken.encode({ p: 'dir', c: page.next, g: onSiteGroup }) : '' };
       }
       if (phase === 'dir') throw invalidInput('page_token belongs to the directory phase, but no organization is configured now; restart the listing with an empty token');
       const startAt = st?.p === 'jira' ? st.s : 0;
