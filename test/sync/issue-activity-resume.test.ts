@@ -6,6 +6,7 @@
  * the background before the first users call, which then sends no search at all. Real fake Atlassian
  * (fault injection, request log), real gRPC server; the profiles are the work-item model's.
  */
+import { allPages } from '../helpers/pages';
 import { startHarness, Harness } from '../helpers/harness';
 import { runSync, SyncResult } from '../../src/client/sync';
 import { generateTenant } from '../../src/fake-atlassian/tenant';
@@ -104,17 +105,6 @@ test("a middle search page fails past the retries: the user listing fails, the s
   expect(h.fake.validationErrors).toEqual([]);
 }, 120_000);
 
-/** Every page of a paged listing. */
-async function all<T>(page: (token: string) => Promise<{ list: T[]; nextPageToken: string }>): Promise<T[]> {
-  const out: T[] = [];
-  for (let token = ''; ;) {
-    const r = await page(token);
-    out.push(...r.list);
-    if (!r.nextPageToken) return out;
-    token = r.nextPageToken;
-  }
-}
-
 /** Waits (bounded) until Jira has served `n` answers of an operation. */
 async function served(operationId: string, n: number): Promise<void> {
   for (let i = 0; i < 3000 && h.fake.stats.statusCount(200, operationId) < n; i++) await new Promise((r) => setTimeout(r, 10));
@@ -128,7 +118,7 @@ test.each([{ withId: true }, { withId: false }])(
     const c = h.client;
     const activeSyncId = withId ? 'early-activity-sync' : '';
     await c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ activeSyncId }), DEADLINE);
-    const projects = await all((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project', pageToken, activeSyncId }), DEADLINE));
+    const projects = await allPages((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project', pageToken, activeSyncId }), DEADLINE));
     expect(projects.length).toBe(h.fake.tenant.projects().length);
     // the pass goes on in the background after the project listing answered
     await served(SEARCH, pages);
@@ -137,7 +127,7 @@ test.each([{ withId: true }, { withId: false }])(
     expect(passSearches(before).length).toBe(pages);
     expect(before.some((x) => x.path.endsWith('/users/search'))).toBe(false);
 
-    const users = await all((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'user', pageToken, activeSyncId }), DEADLINE));
+    const users = await allPages((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'user', pageToken, activeSyncId }), DEADLINE));
     const during = h.fake.stats.takeLog().requests;
     expect(during.some((x) => x.path.endsWith('/users/search'))).toBe(true);
     expect(during.filter((x) => x.path.endsWith('/search/jql') || x.path.endsWith('/changelog/bulkfetch'))).toEqual([]);

@@ -5,6 +5,7 @@
  * model's. A syncer that lists grants in listing order, in reverse, or shuffled, as the SDK's
  * store-ordered syncer does, must not make the connector fetch anything twice.
  */
+import { allPages } from '../helpers/pages';
 import { startHarness, Harness } from '../helpers/harness';
 import { workItemModel } from '../../src/fake-atlassian/work-items';
 import { Resource, ResourcesServiceListResourcesRequest, ResourceTypesServiceListResourceTypesRequest } from '../../src/gen/c1/connector/v2/resource';
@@ -13,17 +14,6 @@ import { ConnectorServiceCleanupRequest } from '../../src/gen/c1/connector/v2/co
 
 const MEMBER_PAGE = 50;
 const DEADLINE = { deadlineMs: 60_000 };
-
-/** Every page of a paged listing. */
-async function all<T>(page: (token: string) => Promise<{ list: T[]; nextPageToken: string }>): Promise<T[]> {
-  const out: T[] = [];
-  for (let token = ''; ;) {
-    const r = await page(token);
-    out.push(...r.list);
-    if (!r.nextPageToken) return out;
-    token = r.nextPageToken;
-  }
-}
 
 /** A deterministic shuffle (the order of an id-sorted store is as unrelated to listing order as this). */
 function shuffled<T>(xs: T[], seed: number): T[] {
@@ -46,13 +36,13 @@ async function sync(h: Harness, opts: { order: Order; workers: number; activeSyn
   const types = (await c.resourceTypes.listResourceTypes(ResourceTypesServiceListResourceTypesRequest.fromPartial({ activeSyncId }), DEADLINE)).list;
   const resources: Resource[] = [];
   for (const t of types) {
-    const top = await all((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), DEADLINE));
+    const top = await allPages((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: t.id, pageToken, activeSyncId }), DEADLINE));
     resources.push(...top);
     if (t.id === 'project')
       for (const p of top)
         for (const child of types.map((x) => x.id).filter((x) => x === 'project-role' || x === 'work-item'))
           resources.push(
-            ...(await all((pageToken) =>
+            ...(await allPages((pageToken) =>
               c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: child, parentResourceId: p.id, pageToken, activeSyncId }), DEADLINE),
             )),
           );
@@ -64,7 +54,7 @@ async function sync(h: Harness, opts: { order: Order; workers: number; activeSyn
     Array.from({ length: opts.workers }, async () => {
       while (next < ordered.length) {
         const resource = ordered[next++];
-        grants.push(...(await all((pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId }), DEADLINE))));
+        grants.push(...(await allPages((pageToken) => c.grants.listGrants(GrantsServiceListGrantsRequest.fromPartial({ resource, pageToken, activeSyncId }), DEADLINE))));
       }
     }),
   );
