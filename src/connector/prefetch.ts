@@ -12,10 +12,6 @@
  * drops it from the queue. A result is handed over once and then forgotten; the key is remembered
  * (a tombstone) so the queue never fetches it again in the same sync.
  *
- * Listings start themselves (`warmListing`): a sync's first call wants the first page of each
- * listing, and every page fetched announces what it leads to and wants the next page, so the whole
- * sync's reads are on their way whatever type the syncer lists first, within the budget below.
- *
  * Order-independent: the queue follows listing order, the syncer may ask in any order; a read the
  * syncer reaches first is simply made by its call, and the queue skips it. Follow-ups (the next page
  * of a group that has more) go to the front of the queue.
