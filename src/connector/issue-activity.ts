@@ -26,7 +26,7 @@
  * resume point; the user listing then makes the remaining requests itself, and their errors are its
  * call's. Calls outside a sync (GetResource) start nothing and make the pass themselves.
  */
-import type { CallContext } from './types';
+import type { CallContext, ResourceSyncer } from './types';
 import type { ActivityApi, JiraHistory, RequestContext } from './jira-api';
 import { syncKey, track, type SyncScoped } from './cache';
 import { BACKGROUND, type Prefetcher } from './prefetch';
@@ -308,6 +308,29 @@ function settled(p: Promise<unknown>, ctx: CallContext): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * The resource type with the sync's pass started by each of its listing calls (ListResources,
+ * ListEntitlements, ListGrants): whatever type the syncer lists first, the pass is on its way
+ * before the user listing needs it. GetResource (outside any sync) starts nothing.
+ */
+export function startingIssueActivity(s: ResourceSyncer, activity: IssueActivity): ResourceSyncer {
+  return {
+    ...s,
+    list(parent, token, ctx) {
+      activity.begin(ctx);
+      return s.list(parent, token, ctx);
+    },
+    entitlements(r, token, ctx) {
+      activity.begin(ctx);
+      return s.entitlements(r, token, ctx);
+    },
+    grants(r, token, ctx) {
+      activity.begin(ctx);
+      return s.grants(r, token, ctx);
+    },
+  };
 }
 
 /** The profile fields of an account's issue activity. */

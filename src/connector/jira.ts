@@ -28,7 +28,7 @@ import { offboardingGuard, siteRemoval, offboardingAction, OFFBOARDING_ACTIONS, 
 import { createTicketManager } from './tickets/manager';
 import type { IssuesApi, ActivityApi } from './jira-api';
 import { auditDates } from './audit-dates';
-import { issueActivity } from './issue-activity';
+import { issueActivity, startingIssueActivity } from './issue-activity';
 import { workItemSyncer, WORK_ITEM } from './resources/work-item';
 
 export const CONNECTOR_INFO = {
@@ -134,15 +134,8 @@ export function createJiraConnector(cfg: ConnectorConfig | undefined, deps: Jira
     const adminRoles = adminRoleAccess(deps.org, dryRun);
     syncers.push(organizationSyncer(deps.org, adminRoles), siteSyncer(deps.org, adminRoles, applicationRoles));
   }
-  // a sync's listing call of any type starts its background work (each idempotent): the first page of
-  // every listing, which then goes on page after page with what each page announces (so the groups'
-  // and projects' reads are on their way while the syncer lists users), and the issue-activity pass
-  const begin = (ctx: CallContext) => {
-    if (!ctx.activeSyncId) return;
-    for (const s of syncers) s.warm?.(ctx);
-    activity?.begin(ctx);
-  };
-  const served = syncers.map((s) => startingSync(s, begin));
+  // BATON_JIRA_ACTIVITY_DAYS: a sync's first listing call, of whatever type, starts the issue-activity pass in the background
+  const served = activity ? syncers.map((s) => startingIssueActivity(s, activity)) : syncers;
 
   return {
     info: CONNECTOR_INFO,
@@ -219,27 +212,4 @@ function accountIdArg(args: Record<string, unknown>): string {
     if (typeof id === 'string' && id) return checkId('accountId', id, 'args.resource_id.resource_id');
   }
   throw invalidInput('args.resource_id is required: the account ID of the user, or {resource_type_id: "user", resource_id: "<accountId>"}');
-}
-
-/**
- * The resource type with `begin` run by each of its listing calls (ListResources, ListEntitlements,
- * ListGrants), before the call: whatever type the syncer lists first, the sync's background work is
- * on its way. GetResource (outside any sync) starts nothing.
- */
-function startingSync(s: ResourceSyncer, begin: (ctx: CallContext) => void): ResourceSyncer {
-  return {
-    ...s,
-    list(parent, token, ctx) {
-      begin(ctx);
-      return s.list(parent, token, ctx);
-    },
-    entitlements(r, token, ctx) {
-      begin(ctx);
-      return s.entitlements(r, token, ctx);
-    },
-    grants(r, token, ctx) {
-      begin(ctx);
-      return s.grants(r, token, ctx);
-    },
-  };
 }

@@ -302,59 +302,24 @@ export class Prefetcher {
 export const BACKGROUND: RequestContext = { signal: undefined, deadline: undefined };
 
 /**
- * A listing the syncer reads page after page. `what` names it (the prefetcher's keys are
- * `<what>|<at>`); `nextOf` gives the position of the page after `page` (read at `at`), or undefined
- * at the last; `announce` wants what a page leads to (its groups' member pages, its projects' roles),
- * run as soon as the page is fetched, in the background or by the call, and again when it is taken
- * (wants are idempotent).
+ * One page of a listing the syncer reads page after page: taken from the prefetcher when it was
+ * wanted, and the page after it wanted at once (first in line), so the syncer's next call finds it
+ * fetched. `at` is the page's position (an offset or a cursor); `nextOf` the next page's, or
+ * undefined at the last page. Outside a sync (no id) the page is just read.
  */
-export interface Listing<T, A extends string | number> {
-  what: string;
-  read(at: A, ctx: RequestContext): Promise<T>;
-  nextOf(page: T, at: A): A | undefined;
-  sizeOf?: (page: T) => number;
-  announce?: (page: T) => void;
-}
-
-/** Wants one page of a listing in the background; when it arrives it announces what it leads to and wants the page after it. */
-function wantListingPage<T, A extends string | number>(prefetch: Prefetcher, scope: string, l: Listing<T, A>, at: A, urgent: boolean): void {
-  prefetch.want(scope, `${l.what}|${at}`, () => l.read(at, BACKGROUND), {
-    urgent,
-    sizeOf: l.sizeOf ?? jsonSize,
-    then: (page: T) => {
-      l.announce?.(page);
-      const next = l.nextOf(page, at);
-      if (next !== undefined) wantListingPage(prefetch, scope, l, next, true);
-    },
-  });
-}
-
-/**
- * The first page of a listing wanted at a sync's start, before the syncer lists that type: the whole
- * listing and what it announces then follow in the background, page after page, within the
- * prefetcher's budget (whatever type the syncer lists first, e.g. users while the organization's
- * lookups keep it busy, the groups' and projects' reads are on their way). Nothing outside a sync.
- */
-export function warmListing<T, A extends string | number>(prefetch: Prefetcher | undefined, ctx: CallContext, l: Listing<T, A>, first: A): void {
-  if (!prefetch || !ctx.activeSyncId) return;
-  wantListingPage(prefetch, syncKey(ctx.activeSyncId), l, first, false);
-}
-
-/**
- * One page of a listing: taken from the prefetcher when it was wanted (read now otherwise), its
- * announcements made, and the page after it wanted at once (first in line), so the syncer's next
- * call finds it fetched. Outside a sync (no id) the page is just read and announced.
- */
-export async function listingPage<T, A extends string | number>(prefetch: Prefetcher | undefined, ctx: CallContext, l: Listing<T, A>, at: A): Promise<T> {
-  if (!prefetch || !ctx.activeSyncId) {
-    const page = await l.read(at, ctx);
-    l.announce?.(page);
-    return page;
-  }
+export async function listingPage<T, A extends string | number>(
+  prefetch: Prefetcher | undefined,
+  ctx: CallContext,
+  what: string,
+  at: A,
+  read: (at: A, ctx: RequestContext) => Promise<T>,
+  nextOf: (page: T) => A | undefined,
+  sizeOf: (page: T) => number = jsonSize,
+): Promise<T> {
+  if (!prefetch || !ctx.activeSyncId) return read(at, ctx);
   const scope = syncKey(ctx.activeSyncId);
-  const page = await prefetch.take(scope, `${l.what}|${at}`, () => l.read(at, ctx));
-  l.announce?.(page);
-  const next = l.nextOf(page, at);
-  if (next !== undefined) wantListingPage(prefetch, scope, l, next, true);
+  const page = await prefetch.take(scope, `${what}|${at}`, () => read(at, ctx));
+  const next = nextOf(page);
+  if (next !== undefined) prefetch.want(scope, `${what}|${next}`, () => read(next, BACKGROUND), { urgent: true, sizeOf });
   return page;
 }

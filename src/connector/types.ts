@@ -49,8 +49,6 @@ export interface ResourceSyncer {
   deleter?: ResourceDeleter;
   /** at Cleanup: drops what this type cached for the sync */
   cleanup?(activeSyncId: string | undefined): Promise<void>;
-  /** a sync's listing call arrived (of any type): want this type's first listing page in the background (idempotent) */
-  warm?(ctx: CallContext): void;
 }
 
 export type CredentialOption = 'NO_PASSWORD' | 'RANDOM_PASSWORD' | 'SSO' | 'ENCRYPTED_PASSWORD';

@@ -232,23 +232,17 @@ describe('a role held only through a group (issue 13 finding 7)', () => {
 describe('Cleanup drops what a sync cached (issue 13 finding 3)', () => {
   test('a sync id reads from its cache until Cleanup, then from Jira again; role actors are read once per sync', async () => {
     const t = h.fake.tenant;
-    // a company-managed project: its roles are the site's (GET /role), read once per sync whether the
-    // sync's background listing or a call asks first
-    const p = t.projects().find((x) => x.style === 'classic' && t.projectRoles(x.id).length > 0)!;
+    const p = t.projects()[2];
     const role = t.projectRoles(p.id)[0];
     const activeSyncId = 'sync-' + 'x'.repeat(900);
+    // the project's roles (the project was not listed in this sync, so its own role list is read)
     const listRoles = () =>
       h.client.resources.listResources(
         ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project-role', parentResourceId: { resourceType: 'project', resource: p.id }, activeSyncId }),
       );
-    const rolesPath = 'GET /rest/api/3/role';
+    const rolesPath = `GET /rest/api/3/project/${p.id}/roledetails`;
     const reads = (path: string) => seen.filter((x) => x === path).length;
     seen.length = 0;
-    // the projects listed in this sync (their styles known)
-    for (let token = ''; ;) {
-      const r = await h.client.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'project', pageToken: token, activeSyncId }));
-      if (!(token = r.nextPageToken)) break;
-    }
     const first = await listRoles();
     expect(reads(rolesPath)).toBe(1);
     const second = await listRoles();

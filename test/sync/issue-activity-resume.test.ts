@@ -125,9 +125,11 @@ test.each([{ withId: true }, { withId: false }])(
     await served(BULK, bulk);
     const before = h.fake.stats.takeLog().requests;
     expect(passSearches(before).length).toBe(pages);
+    expect(before.some((x) => x.path.endsWith('/users/search'))).toBe(false);
 
     const users = await allPages((pageToken) => c.resources.listResources(ResourcesServiceListResourcesRequest.fromPartial({ resourceTypeId: 'user', pageToken, activeSyncId }), DEADLINE));
     const during = h.fake.stats.takeLog().requests;
+    expect(during.some((x) => x.path.endsWith('/users/search'))).toBe(true);
     expect(during.filter((x) => x.path.endsWith('/search/jql') || x.path.endsWith('/changelog/bulkfetch'))).toEqual([]);
     expect(h.fake.stats.count(SEARCH)).toBe(pages);
     expect(h.fake.stats.count(BULK)).toBe(bulk);

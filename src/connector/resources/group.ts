@@ -13,7 +13,7 @@ import type { Any } from '../../gen/google/protobuf/any';
 import type { CallContext, GrantResult, Page, ResourceSyncer, Provisioner } from '../types';
 import type { JiraApi, JiraGroup, PageBean, AdminDirectoryGroup, OrgApi, WriteResult } from '../jira-api';
 import { PromiseCache, syncKey } from '../cache';
-import { BACKGROUND, listingPage, warmListing, type Listing, type Prefetcher } from '../prefetch';
+import { BACKGROUND, listingPage, type Prefetcher } from '../prefetch';
 import type { RequestContext } from '../jira-api';
 import { entitlement, grant, resourceType, rid, TRAIT, idOf } from './common';
 import { groupTrait, grantAlreadyExists, grantAlreadyRevoked } from '../anno';
@@ -62,10 +62,6 @@ async function directoryGroupsById(org: OrgApi, ids: string[], ctx: CallContext)
   const page = await org.admin.searchDirectoryGroups(org.orgId, ALL_DIRECTORIES, { groupIds: ids, limit: DIR_PAGE }, ctx);
   for (const g of page.data) out.set(g.id, g);
   return out;
-}
-
-function isLastGroupPage(p: PageBean<JiraGroup>, at: number): boolean {
-  return p.isLast === true || p.values.length === 0 || (p.total !== undefined && p.isLast === undefined && at + p.values.length >= p.total);
 }
 
 /** Jira's group listing by offset, then (with the organization) directory groups by admin cursor. */
@@ -223,24 +219,9 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
     if (ctx.activeSyncId) facts.set(`${syncKey(ctx.activeSyncId)}|${groupId}`, f);
   };
 
-  // Jira's group listing: each page announces its groups' member pages
-  const listing = (ctx: CallContext): Listing<PageBean<JiraGroup>, number> => ({
-    what: 'groups',
-    read: (at, c) => api.listGroups(at, GROUP_PAGE, c),
-    nextOf: (p, at) => (isLastGroupPage(p, at) ? undefined : at + p.values.length),
-    announce: (p) =>
-      members.noteGroups(
-        p.values.map((g) => g.groupId),
-        ctx,
-      ),
-  });
-
   return {
     type: groupType,
     provisioner: groupProvisioner(api, org, opts.dryRun ?? false),
-    warm(ctx) {
-      warmListing(opts.prefetch, ctx, listing(ctx), 0);
-    },
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       const st = listToken.decode(pageToken) ?? { p: 'jira', s: 0 };
       if (parent) return { items: [] };
@@ -263,9 +244,17 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         return { items, nextPageToken: page.nextCursor ? listToken.encode({ p: 'dir', c: page.nextCursor }) : '' };
       }
       const startAt = st.s;
-      const page = await listingPage(opts.prefetch, ctx, listing(ctx), startAt);
+      const isDone = (p: PageBean<JiraGroup>, at: number) => p.isLast === true || p.values.length === 0 || (p.total !== undefined && p.isLast === undefined && at + p.values.length >= p.total);
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        'groups',
+        startAt,
+        (at, c) => api.listGroups(at, GROUP_PAGE, c),
+        (p) => (isDone(p, startAt) ? undefined : startAt + p.values.length),
+      );
       const next = startAt + page.values.length;
-      const done = isLastGroupPage(page, startAt);
+      const done = isDone(page, startAt);
       const dir = org
         ? await directoryGroupsById(
             org,
@@ -275,6 +264,10 @@ export function groupSyncer(api: JiraApi, opts: GroupOptions = {}): ResourceSync
         : undefined;
       if (dir) for (const g of page.values) noteFacts(ctx, g.groupId, { onSite: true, inDirectory: dir.has(g.groupId) });
       const items = page.values.map((g) => groupResource(g, dir?.get(g.groupId)));
+      members.noteGroups(
+        page.values.map((g) => g.groupId),
+        ctx,
+      );
       if (dir)
         dirMembers?.noteGroups(
           page.values.filter((g) => dir.has(g.groupId)).map((g) => g.groupId),

@@ -15,12 +15,12 @@
 import { z } from 'zod';
 import { Resource } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer } from '../types';
-import type { JiraApi, JiraProject, PageBean } from '../jira-api';
+import type { JiraApi, JiraProject } from '../jira-api';
 import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { childResourceType, externalLink, grantExpandable, grantImmutable } from '../anno';
 import { pageToken, refuseToken, startAt } from '../pagetoken';
 import { PromiseCache, syncKey } from '../cache';
-import { listingPage, warmListing, type Listing, type Prefetcher } from '../prefetch';
+import { listingPage, type Prefetcher } from '../prefetch';
 import { userType, USER } from './user';
 import { PROJECT_ROLE, projectRoleType, ASSIGNED } from './project-role';
 import { projectRoleId } from '../ids';
@@ -96,36 +96,29 @@ export function projectSyncer(api: JiraApi, roles: ProjectRoles, opts: ProjectOp
     }
   };
 
-  // the project listing (one per chunk of configured keys): each page announces its projects' leads, roles, schemes and work items
-  const listing = (chunk: number, ctx: CallContext): Listing<PageBean<JiraProject>, number> => {
-    const keys = keyChunks.length ? keyChunks[chunk] : undefined;
-    return {
-      what: `projects|${chunk}`,
-      read: (at, c) => api.searchProjects({ startAt: at, maxResults: PAGE, keys, expand: 'lead,description' }, c),
-      nextOf: (p, at) => (p.isLast === true || p.values.length === 0 ? undefined : at + p.values.length),
-      announce: (p) => {
-        if (ctx.activeSyncId) for (const x of p.values) leads.set(`${syncKey(ctx.activeSyncId)}|${x.id}`, x.lead?.accountId ?? '');
-        opts.onListed?.(p.values, ctx);
-        perms?.noteProjects(p.values, ctx);
-      },
-    };
-  };
-
   return {
     type: projectType,
-    warm(ctx) {
-      warmListing(opts.prefetch, ctx, listing(0, ctx), 0);
-    },
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       const st = listToken.decode(pageToken) ?? { c: 0, s: 0 };
       if (parent) return { items: [] };
       if (st.c > 0 && st.c >= keyChunks.length) throw invalidInput('page_token names a chunk of project keys this configuration does not have; restart the listing with an empty token');
-      const page = await listingPage(opts.prefetch, ctx, listing(st.c, ctx), st.s);
+      const keys = keyChunks.length ? keyChunks[st.c] : undefined;
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        `projects|${st.c}`,
+        st.s,
+        (at, c) => api.searchProjects({ startAt: at, maxResults: PAGE, keys, expand: 'lead,description' }, c),
+        (p) => (p.isLast === true || p.values.length === 0 ? undefined : st.s + p.values.length),
+      );
       const next = st.s + page.values.length;
       const chunkDone = page.isLast === true || page.values.length === 0;
       let token = '';
       if (!chunkDone) token = listToken.encode({ c: st.c, s: next });
       else if (keyChunks.length && st.c + 1 < keyChunks.length) token = listToken.encode({ c: st.c + 1, s: 0 });
+      if (ctx.activeSyncId) for (const p of page.values) leads.set(`${syncKey(ctx.activeSyncId)}|${p.id}`, p.lead?.accountId ?? '');
+      opts.onListed?.(page.values, ctx);
+      perms?.noteProjects(page.values, ctx);
       const profiles = await Promise.all(page.values.map((p) => permissionProfile(p, ctx)));
       return { items: page.values.map((p, i) => projectResource(p, opts.linkBase, profiles[i], opts.childTypes)), nextPageToken: token };
     },

@@ -3,7 +3,7 @@
  * /users/search answers a bare array with no end marker and may return short pages, so the
  * listing ends on an empty page, never on a short one.
  */
-import { listingPage, warmListing, type Listing, type Prefetcher } from '../prefetch';
+import { listingPage, type Prefetcher } from '../prefetch';
 import { Resource, Status, Status_ResourceStatus } from '../../gen/c1/connector/v2/resource';
 import type { CallContext, Page, ResourceSyncer } from '../types';
 import { z } from 'zod';
@@ -215,19 +215,8 @@ async function listOrgOnly(org: OrgApi, cursor: string | undefined, ctx: CallCon
 }
 
 export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
-  // with the organization, smaller pages keep each call's enrichment requests bounded
-  const size = opts.org ? ORG_PAGE : PAGE;
-  // a bare array: the listing ends with an empty page
-  const listing: Listing<JiraUser[], number> = {
-    what: `users|${size}`,
-    read: (at, c) => api.searchUsers(at, size, c),
-    nextOf: (page, at) => (page.length ? at + page.length : undefined),
-  };
   return {
     type: userType,
-    warm(ctx) {
-      warmListing(opts.prefetch, ctx, listing, 0);
-    },
     async list(parent, pageToken, ctx: CallContext): Promise<Page<Resource>> {
       if (parent) return { items: [] };
       const st = listToken.decode(pageToken) ?? { p: 'jira', s: 0 };
@@ -237,7 +226,17 @@ export function userSyncer(api: JiraApi, opts: UserOptions): ResourceSyncer {
         return listOrgOnly(org, st.c, ctx);
       }
       const startAt = st.s;
-      const users = await listingPage(opts.prefetch, ctx, listing, startAt);
+      // with the organization, smaller pages keep each call's enrichment requests bounded
+      const size = org ? ORG_PAGE : PAGE;
+      // a bare array: the listing ends with an empty page
+      const users = await listingPage(
+        opts.prefetch,
+        ctx,
+        `users|${size}`,
+        startAt,
+        (at, c) => api.searchUsers(at, size, c),
+        (page) => (page.length ? startAt + page.length : undefined),
+      );
       opts.onPage?.(startAt, users, ctx);
       const kept = users.filter((u) => !(opts.skipCustomers && u.accountType === 'customer'));
       let facts: Map<string, OrgUserFacts> | undefined;

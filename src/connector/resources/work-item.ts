@@ -18,9 +18,9 @@ import type { ActivityApi, JiraSearchIssue } from '../jira-api';
 import { entitlement, grant, resourceType, rid, idOf } from './common';
 import { externalLink } from '../anno';
 import { pageToken, refuseToken } from '../pagetoken';
-import { listingPage, warmListing, type Listing, type Prefetcher } from '../prefetch';
+import { BACKGROUND, listingPage, type Prefetcher } from '../prefetch';
 import type { RequestContext } from '../jira-api';
-import { PromiseCache, syncKey } from '../cache';
+import { PromiseCache, jsonSize, syncKey } from '../cache';
 import { userType, USER } from './user';
 import { invalidInput, notFound } from '../../errors';
 import { checkId } from '../../id-shapes';
@@ -135,19 +135,15 @@ export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): WorkIte
     ctx.activeSyncId ? seen.get(`${syncKey(ctx.activeSyncId)}|${issueId}`, async () => people(await read(issueId, ctx))) : read(issueId, ctx).then(people);
 
   const search = (projectId: string, token: string, c: RequestContext) => api.searchIssuesPage(workItemJql(projectId, opts), { fields, maxResults: PAGE, nextPageToken: token || undefined }, c);
-  type SearchPage = Awaited<ReturnType<typeof search>>;
-  const listing = (projectId: string): Listing<SearchPage, string> => ({
-    what: `work-items|${projectId}`,
-    read: (t, c) => search(projectId, t, c),
-    nextOf: (p) => p.nextPageToken || undefined,
-  });
 
   return {
     type: workItemType,
     noteProjects(projects, ctx) {
+      if (!opts.prefetch || !ctx.activeSyncId) return;
+      const scope = syncKey(ctx.activeSyncId);
       for (const p of projects) {
         if (include.size && !include.has(p.key.toUpperCase())) continue;
-        warmListing(opts.prefetch, ctx, listing(p.id), '');
+        opts.prefetch.want(scope, `work-items|${p.id}|`, () => search(p.id, '', BACKGROUND), { sizeOf: jsonSize });
       }
     },
     async list(parent, pageToken, ctx): Promise<Page<Resource>> {
@@ -158,7 +154,14 @@ export function workItemSyncer(api: ActivityApi, opts: WorkItemOptions): WorkIte
       }
       const projectId = idOf(parent, 'project', 'projectId', 'parent_resource_id');
       if (include.size && !include.has((await opts.projectKey(projectId, ctx)).toUpperCase())) return { items: [] };
-      const page = await listingPage(opts.prefetch, ctx, listing(projectId), st?.t ?? '');
+      const page = await listingPage(
+        opts.prefetch,
+        ctx,
+        `work-items|${projectId}`,
+        st?.t ?? '',
+        (t, c) => search(projectId, t, c),
+        (p) => p.nextPageToken || undefined,
+      );
       if (ctx.activeSyncId) for (const i of page.issues) seen.set(`${syncKey(ctx.activeSyncId)}|${i.id}`, people(i));
       return { items: page.issues.map((i) => workItemResource(i, opts)), nextPageToken: page.nextPageToken ? listToken.encode({ t: page.nextPageToken }) : '' };
     },
