@@ -94,7 +94,7 @@ export function orgFacts(d: AdminDirectoryUser | undefined, v1?: AdminOrgUser): 
 }
 
 /** Who reads a managed account's token list in a sync: the user listing (api_token_count) and the api-token type. */
-export type TokenReader = 'count' | 'list';
+type TokenReader = 'count' | 'list';
 const READERS: readonly TokenReader[] = ['count', 'list'];
 
 /**

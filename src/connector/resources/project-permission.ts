@@ -76,7 +76,7 @@ export interface ProjectPermissionOptions {
 }
 
 /** The metadata of a product-wide grant kept as one grant (not expanded). */
-export function productWideMetadata(productKey: string, anyProduct: boolean): Record<string, unknown> {
+function productWideMetadata(productKey: string, anyProduct: boolean): Record<string, unknown> {
   return {
     product_wide: true,
     holders: `every account holding ${APPLICATION_ROLE}:${productKey}:${SEAT}`,
